@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * pvio_hv.ko: the "hypervisor" layer every pvio driver sits on. This file
+ * is only the ladder of subsystem inits; each concept has its own file.
+ */
+#include <linux/module.h>
+
+#include "pvio_hv.h"
+
+static int __init pvio_hv_init(void)
+{
+	int ret;
+
+	ret = pvio_bus_init();
+	if (ret)
+		return ret;
+
+	pr_info("loaded\n");
+	return 0;
+}
+
+static void __exit pvio_hv_exit(void)
+{
+	pvio_bus_exit();
+}
+
+module_init(pvio_hv_init);
+module_exit(pvio_hv_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pvio core: bus, links, grants and event channels");
+MODULE_AUTHOR("The pvio authors");

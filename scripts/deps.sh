@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install every Debian package pvio's build, tests, benchmarks and demo need.
+# Idempotent: packages already present cost one dpkg query, and apt-get runs
+# (after `apt-get update`) only when something is missing.
+#
+# usage: scripts/deps.sh [build|test|bench|all]...   (default: all)
+set -euo pipefail
+
+# Compiler, kernel headers for both target kernels, and the static checkers.
+build_pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev pkgconf
+	    kmod sparse linux-headers-6.12-amd64 linux-headers-amd64
+	    libmnl-dev python3-yaml python3-jsonschema rsync)
+# VM harness: QEMU, a static busybox for the initramfs, and the programs the
+# guest runs from the host's /usr over 9p.
+test_pkgs=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod fio iperf3
+	   ethtool iproute2 util-linux e2fsprogs dosfstools linux-source-6.12
+	   libasan8 libubsan1)
+bench_pkgs=(libdpdk-dev linux-perf)
+
+want=()
+for group in "${@:-all}"; do
+	case "$group" in
+	build) want+=("${build_pkgs[@]}") ;;
+	test)  want+=("${test_pkgs[@]}") ;;
+	bench) want+=("${bench_pkgs[@]}") ;;
+	all)   want+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+	*) echo "deps.sh: unknown group '$group' (build, test, bench, all)" >&2
+	   exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]} (run as root)" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
