@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side helper, sourced by run.sh and by multi-VM host tests: boot one
+# test VM under QEMU. Expects VM_KERNEL, VM_INITRD and VM_KMODS (the
+# kernel's lib/modules directory, shared as /lib/modules) in the environment.
+#
+# vm_qemu LOGDIR NAME TIMEOUT APPEND [extra QEMU arguments...]
+#   Boots the VM in the foreground until it powers off or TIMEOUT seconds
+#   pass. The guest console goes to LOGDIR/NAME.console and the guest's
+#   second serial port (test results) to LOGDIR/NAME.results.
+#   APPEND is added to the kernel command line (pviotests=, pviorun=).
+
+# Pinned CPU model (DESIGN §7): SSE4.2 for fio's crc32c, SSSE3 for glibc's
+# string functions, no ERMS/FSRM. TCG: this machine has no usable KVM.
+VM_CPU=${VM_CPU:-Nehalem}
+VM_MEM=${VM_MEM:-512M}
+VM_SMP=${VM_SMP:-2}
+
+vm_qemu() {
+	local logdir=$1 name=$2 limit=$3 append=$4
+	shift 4
+	: >"$logdir/$name.results"
+	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
+		-accel tcg -cpu "$VM_CPU" -smp "$VM_SMP" -m "$VM_MEM" \
+		-nodefaults -display none -no-reboot \
+		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
+		-append "console=ttyS0 loglevel=5 log_buf_len=4M panic=-1 $append" \
+		-serial "file:$logdir/$name.console" \
+		-serial "file:$logdir/$name.results" \
+		-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on \
+		-virtfs "local,path=$VM_KMODS,mount_tag=kmods,security_model=none,readonly=on" \
+		"$@" </dev/null >"$logdir/$name.qemu" 2>&1
+}

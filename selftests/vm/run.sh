@@ -1,0 +1,177 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# pvio's VM test runner (make check-vm). Builds pvio's modules for the
+# chosen kernel, packs them with the tests into an initramfs, and boots one
+# QEMU VM per test area (core_, link_, blk_, ...) that runs the area's
+# tests in order. A failed or tainting test ends that VM; the rest of the
+# area continues in a fresh one. Host-side tests (*.host.sh) drive several
+# VMs themselves. Output is TAP, ending with "N passed, N failed, N skipped".
+#
+# usage: selftests/vm/run.sh [-k stock|debug] [-t GLOB[,GLOB...]]
+#   -k  stock: Debian's 6.12 kernel matching the installed headers (default)
+#       debug: the KASAN/lockdep/kmemleak kernel of scripts/debug-kernel.sh
+#   -t  test names to run, shell globs (default: all), e.g. -t 'blk_*'
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+# PVIO_TESTS_DIR: another test directory (the harness's own self-test).
+tests_dir=${PVIO_TESTS_DIR:-$top/selftests/tests}
+kernel=stock
+globs='*'
+while getopts "k:t:h" opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	t) globs=$OPTARG ;;
+	*) sed -n '3,/^set /p' "$0" | sed 's/^# \{0,1\}//;/^set /d'
+	   exit 2 ;;
+	esac
+done
+
+# --- what to run -----------------------------------------------------------
+# selected NAME: does NAME match one of the comma-separated globs?
+selected() {
+	local g
+	for g in "${glob_list[@]}"; do
+		# shellcheck disable=SC2254
+		case $1 in $g) return 0 ;; esac
+	done
+	return 1
+}
+
+IFS=, read -ra glob_list <<<"$globs"
+declare -A area_guest area_host
+areas=()
+for f in "$tests_dir"/*.sh; do
+	name=$(basename "$f" .sh)
+	selected "${name%.host}" || continue
+	area=${name%%_*}
+	[ -n "${area_guest[$area]+x}${area_host[$area]+x}" ] || areas+=("$area")
+	case $name in
+	*.host) area_host[$area]+="${name%.host} " ;;
+	*) area_guest[$area]+="$name " ;;
+	esac
+done
+if [ ${#areas[@]} -eq 0 ]; then
+	echo "run.sh: no test matches '$globs'" >&2
+	exit 1
+fi
+
+# --- kernel, modules, initramfs ---------------------------------------------
+case $kernel in
+stock)
+	kdir=$("$top/selftests/vm/stock-kernel.sh") || exit 1
+	export VM_KERNEL=$kdir/vmlinuz
+	build=6.12
+	;;
+debug)
+	kdir=$("$top/scripts/debug-kernel.sh" | tail -n 1) || exit 1
+	export VM_KERNEL=$kdir/bzImage
+	build=debug
+	;;
+*)
+	echo "run.sh: unknown kernel '$kernel' (stock, debug)" >&2
+	exit 2
+	;;
+esac
+export VM_KMODS=$kdir/modroot/lib/modules
+logdir=$top/.build/vm-logs/$kernel
+rm -rf "$logdir"
+mkdir -p "$logdir"
+if ! "$top/scripts/build-modules.sh" $build >"$logdir/build.log" 2>&1; then
+	echo "Bail out! building the modules for $kernel failed:"
+	tail -n 20 "$logdir/build.log" | sed 's/^/# /'
+	exit 1
+fi
+export VM_INITRD=$logdir/initramfs.cpio.gz
+"$top/selftests/vm/mkinitramfs.sh" "$VM_INITRD" \
+	"$(ls -d "$VM_KMODS"/*/ | head -n 1)" "$top/.build/$build" \
+	"$tests_dir" || exit 1
+# shellcheck source=selftests/vm/qemu.sh
+. "$top/selftests/vm/qemu.sh"
+
+# --- running and reporting ----------------------------------------------------
+n=0 passed=0 failed=0 skipped=0
+echo "TAP version 13"
+echo "# kernel: $VM_KERNEL"
+
+# tap STATUS NAME SECS REASON: print one result and count it.
+tap() {
+	local status=$1 name=$2 secs=$3 reason=$4
+	n=$((n + 1))
+	case $status in
+	pass) passed=$((passed + 1)); echo "ok $n - $name # ${secs}s" ;;
+	skip) skipped=$((skipped + 1)); echo "ok $n - $name # SKIP $reason" ;;
+	*) failed=$((failed + 1)); echo "not ok $n - $name # $reason" ;;
+	esac
+}
+
+# test_limit NAME: the timeout a test declares ("# timeout: N"), or 120.
+test_limit() {
+	local t
+	t=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$1" | head -n 1)
+	echo "${t:-120}"
+}
+
+# run_area_vm AREA BOOT TESTS...: boot one VM for these tests and report
+# what it reports. Leaves in $left the tests it did not reach. The guest
+# ends with PVIO-DONE, or PVIO-REBOOT after a failure; without either, the
+# first test without a result killed or hung the VM, and fails.
+run_area_vm() {
+	local area=$1 boot=$2 limit=90 t line name status secs reason
+	local done_list=" " vm=$area-$boot ended=
+	shift 2
+	for t in "$@"; do
+		limit=$((limit + $(test_limit "$tests_dir/$t.sh")))
+	done
+	vm_qemu "$logdir" "$vm" "$limit" "pviotests=$(echo "$@" | tr ' ' ,)"
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		"PVIO-RESULT "*)
+			read -r _ name status secs reason <<<"$line"
+			[ "$name" = kmemleak ] && name=${area}_kmemleak
+			tap "$status" "$name" "$secs" "$reason"
+			done_list+="$name "
+			;;
+		"#"*) echo "$line" ;;
+		PVIO-REBOOT | PVIO-DONE) ended=yes ;;
+		esac
+	done <"$logdir/$vm.results"
+	left=()
+	for t in "$@"; do
+		case $done_list in *" $t "*) continue ;; esac
+		if [ -z "$ended" ]; then
+			ended=crash
+			tap fail "$t" 0 "VM died or hung (log: $logdir/$vm.console)"
+			tail -n 40 "$logdir/$vm.console" | sed 's/^/# console: /'
+		else
+			left+=("$t")
+		fi
+	done
+}
+
+for area in "${areas[@]}"; do
+	# shellcheck disable=SC2206
+	left=(${area_guest[$area]:-})
+	boot=0
+	while [ ${#left[@]} -gt 0 ]; do
+		boot=$((boot + 1))
+		run_area_vm "$area" $boot "${left[@]}"
+	done
+	for t in ${area_host[$area]:-}; do
+		start=$(date +%s)
+		LOGDIR=$logdir bash "$tests_dir/$t.host.sh" >"$logdir/$t.log" 2>&1
+		rc=$?
+		secs=$(($(date +%s) - start))
+		case $rc in
+		0) tap pass "$t" $secs "" ;;
+		4) tap skip "$t" $secs "$(tail -n 1 "$logdir/$t.log")" ;;
+		*) tap fail "$t" $secs "exit status $rc (log: $logdir/$t.log)"
+		   tail -n 30 "$logdir/$t.log" | sed 's/^/# /' ;;
+		esac
+	done
+done
+echo "1..$n"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]
