@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pvio: the Xen split-driver model as loadable Linux modules.
+#
+#   make                 build the modules (against KDIR) and userspace
+#   make check           everything CI runs: check-build, check-unit, check-vm
+#   make check-build     6.12 and 6.1 builds with W=1, sparse, checkpatch
+#   make check-unit      userspace unit tests of common/ under ASan/UBSan
+#   make check-harness   the VM harness checks it reports failures
+#   make check-vm        VM tests (T='blk_*' for a subset, KERNEL=debug)
+#   make bench-ring      ring throughput beside memcpy (and DPDK's rte_ring)
+#   make demo            the README's first command
+#   make modules_install install the modules for KDIR's kernel and depmod
+#
+# KDIR defaults to the newest Debian 6.12 headers installed, else the
+# running kernel's build directory.
+
+PVIO_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+DEPS := $(PVIO_ROOT)/scripts/deps.sh
+# Resolved when used, after deps.sh has installed the headers.
+KDIR ?= $(shell $(PVIO_ROOT)/scripts/kdir.sh 6.12)
+KBUILD := $(MAKE) -C $(KDIR) M=$(PVIO_ROOT) PVIO_ROOT=$(PVIO_ROOT)
+T ?= *
+KERNEL ?= stock
+
+.PHONY: all modules userspace clean modules_install deps \
+	check check-build check-unit check-harness check-vm bench-ring demo
+
+all: modules userspace
+
+deps:
+	@$(DEPS) build
+
+modules: deps
+	$(KBUILD) modules
+
+userspace: deps
+	@if [ -e userspace/Makefile ]; then $(MAKE) -C userspace; fi
+
+modules_install: modules
+	$(KBUILD) modules_install INSTALL_MOD_DIR=extra/pvio
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) \
+		$$(cat $(KDIR)/include/config/kernel.release)
+
+clean:
+	-$(KBUILD) clean
+	@if [ -e userspace/Makefile ]; then $(MAKE) -C userspace clean; fi
+	$(MAKE) -C selftests/unit clean
+	$(MAKE) -C selftests/bench clean
+	rm -rf .build
+
+check:
+	@$(PVIO_ROOT)/scripts/check.sh
+
+check-build:
+	@$(PVIO_ROOT)/scripts/check-build.sh
+
+check-unit:
+	@$(DEPS) build test
+	$(MAKE) -C selftests/unit check
+
+check-harness:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/selftests/vm/selftest.sh
+
+check-vm:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/selftests/vm/run.sh -k '$(KERNEL)' -t '$(T)'
+
+bench-ring:
+	@$(DEPS) build bench
+	$(MAKE) -C selftests/bench ring
+
+demo:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/scripts/demo.sh

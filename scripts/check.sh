@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every suite in order, with the wall time of each. CI gives a
+# run 90 minutes and loses everything past that, so past 75 minutes this
+# stops with a named failure instead.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+budget=${PVIO_CHECK_BUDGET:-4500}
+begin=$(date +%s)
+failed=()
+ran=0
+
+# suite NAME COMMAND...: run one suite within what is left of the budget.
+suite() {
+	local name=$1 start left rc
+	shift
+	start=$(date +%s)
+	left=$((budget - (start - begin)))
+	if [ $left -le 0 ]; then
+		echo "FAIL: $name not started: the ${budget}s budget is spent"
+		failed+=("$name(budget)")
+		ran=$((ran + 1))
+		return
+	fi
+	echo "=== $name ==="
+	ran=$((ran + 1))
+	timeout --kill-after=30 $left "$@"
+	rc=$?
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		echo "FAIL: $name stopped: the ${budget}s budget ran out"
+		failed+=("$name(budget)")
+	elif [ $rc -ne 0 ]; then
+		failed+=("$name")
+	fi
+	printf '=== %s: %s in %ds (total %ds) ===\n' "$name" \
+		"$([ $rc -eq 0 ] && echo passed || echo FAILED)" \
+		$(($(date +%s) - start)) $(($(date +%s) - begin))
+}
+
+suite deps "$top/scripts/deps.sh" build test
+suite check-build "$top/scripts/check-build.sh"
+suite check-unit make -C "$top/selftests/unit" check
+suite check-harness "$top/selftests/vm/selftest.sh"
+suite check-vm "$top/selftests/vm/run.sh" -k stock
+
+echo "make check: $(($(date +%s) - begin))s"
+[ ${#failed[@]} -eq 0 ] || echo "make check: FAILED: ${failed[*]}"
+echo "suites: $((ran - ${#failed[@]})) passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]
