@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * Links: this kernel's view of the shared regions joining a backend end and
+ * a frontend end. A link is created and destroyed by the toolstack (netlink)
+ * and lives until its last reference goes; its region comes from a provider.
+ */
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+#include "pvio.h"
+#include "pvio_hv.h"
+
+#define PVIO_LINK_DEFAULT_PAGES		256	/* 1 MiB */
+#define PVIO_LINK_MAX_PAGES		16384	/* 64 MiB */
+#define PVIO_LINK_DEFAULT_GRANTS	512	/* one page of entries */
+#define PVIO_LINK_MAX_GRANTS		65536
+#define PVIO_GRANTS_PER_PAGE \
+	(PVIO_PAGE_SIZE / sizeof(struct pvio_grant_entry))
+/* The grant table follows the config store. */
+#define PVIO_GRANT_OFFSET		(PVIO_STORE_OFFSET + PVIO_STORE_NR)
+
+/* Link ids, for lookup by netlink and the drivers. */
+static DEFINE_IDR(pvio_links);
+/* Guards pvio_links and every link's ->dead. */
+static DEFINE_MUTEX(pvio_links_lock);
+
+static void pvio_link_release(struct kref *kref)
+{
+	struct pvio_link *link = container_of(kref, struct pvio_link, kref);
+
+	link->provider->ops->destroy(link);
+	pvio_provider_put(link->provider);
+	kfree(link->events[PVIO_BACKEND]);
+	kfree(link->events[PVIO_FRONTEND]);
+	kfree(link);
+}
+
+void pvio_link_put(struct pvio_link *link)
+{
+	kref_put(&link->kref, pvio_link_release);
+}
+EXPORT_SYMBOL_GPL(pvio_link_put);
+
+struct pvio_link *pvio_link_get(u32 id)
+{
+	struct pvio_link *link;
+
+	mutex_lock(&pvio_links_lock);
+	link = idr_find(&pvio_links, id);
+	if (link)
+		kref_get(&link->kref);
+	mutex_unlock(&pvio_links_lock);
+	return link;
+}
+EXPORT_SYMBOL_GPL(pvio_link_get);
+
+struct pvio_link *pvio_link_get_next(u32 *id)
+{
+	struct pvio_link *link;
+	int next = *id;
+
+	if (next < 0)		/* past INT_MAX: ids never get there */
+		return NULL;
+	mutex_lock(&pvio_links_lock);
+	link = idr_get_next(&pvio_links, &next);
+	if (link) {
+		kref_get(&link->kref);
+		*id = next;
+	}
+	mutex_unlock(&pvio_links_lock);
+	return link;
+}
+EXPORT_SYMBOL_GPL(pvio_link_get_next);
+
+/* Write a fresh header for a region this kernel owns. */
+static void pvio_link_lay_out(struct pvio_link *link, u32 grant_entries)
+{
+	struct pvio_link_header *hdr = link->region;
+	u32 grant_pages = DIV_ROUND_UP(grant_entries, PVIO_GRANTS_PER_PAGE);
+
+	memset(link->region, 0, (size_t)link->data_offset * PVIO_PAGE_SIZE);
+	hdr->magic = cpu_to_le32(PVIO_LINK_MAGIC);
+	hdr->abi_version = cpu_to_le32(PVIO_LINK_ABI);
+	hdr->region_pages = cpu_to_le32(link->region_pages);
+	hdr->backend_id = cpu_to_le16(link->backend_id);
+	hdr->frontend_id = cpu_to_le16(link->frontend_id);
+	hdr->generation = cpu_to_le32(1);
+	hdr->grant_offset = cpu_to_le32(PVIO_GRANT_OFFSET);
+	hdr->grant_entries = cpu_to_le32(grant_entries);
+	hdr->data_offset = cpu_to_le32(PVIO_GRANT_OFFSET + grant_pages);
+}
+
+/*
+ * Check a header someone else wrote (pvio-hvd) and take the layout from it.
+ * Each field is read once; the link keeps its own copies.
+ */
+static int pvio_link_check_layout(struct pvio_link *link,
+				  struct netlink_ext_ack *extack)
+{
+	struct pvio_link_header *hdr = link->region;
+	u32 grants = le32_to_cpu(READ_ONCE(hdr->grant_entries));
+	u32 data = le32_to_cpu(READ_ONCE(hdr->data_offset));
+
+	if (le32_to_cpu(READ_ONCE(hdr->magic)) != PVIO_LINK_MAGIC ||
+	    le32_to_cpu(READ_ONCE(hdr->abi_version)) != PVIO_LINK_ABI) {
+		NL_SET_ERR_MSG(extack, "region has no pvio header of this ABI");
+		return -EPROTO;
+	}
+	if (le32_to_cpu(READ_ONCE(hdr->region_pages)) != link->region_pages ||
+	    le32_to_cpu(READ_ONCE(hdr->grant_offset)) != PVIO_GRANT_OFFSET ||
+	    !grants || grants > PVIO_LINK_MAX_GRANTS ||
+	    data < PVIO_GRANT_OFFSET +
+		   DIV_ROUND_UP(grants, PVIO_GRANTS_PER_PAGE) ||
+	    data >= link->region_pages) {
+		NL_SET_ERR_MSG(extack, "region header has an impossible layout");
+		return -EPROTO;
+	}
+	link->grant_entries = grants;
+	link->data_offset = data;
+	return 0;
+}
+
+static int pvio_link_check_params(const struct pvio_link_params *p,
+				  u32 *pages, u32 *grants,
+				  struct netlink_ext_ack *extack)
+{
+	u32 grant_pages;
+
+	*pages = p->region_pages ?: PVIO_LINK_DEFAULT_PAGES;
+	*grants = p->grant_entries ?: PVIO_LINK_DEFAULT_GRANTS;
+	if (*pages < PVIO_LINK_MIN_PAGES || *pages > PVIO_LINK_MAX_PAGES) {
+		NL_SET_ERR_MSG(extack, "region size out of range");
+		return -EINVAL;
+	}
+	if (*grants > PVIO_LINK_MAX_GRANTS) {
+		NL_SET_ERR_MSG(extack, "too many grant entries");
+		return -EINVAL;
+	}
+	grant_pages = DIV_ROUND_UP(*grants, PVIO_GRANTS_PER_PAGE);
+	if (PVIO_GRANT_OFFSET + grant_pages >= *pages) {
+		NL_SET_ERR_MSG(extack, "grant table leaves no data pages");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct pvio_link *pvio_link_alloc(const struct pvio_provider *prov)
+{
+	struct pvio_link *link;
+
+	link = kzalloc(sizeof(*link), GFP_KERNEL);
+	if (!link)
+		return NULL;
+	link->events[PVIO_BACKEND] = kcalloc(prov->nr_ports,
+					     sizeof(struct pvio_evtchn *),
+					     GFP_KERNEL);
+	link->events[PVIO_FRONTEND] = kcalloc(prov->nr_ports,
+					      sizeof(struct pvio_evtchn *),
+					      GFP_KERNEL);
+	if (!link->events[PVIO_BACKEND] || !link->events[PVIO_FRONTEND]) {
+		kfree(link->events[PVIO_BACKEND]);
+		kfree(link->events[PVIO_FRONTEND]);
+		kfree(link);
+		return NULL;
+	}
+	link->provider = prov;
+	kref_init(&link->kref);
+	spin_lock_init(&link->events_lock);
+	return link;
+}
+
+/* Map the region through the provider and lay it out or check it. */
+static int pvio_link_map(struct pvio_link *link, u32 pages, u32 grants,
+			 struct netlink_ext_ack *extack)
+{
+	const struct pvio_provider *prov = link->provider;
+	int ret;
+
+	link->region_pages = pages;
+	ret = prov->ops->create(link, extack);
+	if (ret)
+		return ret;
+	link->hdr = link->region;
+	if (prov->lays_out_region) {
+		link->grant_entries = grants;
+		link->data_offset = PVIO_GRANT_OFFSET +
+			DIV_ROUND_UP(grants, PVIO_GRANTS_PER_PAGE);
+		pvio_link_lay_out(link, grants);
+		return 0;
+	}
+	ret = pvio_link_check_layout(link, extack);
+	if (ret)
+		prov->ops->destroy(link);
+	return ret;
+}
+
+int pvio_link_create(const struct pvio_link_params *params,
+		     struct netlink_ext_ack *extack, struct pvio_link **out)
+{
+	const struct pvio_provider *prov;
+	struct pvio_link *link;
+	u32 pages, grants;
+	int ret;
+
+	ret = pvio_link_check_params(params, &pages, &grants, extack);
+	if (ret)
+		return ret;
+	prov = pvio_provider_get(params->provider);
+	if (!prov) {
+		NL_SET_ERR_MSG(extack, "no such provider (is its module loaded?)");
+		return -ENOENT;
+	}
+	link = pvio_link_alloc(prov);
+	if (!link) {
+		pvio_provider_put(prov);
+		return -ENOMEM;
+	}
+	link->backend_id = params->backend_id;
+	link->frontend_id = params->frontend_id;
+	ret = pvio_link_map(link, pages, grants, extack);
+	if (ret) {
+		pvio_provider_put(prov);
+		kfree(link->events[PVIO_BACKEND]);
+		kfree(link->events[PVIO_FRONTEND]);
+		kfree(link);
+		return ret;
+	}
+
+	mutex_lock(&pvio_links_lock);
+	ret = idr_alloc_cyclic(&pvio_links, link, 0, INT_MAX, GFP_KERNEL);
+	if (ret >= 0)
+		link->id = ret;
+	mutex_unlock(&pvio_links_lock);
+	if (ret < 0) {
+		NL_SET_ERR_MSG(extack, "out of link ids");
+		pvio_link_put(link);
+		return ret;
+	}
+	if (out) {
+		kref_get(&link->kref);
+		*out = link;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pvio_link_create);
+
+int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
+{
+	struct pvio_link *link;
+
+	mutex_lock(&pvio_links_lock);
+	link = idr_remove(&pvio_links, id);
+	if (link)
+		link->dead = true;
+	mutex_unlock(&pvio_links_lock);
+	if (!link) {
+		NL_SET_ERR_MSG(extack, "no such link");
+		return -ENOENT;
+	}
+	pvio_link_put(link);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pvio_link_destroy);
+
+/* Module exit: every provider module is gone, so no link is left. */
+void pvio_link_exit(void)
+{
+	WARN_ON(!idr_is_empty(&pvio_links));
+	idr_destroy(&pvio_links);
+}
