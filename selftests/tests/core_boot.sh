@@ -12,6 +12,7 @@ check "fio runs from the 9p /usr" sh -c '/usr/bin/fio --version | grep -q ^fio-'
 check "iperf3 runs" sh -c '/usr/bin/iperf3 --version | grep -q ^iperf'
 check "iproute2 ip runs" sh -c "$IP -V | grep -q iproute2"
 check "ethtool runs" sh -c '/usr/sbin/ethtool --version | grep -q ethtool'
+check "the VM has 2 CPUs" test "$(grep -c ^processor /proc/cpuinfo)" = 2
 check "/usr is not writable" sh -c '! touch /usr/pvio-write-test 2>/dev/null'
 load_configfs
 check "modprobe null_blk" modprobe null_blk nr_devices=1

@@ -14,6 +14,8 @@
 # string functions, no ERMS/FSRM. TCG: this machine has no usable KVM.
 VM_CPU=${VM_CPU:-Nehalem}
 VM_MEM=${VM_MEM:-512M}
+# One socket per vCPU: a kernel without ACPI (the debug kernel) counts CPUs
+# from the MP table, which lists one per socket.
 VM_SMP=${VM_SMP:-2}
 
 vm_qemu() {
@@ -21,7 +23,7 @@ vm_qemu() {
 	shift 4
 	: >"$logdir/$name.results"
 	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
-		-accel tcg -cpu "$VM_CPU" -smp "$VM_SMP" -m "$VM_MEM" \
+		-accel tcg -cpu "$VM_CPU" -smp "$VM_SMP,sockets=$VM_SMP" -m "$VM_MEM" \
 		-nodefaults -display none -no-reboot \
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
 		-append "console=ttyS0 loglevel=5 log_buf_len=4M panic=-1 $append" \
