@@ -3,7 +3,8 @@
 # pvio: the Xen split-driver model as loadable Linux modules.
 #
 #   make                 build the modules (against KDIR) and userspace
-#   make check           everything CI runs: check-build, check-unit, check-vm
+#   make check           everything CI runs: check-build, check-unit,
+#                        check-harness, check-vm, and the debug-kernel tier
 #   make check-build     6.12 and 6.1 builds with W=1, sparse, checkpatch
 #   make check-unit      userspace unit tests of common/ under ASan/UBSan
 #   make check-harness   the VM harness checks it reports failures

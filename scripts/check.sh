@@ -44,6 +44,11 @@ suite check-build "$top/scripts/check-build.sh"
 suite check-unit make -C "$top/selftests/unit" check
 suite check-harness "$top/selftests/vm/selftest.sh"
 suite check-vm "$top/selftests/vm/run.sh" -k stock
+# The debug tier (DESIGN §7): KASAN, lockdep, kmemleak make the guest ~35x
+# slower, so it runs the core and link tests only. Its kernel is built
+# once (8-15 minutes) and cached.
+suite debug-kernel "$top/scripts/debug-kernel.sh"
+suite check-vm-debug "$top/selftests/vm/run.sh" -k debug -t 'core_*,link_*'
 
 echo "make check: $(($(date +%s) - begin))s"
 [ ${#failed[@]} -eq 0 ] || echo "make check: FAILED: ${failed[*]}"
