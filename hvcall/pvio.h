@@ -31,6 +31,12 @@
 struct pvio_link;
 struct pvio_evtchn;
 
+/* The other end of a link. */
+static inline enum pvio_role pvio_peer(enum pvio_role self)
+{
+	return self == PVIO_BACKEND ? PVIO_FRONTEND : PVIO_BACKEND;
+}
+
 /* ---- provider.c: the providers of shared memory and notification ---- */
 
 /**
@@ -110,7 +116,9 @@ struct pvio_link_params {
  * @kref: freed when the last reference goes
  * @dead: set once destroy started; no new users
  * @node: in the link list (link.c)
- * @events: event channels bound to this link, by end and port (event.c)
+ * @events: event channels bound to this link, by end and port (event.c);
+ *	dispatch reads them under RCU, bind and unbind write them under
+ *	@events_lock
  * @events_lock: guards @events against bind/unbind
  */
 struct pvio_link {
@@ -128,7 +136,7 @@ struct pvio_link {
 	struct kref kref;
 	bool dead;
 	struct list_head node;
-	struct pvio_evtchn **events[2];
+	struct pvio_evtchn __rcu **events[2];
 	spinlock_t events_lock;		/* guards @events */
 };
 
@@ -204,31 +212,148 @@ const char *pvio_state_name(enum pvio_state state);
 
 /* ---- event.c: event channels ---- */
 
-/* Called by a provider when port @port of end @to was rung. Any context. */
+/* Port 0 of each end is the control port: state changes, peer changes. */
+#define PVIO_PORT_CONTROL	0
+
+/**
+ * pvio_link_event() - a provider reports a doorbell
+ * @link: the link
+ * @to: the end that was rung
+ * @port: the port that was rung
+ *
+ * Runs the handler of the channel bound there, if any. Any context.
+ */
 void pvio_link_event(struct pvio_link *link, enum pvio_role to,
 		     unsigned int port);
 
 typedef void (*pvio_evtchn_handler_t)(struct pvio_evtchn *ch, void *data);
 
-/*
- * Bind port @port of local end @self. @handler runs in hard or soft
- * interrupt context (irq_work for loop, MSI-X for ivshmem) when the peer
- * notifies, unless masked. -EBUSY if bound, -ERANGE for a bad port.
+/**
+ * pvio_evtchn_bind() - bind a port of a local end
+ * @link: the link
+ * @self: the local end
+ * @port: the port, 1 to the provider's nr_ports - 1
+ * @handler: run when the peer rings the port
+ * @data: for @handler
+ *
+ * @handler runs in hard or soft interrupt context (irq_work for loop,
+ * MSI-X for ivshmem, an hrtimer while the channel is throttled), or in the
+ * context calling pvio_evtchn_unmask(); always with interrupts disabled and
+ * never concurrently with itself; not while masked. Events arriving while
+ * it runs make it run once more; they do not queue. The channel holds a
+ * reference on @link. Process context.
+ *
+ * Return: the channel, or an ERR_PTR(): -EBUSY if the port is bound (port
+ * PVIO_PORT_CONTROL belongs to the core, see pvio_state_watch()), -ERANGE
+ * for a bad port, -EPERM if @self is not local, -ENOMEM.
  */
 struct pvio_evtchn *pvio_evtchn_bind(struct pvio_link *link,
 				     enum pvio_role self, unsigned int port,
 				     pvio_evtchn_handler_t handler,
 				     void *data);
+
+/**
+ * pvio_evtchn_unbind() - unbind a channel
+ * @ch: the channel
+ *
+ * A kick held back by coalescing goes out first. When it returns, the
+ * handler is not running and will not run again. Process context; the
+ * caller makes sure nothing else uses @ch any more.
+ */
 void pvio_evtchn_unbind(struct pvio_evtchn *ch);
-/*
- * Tell the peer's same port. With coalescing on, the kick may be deferred
- * until max_frames notifications are pending or usecs have passed.
+
+/**
+ * pvio_evtchn_notify() - ring the peer's same port
+ * @ch: the channel
+ *
+ * With coalescing on, the kick may be held back until max_frames
+ * notifications are pending or usecs have passed. Whatever this end wrote
+ * to the region before is visible to the peer before the kick. Any
+ * context.
  */
 void pvio_evtchn_notify(struct pvio_evtchn *ch);
+
+/**
+ * pvio_evtchn_mask() - stop running the handler
+ * @ch: the channel
+ *
+ * Events that arrive are remembered. Does not wait for a handler already
+ * running (disable_irq_nosync() style), so a handler may mask its own
+ * channel. Any context.
+ */
 void pvio_evtchn_mask(struct pvio_evtchn *ch);
-/* Unmask; runs the handler if an event arrived while masked. */
+
+/**
+ * pvio_evtchn_unmask() - run the handler again
+ * @ch: the channel
+ *
+ * If an event arrived while masked, runs the handler once, in the
+ * caller's context. Any context.
+ */
 void pvio_evtchn_unmask(struct pvio_evtchn *ch);
+
+/* Bounds of pvio_evtchn_set_coalesce(). */
+#define PVIO_COALESCE_FRAMES_MAX	65536
+#define PVIO_COALESCE_USECS_MAX		USEC_PER_SEC
+
+/**
+ * pvio_evtchn_set_coalesce() - coalesce a channel's outgoing kicks
+ * @ch: the channel
+ * @c: the parameters; both 0 (the default) turns coalescing off
+ *
+ * Takes effect at once, also for a kick already held back. Any context.
+ *
+ * Return: 0; -EINVAL past PVIO_COALESCE_FRAMES_MAX or
+ * PVIO_COALESCE_USECS_MAX.
+ */
 int pvio_evtchn_set_coalesce(struct pvio_evtchn *ch,
 			     const struct pvio_coalesce *c);
+
+/**
+ * pvio_evtchn_get_coalesce() - a channel's coalescing parameters
+ * @ch: the channel
+ * @c: receives them
+ */
+void pvio_evtchn_get_coalesce(struct pvio_evtchn *ch,
+			      struct pvio_coalesce *c);
+
+/**
+ * pvio_evtchn_set_flood_limit() - set a channel's flood throttling limit
+ * @ch: the channel
+ * @per_ms: handler runs allowed per millisecond
+ *
+ * A channel whose handler would run more often is throttled until the
+ * millisecond is over: its events are remembered and a timer delivers
+ * them, so a peer ringing without pause cannot keep a CPU in the handler.
+ * The default is the module parameter evtchn_flood_limit. Any context.
+ *
+ * Return: 0; -EINVAL for 0.
+ */
+int pvio_evtchn_set_flood_limit(struct pvio_evtchn *ch, u32 per_ms);
+
+/**
+ * struct pvio_evtchn_stats - counters of one event channel
+ * @notifies: kicks sent to the peer
+ * @coalesced: pvio_evtchn_notify() calls held back by coalescing (each is
+ *	covered by a later kick)
+ * @events: events received from the peer (masked or not)
+ * @throttled: events whose delivery was deferred by flood throttling
+ */
+struct pvio_evtchn_stats {
+	u64 notifies;
+	u64 coalesced;
+	u64 events;
+	u64 throttled;
+};
+
+/**
+ * pvio_evtchn_get_stats() - a snapshot of a channel's counters
+ * @ch: the channel
+ * @stats: receives them (for debugfs, netlink)
+ *
+ * Any context.
+ */
+void pvio_evtchn_get_stats(struct pvio_evtchn *ch,
+			   struct pvio_evtchn_stats *stats);
 
 #endif /* _PVIO_H */

@@ -23,4 +23,21 @@ void pvio_provider_put(const struct pvio_provider *prov);
 /* link.c */
 void pvio_link_exit(void);
 
+/* A reference on a link the caller already holds one on. */
+static inline void pvio_link_hold(struct pvio_link *link)
+{
+	kref_get(&link->kref);
+}
+
+/* event.c */
+/* Ring port @port of @self's peer, after ordering our earlier writes. */
+void pvio_notify_peer(struct pvio_link *link, enum pvio_role self,
+		      unsigned int port);
+/* pvio_evtchn_bind() without the control port reservation. */
+struct pvio_evtchn *pvio_evtchn_bind_port(struct pvio_link *link,
+					  enum pvio_role self,
+					  unsigned int port,
+					  pvio_evtchn_handler_t handler,
+					  void *data);
+
 #endif /* _PVIO_HV_H */
