@@ -120,6 +120,9 @@ struct pvio_link_params {
  *	dispatch reads them under RCU, bind and unbind write them under
  *	@events_lock
  * @events_lock: guards @events against bind/unbind
+ * @grant_map: frontend: grant references in use, one bit per entry
+ *	(grant.c); this bitmap, never the shared table, says what is granted
+ * @grant_lock: guards @grant_map and the frontend's writes to the table
  */
 struct pvio_link {
 	u32 id;
@@ -138,6 +141,8 @@ struct pvio_link {
 	struct list_head node;
 	struct pvio_evtchn __rcu **events[2];
 	spinlock_t events_lock;		/* guards @events */
+	unsigned long *grant_map;
+	spinlock_t grant_lock;		/* guards @grant_map, grant entries */
 };
 
 int pvio_link_create(const struct pvio_link_params *params,
@@ -155,26 +160,84 @@ struct pvio_link *pvio_link_get_next(u32 *id);
 #define PVIO_GRANT_READ		BIT(0)
 #define PVIO_GRANT_WRITE	BIT(1)
 
-/*
- * Frontend: grant data page @page (counted from the data area) to the
- * backend. Returns the grant reference, or -ENOSPC / -ERANGE.
+/**
+ * pvio_grant_access() - frontend: grant a data page to the backend
+ * @link: the link
+ * @page: the page, counted from the start of the data area
+ * @readonly: the backend may only read it (advisory, see DESIGN.md §1)
+ *
+ * Any context.
+ *
+ * Return: the grant reference; -ENOSPC if the table is full, -ERANGE if
+ * there is no such data page, -EPERM if the frontend end is not local.
  */
 int pvio_grant_access(struct pvio_link *link, u32 page, bool readonly);
-/* Frontend: take a grant back. -ERANGE, -ENOENT if not granted. */
+
+/**
+ * pvio_grant_revoke() - frontend: take a grant back
+ * @link: the link
+ * @gref: a reference pvio_grant_access() returned
+ *
+ * The backend may still be copying: revoke once it said it is done.
+ * Any context.
+ *
+ * Return: 0; -ERANGE if there is no such entry, -ENOENT if it is not
+ * granted (this kernel's record, not the shared table, decides), -EPERM
+ * if the frontend end is not local.
+ */
 int pvio_grant_revoke(struct pvio_link *link, u32 gref);
-/* Frontend: the address of its own data page @page, or NULL. */
+
+/**
+ * pvio_data_page() - the address of a page of the data area
+ * @link: the link
+ * @page: the page, counted from the start of the data area
+ *
+ * Return: its address, or NULL if there is no such page.
+ */
 void *pvio_data_page(struct pvio_link *link, u32 page);
 
-/*
- * Backend: the address of the page behind grant @gref, after checking it:
- * -ERANGE (no such entry), -ENOENT (not granted), -EACCES (write asked on
- * a read-only grant), -EFAULT (the entry names a page outside the data
- * area). The entry is read once.
+/**
+ * pvio_grant_map() - backend: resolve a grant reference, checked
+ * @link: the link
+ * @gref: the reference, as the frontend sent it (untrusted)
+ * @access: PVIO_GRANT_READ and/or PVIO_GRANT_WRITE
+ *
+ * The entry is read once and only that copy is checked. The frontend may
+ * revoke the grant at any time: the address stays inside the data area,
+ * but what the page holds is the peer's. Any context.
+ *
+ * Return: the page's address, or an ERR_PTR(): -ERANGE (no such entry),
+ * -ENOENT (not granted), -EACCES (write asked of a read-only grant),
+ * -EFAULT (the entry names a page outside the data area), -EINVAL (bad
+ * @access), -EPERM (the backend end is not local).
  */
 void *pvio_grant_map(struct pvio_link *link, u32 gref, u32 access);
-/* Backend: copy out of / into a granted page, offset and length checked. */
+
+/**
+ * pvio_grant_copy_from() - backend: copy out of a granted page
+ * @link: the link
+ * @gref: the grant reference (untrusted)
+ * @offset: where to start in the page
+ * @dst: where to copy to
+ * @len: bytes to copy
+ *
+ * Return: 0; -EINVAL unless @offset + @len <= PVIO_PAGE_SIZE (computed
+ * without overflow); else as pvio_grant_map() with PVIO_GRANT_READ.
+ */
 int pvio_grant_copy_from(struct pvio_link *link, u32 gref, u32 offset,
 			 void *dst, u32 len);
+
+/**
+ * pvio_grant_copy_to() - backend: copy into a granted page
+ * @link: the link
+ * @gref: the grant reference (untrusted)
+ * @offset: where to start in the page
+ * @src: what to copy
+ * @len: bytes to copy
+ *
+ * Return: 0; -EINVAL unless @offset + @len <= PVIO_PAGE_SIZE (computed
+ * without overflow); else as pvio_grant_map() with PVIO_GRANT_WRITE.
+ */
 int pvio_grant_copy_to(struct pvio_link *link, u32 gref, u32 offset,
 		       const void *src, u32 len);
 
