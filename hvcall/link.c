@@ -33,16 +33,27 @@ static void pvio_link_free(struct pvio_link *link)
 }
 
 /*
- * The core's per-link state (grant map), set up once the region is mapped
- * and laid out or checked.
+ * The core's per-link state (grant map, store shadows), set up once the
+ * region is mapped and laid out or checked.
  */
 static int pvio_link_init_core(struct pvio_link *link)
 {
-	return pvio_grant_link_init(link);
+	int ret;
+
+	ret = pvio_grant_link_init(link);
+	if (ret)
+		return ret;
+	ret = pvio_store_link_init(link);
+	if (ret) {
+		pvio_grant_link_exit(link);
+		return ret;
+	}
+	return 0;
 }
 
 static void pvio_link_exit_core(struct pvio_link *link)
 {
+	pvio_store_link_exit(link);
 	pvio_grant_link_exit(link);
 }
 

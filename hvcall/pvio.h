@@ -30,6 +30,7 @@
 
 struct pvio_link;
 struct pvio_evtchn;
+struct pvio_store_shadow;
 
 /* The other end of a link. */
 static inline enum pvio_role pvio_peer(enum pvio_role self)
@@ -123,6 +124,9 @@ struct pvio_link_params {
  * @grant_map: frontend: grant references in use, one bit per entry
  *	(grant.c); this bitmap, never the shared table, says what is granted
  * @grant_lock: guards @grant_map and the frontend's writes to the table
+ * @store: a private shadow of each config store area this kernel writes,
+ *	NULL for an area it may not write (store.c)
+ * @store_lock: guards @store and the writes to the local store areas
  */
 struct pvio_link {
 	u32 id;
@@ -143,6 +147,8 @@ struct pvio_link {
 	spinlock_t events_lock;		/* guards @events */
 	unsigned long *grant_map;
 	spinlock_t grant_lock;		/* guards @grant_map, grant entries */
+	struct pvio_store_shadow *store[PVIO_STORE_NR];
+	struct mutex store_lock;	/* guards @store, local store areas */
 };
 
 int pvio_link_create(const struct pvio_link_params *params,
@@ -243,19 +249,88 @@ int pvio_grant_copy_to(struct pvio_link *link, u32 gref, u32 offset,
 
 /* ---- store.c: the config store (replaces xenstore) ---- */
 
-/* Write @key=@value into @writer's area. Only a local end may write. */
+/*
+ * Who may write which area: a local end writes its own area (backend or
+ * frontend); the toolstack area is written by the kernel that laid out the
+ * region (provider->lays_out_region: the loop provider), else by whoever
+ * did (pvio-hvd), never through this API. Writes to any other area fail
+ * with -EPERM. Writers are process context (they sleep on a mutex);
+ * readers too (they sleep while a writer is mid-update).
+ */
+
+/**
+ * pvio_store_write() - set a key in a config store area
+ * @link: the link
+ * @writer: the area (see above for who may write which)
+ * @key: the key, 1 to PVIO_STORE_KEY_MAX - 1 bytes
+ * @value: the value, at most PVIO_STORE_VALUE_MAX - 1 bytes
+ *
+ * Replaces the key's old value. Process context.
+ *
+ * Return: 0; -EINVAL for an empty key, -E2BIG if the key or the value is
+ * too long, -ENOSPC if the area is full, -EPERM if this kernel may not
+ * write the area.
+ */
 int pvio_store_write(struct pvio_link *link, enum pvio_store_writer writer,
 		     const char *key, const char *value);
+
+/**
+ * pvio_store_printf() - pvio_store_write() of a formatted value
+ * @link: the link
+ * @writer: the area
+ * @key: the key
+ * @fmt: printf format of the value
+ *
+ * Return: as pvio_store_write(); -E2BIG if the value would be cut.
+ */
+__printf(4, 5)
+int pvio_store_printf(struct pvio_link *link, enum pvio_store_writer writer,
+		      const char *key, const char *fmt, ...);
+
+/**
+ * pvio_store_remove() - remove a key from a config store area
+ * @link: the link
+ * @writer: the area
+ * @key: the key
+ *
+ * Process context.
+ *
+ * Return: 0; -ENOENT if absent, -EPERM if this kernel may not write it.
+ */
 int pvio_store_remove(struct pvio_link *link, enum pvio_store_writer writer,
 		      const char *key);
-/*
- * Read @key from @writer's area into @buf (NUL-terminated). -ENOENT if
- * absent, -E2BIG if it does not fit, -EIO if the area stays torn (odd
- * sequence or changing) after a bounded number of retries, -EPROTO if the
- * entry is malformed (not terminated).
+
+/**
+ * pvio_store_read() - read a key from a config store area
+ * @link: the link
+ * @writer: the area, any of them
+ * @key: the key
+ * @buf: receives the value, NUL-terminated
+ * @len: size of @buf
+ *
+ * Takes a consistent copy under the area's seqlock and validates it.
+ * Process context: sleeps briefly between retries while a writer is
+ * mid-update.
+ *
+ * Return: 0; -ENOENT if absent, -EINVAL for an empty key or an unknown
+ * area, -E2BIG if the value does not fit in @len bytes, -EIO if the area
+ * stays torn (odd sequence or changing) through a bounded number of
+ * retries, -EPROTO if the area is malformed (a key or value without its
+ * NUL).
  */
 int pvio_store_read(struct pvio_link *link, enum pvio_store_writer writer,
 		    const char *key, char *buf, size_t len);
+
+/**
+ * pvio_store_read_u32() - read a decimal u32 from the config store
+ * @link: the link
+ * @writer: the area
+ * @key: the key
+ * @val: receives the value
+ *
+ * Return: as pvio_store_read(); also -EINVAL or -ERANGE if the value is
+ * not a decimal u32.
+ */
 int pvio_store_read_u32(struct pvio_link *link,
 			enum pvio_store_writer writer, const char *key,
 			u32 *val);
