@@ -33,8 +33,8 @@ static void pvio_link_free(struct pvio_link *link)
 }
 
 /*
- * The core's per-link state (grant map, store shadows), set up once the
- * region is mapped and laid out or checked.
+ * The core's per-link state (grant map, store shadows, local states), set
+ * up once the region is mapped and laid out or checked.
  */
 static int pvio_link_init_core(struct pvio_link *link)
 {
@@ -48,6 +48,7 @@ static int pvio_link_init_core(struct pvio_link *link)
 		pvio_grant_link_exit(link);
 		return ret;
 	}
+	pvio_state_link_init(link);
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 
 struct pvio_link;
 struct pvio_evtchn;
+struct pvio_state_watch;
 struct pvio_store_shadow;
 
 /* The other end of a link. */
@@ -127,6 +128,8 @@ struct pvio_link_params {
  * @store: a private shadow of each config store area this kernel writes,
  *	NULL for an area it may not write (store.c)
  * @store_lock: guards @store and the writes to the local store areas
+ * @state: the state each local end last published (state.c)
+ * @state_lock: guards @state and orders the writes of the ends' states
  */
 struct pvio_link {
 	u32 id;
@@ -149,6 +152,8 @@ struct pvio_link {
 	spinlock_t grant_lock;		/* guards @grant_map, grant entries */
 	struct pvio_store_shadow *store[PVIO_STORE_NR];
 	struct mutex store_lock;	/* guards @store, local store areas */
+	enum pvio_state state[2];
+	spinlock_t state_lock;		/* guards @state, hdr->ends[].state */
 };
 
 int pvio_link_create(const struct pvio_link_params *params,
@@ -337,16 +342,94 @@ int pvio_store_read_u32(struct pvio_link *link,
 
 /* ---- state.c: the front/back state machine ---- */
 
-/*
- * Move local end @self to @state. Illegal transitions are refused with
- * -EINVAL and one rate-limited log line.
+/**
+ * pvio_state_set() - move a local end to a new state
+ * @link: the link
+ * @self: the local end
+ * @state: its new state
+ *
+ * Publishes @state in the header and rings the peer's control port
+ * (PVIO_PORT_CONTROL) so its core tells its driver. Setting the current
+ * state again is a no-op. Any context.
+ *
+ * Return: 0; -EINVAL for an illegal transition (see
+ * pvio_state_transition_valid(); logged, rate-limited), -EPERM if @self is
+ * not local.
  */
 int pvio_state_set(struct pvio_link *link, enum pvio_role self,
 		   enum pvio_state state);
-/* The state end @end has published, validated (UNKNOWN if garbage). */
+
+/**
+ * pvio_state_get() - the state an end has published
+ * @link: the link
+ * @end: either end
+ *
+ * Return: the state, PVIO_STATE_UNKNOWN if the header holds garbage.
+ */
 enum pvio_state pvio_state_get(struct pvio_link *link, enum pvio_role end);
+
+/**
+ * pvio_state_transition_valid() - may an end move from one state to another
+ * @from: the current state
+ * @to: the next state
+ *
+ * The one table of legal moves, drawn above it in state.c.
+ *
+ * Return: true if the move is legal.
+ */
 bool pvio_state_transition_valid(enum pvio_state from, enum pvio_state to);
+
+/**
+ * pvio_state_name() - a state's name, as xenbus spells it
+ * @state: the state
+ *
+ * Return: "Initialising" ..., or "Invalid".
+ */
 const char *pvio_state_name(enum pvio_state state);
+
+/**
+ * typedef pvio_state_watch_fn - told that the other end changed state
+ * @link: the link
+ * @self: the local end the watch was set for
+ * @peer: the state the other end publishes now (validated)
+ * @data: as given to pvio_state_watch()
+ *
+ * Runs in process context (a workqueue) and may sleep; never concurrently
+ * with itself for one watch. Called once soon after pvio_state_watch() with
+ * the current state, then each time the core finds the other end's state
+ * different from the last one reported. Doorbells coalesce, so a quick
+ * sequence of states may be seen as its last one only: act on the state,
+ * not on the transition.
+ */
+typedef void (*pvio_state_watch_fn)(struct pvio_link *link,
+				    enum pvio_role self,
+				    enum pvio_state peer, void *data);
+
+/**
+ * pvio_state_watch() - watch the state of the other end
+ * @link: the link
+ * @self: the local end whose peer to watch
+ * @fn: told of changes
+ * @data: for @fn
+ *
+ * Binds @self's control port; the watch holds a reference on @link.
+ * Process context.
+ *
+ * Return: the watch, or an ERR_PTR(): -EPERM if @self is not local,
+ * -EBUSY if it is watched already, -ENOMEM.
+ */
+struct pvio_state_watch *pvio_state_watch(struct pvio_link *link,
+					  enum pvio_role self,
+					  pvio_state_watch_fn fn, void *data);
+
+/**
+ * pvio_state_unwatch() - stop watching
+ * @watch: from pvio_state_watch()
+ *
+ * When it returns, the watch's function is not running and will not run
+ * again. Process context; not from the watch's function itself.
+ */
+void pvio_state_unwatch(struct pvio_state_watch *watch);
 
 /* ---- event.c: event channels ---- */
 

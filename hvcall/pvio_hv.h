@@ -40,6 +40,9 @@ void pvio_grant_link_exit(struct pvio_link *link);
 int pvio_store_link_init(struct pvio_link *link);
 void pvio_store_link_exit(struct pvio_link *link);
 
+/* state.c */
+void pvio_state_link_init(struct pvio_link *link);
+
 /* event.c */
 /* Ring port @port of @self's peer, after ordering our earlier writes. */
 void pvio_notify_peer(struct pvio_link *link, enum pvio_role self,
