@@ -9,6 +9,7 @@
 #   make check-unit      userspace unit tests of common/ under ASan/UBSan
 #   make check-harness   the VM harness checks it reports failures
 #   make check-vm        VM tests (T='blk_*' for a subset, KERNEL=debug)
+#   make check-kunit     pvio_hv's KUnit suites in the debug kernel's VM
 #   make bench-ring      ring throughput beside memcpy (and DPDK's rte_ring)
 #   make demo            the README's first command
 #   make modules_install install the modules for KDIR's kernel and depmod
@@ -25,7 +26,8 @@ T ?= *
 KERNEL ?= stock
 
 .PHONY: all modules userspace clean modules_install deps \
-	check check-build check-unit check-harness check-vm bench-ring demo
+	check check-build check-unit check-harness check-vm check-kunit \
+	bench-ring demo
 
 all: modules userspace
 
@@ -67,6 +69,10 @@ check-harness:
 check-vm:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/selftests/vm/run.sh -k '$(KERNEL)' -t '$(T)'
+
+check-kunit:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/selftests/vm/run.sh -k debug -t 'core_kunit'
 
 bench-ring:
 	@$(DEPS) build bench

@@ -19,23 +19,53 @@
 #define PVIO_LINK_MAX_GRANTS		65536
 #define PVIO_GRANTS_PER_PAGE \
 	(PVIO_PAGE_SIZE / sizeof(struct pvio_grant_entry))
-/* The grant table follows the config store. */
-#define PVIO_GRANT_OFFSET		(PVIO_STORE_OFFSET + PVIO_STORE_NR)
 
 /* Link ids, for lookup by netlink and the drivers. */
 static DEFINE_IDR(pvio_links);
 /* Guards pvio_links and every link's ->dead. */
 static DEFINE_MUTEX(pvio_links_lock);
 
+static void pvio_link_free(struct pvio_link *link)
+{
+	kfree(link->events[PVIO_BACKEND]);
+	kfree(link->events[PVIO_FRONTEND]);
+	kfree(link);
+}
+
+/*
+ * The core's per-link state (grant map, store shadows, local states), set
+ * up once the region is mapped and laid out or checked.
+ */
+static int pvio_link_init_core(struct pvio_link *link)
+{
+	int ret;
+
+	ret = pvio_grant_link_init(link);
+	if (ret)
+		return ret;
+	ret = pvio_store_link_init(link);
+	if (ret) {
+		pvio_grant_link_exit(link);
+		return ret;
+	}
+	pvio_state_link_init(link);
+	return 0;
+}
+
+static void pvio_link_exit_core(struct pvio_link *link)
+{
+	pvio_store_link_exit(link);
+	pvio_grant_link_exit(link);
+}
+
 static void pvio_link_release(struct kref *kref)
 {
 	struct pvio_link *link = container_of(kref, struct pvio_link, kref);
 
+	pvio_link_exit_core(link);
 	link->provider->ops->destroy(link);
 	pvio_provider_put(link->provider);
-	kfree(link->events[PVIO_BACKEND]);
-	kfree(link->events[PVIO_FRONTEND]);
-	kfree(link);
+	pvio_link_free(link);
 }
 
 void pvio_link_put(struct pvio_link *link)
@@ -161,9 +191,7 @@ static struct pvio_link *pvio_link_alloc(const struct pvio_provider *prov)
 					      sizeof(struct pvio_evtchn *),
 					      GFP_KERNEL);
 	if (!link->events[PVIO_BACKEND] || !link->events[PVIO_FRONTEND]) {
-		kfree(link->events[PVIO_BACKEND]);
-		kfree(link->events[PVIO_FRONTEND]);
-		kfree(link);
+		pvio_link_free(link);
 		return NULL;
 	}
 	link->provider = prov;
@@ -221,12 +249,12 @@ int pvio_link_create(const struct pvio_link_params *params,
 	link->backend_id = params->backend_id;
 	link->frontend_id = params->frontend_id;
 	ret = pvio_link_map(link, pages, grants, extack);
+	if (ret)
+		goto err_free;
+	ret = pvio_link_init_core(link);
 	if (ret) {
-		pvio_provider_put(prov);
-		kfree(link->events[PVIO_BACKEND]);
-		kfree(link->events[PVIO_FRONTEND]);
-		kfree(link);
-		return ret;
+		prov->ops->destroy(link);
+		goto err_free;
 	}
 
 	mutex_lock(&pvio_links_lock);
@@ -244,6 +272,11 @@ int pvio_link_create(const struct pvio_link_params *params,
 		*out = link;
 	}
 	return 0;
+
+err_free:
+	pvio_provider_put(prov);
+	pvio_link_free(link);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(pvio_link_create);
 

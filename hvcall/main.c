@@ -22,6 +22,7 @@ static int __init pvio_hv_init(void)
 
 static void __exit pvio_hv_exit(void)
 {
+	pvio_link_exit();
 	pvio_bus_exit();
 }
 

@@ -30,6 +30,14 @@
 
 struct pvio_link;
 struct pvio_evtchn;
+struct pvio_state_watch;
+struct pvio_store_shadow;
+
+/* The other end of a link. */
+static inline enum pvio_role pvio_peer(enum pvio_role self)
+{
+	return self == PVIO_BACKEND ? PVIO_FRONTEND : PVIO_BACKEND;
+}
 
 /* ---- provider.c: the providers of shared memory and notification ---- */
 
@@ -110,8 +118,18 @@ struct pvio_link_params {
  * @kref: freed when the last reference goes
  * @dead: set once destroy started; no new users
  * @node: in the link list (link.c)
- * @events: event channels bound to this link, by end and port (event.c)
+ * @events: event channels bound to this link, by end and port (event.c);
+ *	dispatch reads them under RCU, bind and unbind write them under
+ *	@events_lock
  * @events_lock: guards @events against bind/unbind
+ * @grant_map: frontend: grant references in use, one bit per entry
+ *	(grant.c); this bitmap, never the shared table, says what is granted
+ * @grant_lock: guards @grant_map and the frontend's writes to the table
+ * @store: a private shadow of each config store area this kernel writes,
+ *	NULL for an area it may not write (store.c)
+ * @store_lock: guards @store and the writes to the local store areas
+ * @state: the state each local end last published (state.c)
+ * @state_lock: guards @state and orders the writes of the ends' states
  */
 struct pvio_link {
 	u32 id;
@@ -128,8 +146,14 @@ struct pvio_link {
 	struct kref kref;
 	bool dead;
 	struct list_head node;
-	struct pvio_evtchn **events[2];
+	struct pvio_evtchn __rcu **events[2];
 	spinlock_t events_lock;		/* guards @events */
+	unsigned long *grant_map;
+	spinlock_t grant_lock;		/* guards @grant_map, grant entries */
+	struct pvio_store_shadow *store[PVIO_STORE_NR];
+	struct mutex store_lock;	/* guards @store, local store areas */
+	enum pvio_state state[2];
+	spinlock_t state_lock;		/* guards @state, hdr->ends[].state */
 };
 
 int pvio_link_create(const struct pvio_link_params *params,
@@ -147,88 +171,410 @@ struct pvio_link *pvio_link_get_next(u32 *id);
 #define PVIO_GRANT_READ		BIT(0)
 #define PVIO_GRANT_WRITE	BIT(1)
 
-/*
- * Frontend: grant data page @page (counted from the data area) to the
- * backend. Returns the grant reference, or -ENOSPC / -ERANGE.
+/**
+ * pvio_grant_access() - frontend: grant a data page to the backend
+ * @link: the link
+ * @page: the page, counted from the start of the data area
+ * @readonly: the backend may only read it (advisory, see DESIGN.md §1)
+ *
+ * Any context.
+ *
+ * Return: the grant reference; -ENOSPC if the table is full, -ERANGE if
+ * there is no such data page, -EPERM if the frontend end is not local.
  */
 int pvio_grant_access(struct pvio_link *link, u32 page, bool readonly);
-/* Frontend: take a grant back. -ERANGE, -ENOENT if not granted. */
+
+/**
+ * pvio_grant_revoke() - frontend: take a grant back
+ * @link: the link
+ * @gref: a reference pvio_grant_access() returned
+ *
+ * The backend may still be copying: revoke once it said it is done.
+ * Any context.
+ *
+ * Return: 0; -ERANGE if there is no such entry, -ENOENT if it is not
+ * granted (this kernel's record, not the shared table, decides), -EPERM
+ * if the frontend end is not local.
+ */
 int pvio_grant_revoke(struct pvio_link *link, u32 gref);
-/* Frontend: the address of its own data page @page, or NULL. */
+
+/**
+ * pvio_data_page() - the address of a page of the data area
+ * @link: the link
+ * @page: the page, counted from the start of the data area
+ *
+ * Return: its address, or NULL if there is no such page.
+ */
 void *pvio_data_page(struct pvio_link *link, u32 page);
 
-/*
- * Backend: the address of the page behind grant @gref, after checking it:
- * -ERANGE (no such entry), -ENOENT (not granted), -EACCES (write asked on
- * a read-only grant), -EFAULT (the entry names a page outside the data
- * area). The entry is read once.
+/**
+ * pvio_grant_map() - backend: resolve a grant reference, checked
+ * @link: the link
+ * @gref: the reference, as the frontend sent it (untrusted)
+ * @access: PVIO_GRANT_READ and/or PVIO_GRANT_WRITE
+ *
+ * The entry is read once and only that copy is checked. The frontend may
+ * revoke the grant at any time: the address stays inside the data area,
+ * but what the page holds is the peer's. Any context.
+ *
+ * Return: the page's address, or an ERR_PTR(): -ERANGE (no such entry),
+ * -ENOENT (not granted), -EACCES (write asked of a read-only grant),
+ * -EFAULT (the entry names a page outside the data area), -EINVAL (bad
+ * @access), -EPERM (the backend end is not local).
  */
 void *pvio_grant_map(struct pvio_link *link, u32 gref, u32 access);
-/* Backend: copy out of / into a granted page, offset and length checked. */
+
+/**
+ * pvio_grant_copy_from() - backend: copy out of a granted page
+ * @link: the link
+ * @gref: the grant reference (untrusted)
+ * @offset: where to start in the page
+ * @dst: where to copy to
+ * @len: bytes to copy
+ *
+ * Return: 0; -EINVAL unless @offset + @len <= PVIO_PAGE_SIZE (computed
+ * without overflow); else as pvio_grant_map() with PVIO_GRANT_READ.
+ */
 int pvio_grant_copy_from(struct pvio_link *link, u32 gref, u32 offset,
 			 void *dst, u32 len);
+
+/**
+ * pvio_grant_copy_to() - backend: copy into a granted page
+ * @link: the link
+ * @gref: the grant reference (untrusted)
+ * @offset: where to start in the page
+ * @src: what to copy
+ * @len: bytes to copy
+ *
+ * Return: 0; -EINVAL unless @offset + @len <= PVIO_PAGE_SIZE (computed
+ * without overflow); else as pvio_grant_map() with PVIO_GRANT_WRITE.
+ */
 int pvio_grant_copy_to(struct pvio_link *link, u32 gref, u32 offset,
 		       const void *src, u32 len);
 
 /* ---- store.c: the config store (replaces xenstore) ---- */
 
-/* Write @key=@value into @writer's area. Only a local end may write. */
+/*
+ * Who may write which area: a local end writes its own area (backend or
+ * frontend); the toolstack area is written by the kernel that laid out the
+ * region (provider->lays_out_region: the loop provider), else by whoever
+ * did (pvio-hvd), never through this API. Writes to any other area fail
+ * with -EPERM. Writers are process context (they sleep on a mutex);
+ * readers too (they sleep while a writer is mid-update).
+ */
+
+/**
+ * pvio_store_write() - set a key in a config store area
+ * @link: the link
+ * @writer: the area (see above for who may write which)
+ * @key: the key, 1 to PVIO_STORE_KEY_MAX - 1 bytes
+ * @value: the value, at most PVIO_STORE_VALUE_MAX - 1 bytes
+ *
+ * Replaces the key's old value. Process context.
+ *
+ * Return: 0; -EINVAL for an empty key, -E2BIG if the key or the value is
+ * too long, -ENOSPC if the area is full, -EPERM if this kernel may not
+ * write the area.
+ */
 int pvio_store_write(struct pvio_link *link, enum pvio_store_writer writer,
 		     const char *key, const char *value);
+
+/**
+ * pvio_store_printf() - pvio_store_write() of a formatted value
+ * @link: the link
+ * @writer: the area
+ * @key: the key
+ * @fmt: printf format of the value
+ *
+ * Return: as pvio_store_write(); -E2BIG if the value would be cut.
+ */
+__printf(4, 5)
+int pvio_store_printf(struct pvio_link *link, enum pvio_store_writer writer,
+		      const char *key, const char *fmt, ...);
+
+/**
+ * pvio_store_remove() - remove a key from a config store area
+ * @link: the link
+ * @writer: the area
+ * @key: the key
+ *
+ * Process context.
+ *
+ * Return: 0; -ENOENT if absent, -EPERM if this kernel may not write it.
+ */
 int pvio_store_remove(struct pvio_link *link, enum pvio_store_writer writer,
 		      const char *key);
-/*
- * Read @key from @writer's area into @buf (NUL-terminated). -ENOENT if
- * absent, -E2BIG if it does not fit, -EIO if the area stays torn (odd
- * sequence or changing) after a bounded number of retries, -EPROTO if the
- * entry is malformed (not terminated).
+
+/**
+ * pvio_store_read() - read a key from a config store area
+ * @link: the link
+ * @writer: the area, any of them
+ * @key: the key
+ * @buf: receives the value, NUL-terminated
+ * @len: size of @buf
+ *
+ * Takes a consistent copy under the area's seqlock and validates it.
+ * Process context: sleeps briefly between retries while a writer is
+ * mid-update.
+ *
+ * Return: 0; -ENOENT if absent, -EINVAL for an empty key or an unknown
+ * area, -E2BIG if the value does not fit in @len bytes, -EIO if the area
+ * stays torn (odd sequence or changing) through a bounded number of
+ * retries, -EPROTO if the area is malformed (a key or value without its
+ * NUL).
  */
 int pvio_store_read(struct pvio_link *link, enum pvio_store_writer writer,
 		    const char *key, char *buf, size_t len);
+
+/**
+ * pvio_store_read_u32() - read a decimal u32 from the config store
+ * @link: the link
+ * @writer: the area
+ * @key: the key
+ * @val: receives the value
+ *
+ * Return: as pvio_store_read(); also -EINVAL or -ERANGE if the value is
+ * not a decimal u32.
+ */
 int pvio_store_read_u32(struct pvio_link *link,
 			enum pvio_store_writer writer, const char *key,
 			u32 *val);
 
 /* ---- state.c: the front/back state machine ---- */
 
-/*
- * Move local end @self to @state. Illegal transitions are refused with
- * -EINVAL and one rate-limited log line.
+/**
+ * pvio_state_set() - move a local end to a new state
+ * @link: the link
+ * @self: the local end
+ * @state: its new state
+ *
+ * Publishes @state in the header and rings the peer's control port
+ * (PVIO_PORT_CONTROL) so its core tells its driver. Setting the current
+ * state again is a no-op. Any context.
+ *
+ * Return: 0; -EINVAL for an illegal transition (see
+ * pvio_state_transition_valid(); logged, rate-limited), -EPERM if @self is
+ * not local.
  */
 int pvio_state_set(struct pvio_link *link, enum pvio_role self,
 		   enum pvio_state state);
-/* The state end @end has published, validated (UNKNOWN if garbage). */
+
+/**
+ * pvio_state_get() - the state an end has published
+ * @link: the link
+ * @end: either end
+ *
+ * Return: the state, PVIO_STATE_UNKNOWN if the header holds garbage.
+ */
 enum pvio_state pvio_state_get(struct pvio_link *link, enum pvio_role end);
+
+/**
+ * pvio_state_transition_valid() - may an end move from one state to another
+ * @from: the current state
+ * @to: the next state
+ *
+ * The one table of legal moves, drawn above it in state.c.
+ *
+ * Return: true if the move is legal.
+ */
 bool pvio_state_transition_valid(enum pvio_state from, enum pvio_state to);
+
+/**
+ * pvio_state_name() - a state's name, as xenbus spells it
+ * @state: the state
+ *
+ * Return: "Initialising" ..., or "Invalid".
+ */
 const char *pvio_state_name(enum pvio_state state);
+
+/**
+ * typedef pvio_state_watch_fn - told that the other end changed state
+ * @link: the link
+ * @self: the local end the watch was set for
+ * @peer: the state the other end publishes now (validated)
+ * @data: as given to pvio_state_watch()
+ *
+ * Runs in process context (a workqueue) and may sleep; never concurrently
+ * with itself for one watch. Called once soon after pvio_state_watch() with
+ * the current state, then each time the core finds the other end's state
+ * different from the last one reported. Doorbells coalesce, so a quick
+ * sequence of states may be seen as its last one only: act on the state,
+ * not on the transition.
+ */
+typedef void (*pvio_state_watch_fn)(struct pvio_link *link,
+				    enum pvio_role self,
+				    enum pvio_state peer, void *data);
+
+/**
+ * pvio_state_watch() - watch the state of the other end
+ * @link: the link
+ * @self: the local end whose peer to watch
+ * @fn: told of changes
+ * @data: for @fn
+ *
+ * Binds @self's control port; the watch holds a reference on @link.
+ * Process context.
+ *
+ * Return: the watch, or an ERR_PTR(): -EPERM if @self is not local,
+ * -EBUSY if it is watched already, -ENOMEM.
+ */
+struct pvio_state_watch *pvio_state_watch(struct pvio_link *link,
+					  enum pvio_role self,
+					  pvio_state_watch_fn fn, void *data);
+
+/**
+ * pvio_state_unwatch() - stop watching
+ * @watch: from pvio_state_watch()
+ *
+ * When it returns, the watch's function is not running and will not run
+ * again. Process context; not from the watch's function itself.
+ */
+void pvio_state_unwatch(struct pvio_state_watch *watch);
 
 /* ---- event.c: event channels ---- */
 
-/* Called by a provider when port @port of end @to was rung. Any context. */
+/* Port 0 of each end is the control port: state changes, peer changes. */
+#define PVIO_PORT_CONTROL	0
+
+/**
+ * pvio_link_event() - a provider reports a doorbell
+ * @link: the link
+ * @to: the end that was rung
+ * @port: the port that was rung
+ *
+ * Runs the handler of the channel bound there, if any. Any context.
+ */
 void pvio_link_event(struct pvio_link *link, enum pvio_role to,
 		     unsigned int port);
 
 typedef void (*pvio_evtchn_handler_t)(struct pvio_evtchn *ch, void *data);
 
-/*
- * Bind port @port of local end @self. @handler runs in hard or soft
- * interrupt context (irq_work for loop, MSI-X for ivshmem) when the peer
- * notifies, unless masked. -EBUSY if bound, -ERANGE for a bad port.
+/**
+ * pvio_evtchn_bind() - bind a port of a local end
+ * @link: the link
+ * @self: the local end
+ * @port: the port, 1 to the provider's nr_ports - 1
+ * @handler: run when the peer rings the port
+ * @data: for @handler
+ *
+ * @handler runs in hard or soft interrupt context (irq_work for loop,
+ * MSI-X for ivshmem, an hrtimer while the channel is throttled), or in the
+ * context calling pvio_evtchn_unmask(); always with interrupts disabled and
+ * never concurrently with itself; not while masked. Events arriving while
+ * it runs make it run once more; they do not queue. The channel holds a
+ * reference on @link. Process context.
+ *
+ * Return: the channel, or an ERR_PTR(): -EBUSY if the port is bound (port
+ * PVIO_PORT_CONTROL belongs to the core, see pvio_state_watch()), -ERANGE
+ * for a bad port, -EPERM if @self is not local, -ENOMEM.
  */
 struct pvio_evtchn *pvio_evtchn_bind(struct pvio_link *link,
 				     enum pvio_role self, unsigned int port,
 				     pvio_evtchn_handler_t handler,
 				     void *data);
+
+/**
+ * pvio_evtchn_unbind() - unbind a channel
+ * @ch: the channel
+ *
+ * A kick held back by coalescing goes out first. When it returns, the
+ * handler is not running and will not run again. Process context; the
+ * caller makes sure nothing else uses @ch any more.
+ */
 void pvio_evtchn_unbind(struct pvio_evtchn *ch);
-/*
- * Tell the peer's same port. With coalescing on, the kick may be deferred
- * until max_frames notifications are pending or usecs have passed.
+
+/**
+ * pvio_evtchn_notify() - ring the peer's same port
+ * @ch: the channel
+ *
+ * With coalescing on, the kick may be held back until max_frames
+ * notifications are pending or usecs have passed. Whatever this end wrote
+ * to the region before is visible to the peer before the kick. Any
+ * context.
  */
 void pvio_evtchn_notify(struct pvio_evtchn *ch);
+
+/**
+ * pvio_evtchn_mask() - stop running the handler
+ * @ch: the channel
+ *
+ * Events that arrive are remembered. Does not wait for a handler already
+ * running (disable_irq_nosync() style), so a handler may mask its own
+ * channel. Any context.
+ */
 void pvio_evtchn_mask(struct pvio_evtchn *ch);
-/* Unmask; runs the handler if an event arrived while masked. */
+
+/**
+ * pvio_evtchn_unmask() - run the handler again
+ * @ch: the channel
+ *
+ * If an event arrived while masked, runs the handler once, in the
+ * caller's context. Any context.
+ */
 void pvio_evtchn_unmask(struct pvio_evtchn *ch);
+
+/* Bounds of pvio_evtchn_set_coalesce(). */
+#define PVIO_COALESCE_FRAMES_MAX	65536
+#define PVIO_COALESCE_USECS_MAX		USEC_PER_SEC
+
+/**
+ * pvio_evtchn_set_coalesce() - coalesce a channel's outgoing kicks
+ * @ch: the channel
+ * @c: the parameters; both 0 (the default) turns coalescing off
+ *
+ * Takes effect at once, also for a kick already held back. Any context.
+ *
+ * Return: 0; -EINVAL past PVIO_COALESCE_FRAMES_MAX or
+ * PVIO_COALESCE_USECS_MAX.
+ */
 int pvio_evtchn_set_coalesce(struct pvio_evtchn *ch,
 			     const struct pvio_coalesce *c);
+
+/**
+ * pvio_evtchn_get_coalesce() - a channel's coalescing parameters
+ * @ch: the channel
+ * @c: receives them
+ */
+void pvio_evtchn_get_coalesce(struct pvio_evtchn *ch,
+			      struct pvio_coalesce *c);
+
+/**
+ * pvio_evtchn_set_flood_limit() - set a channel's flood throttling limit
+ * @ch: the channel
+ * @per_ms: handler runs allowed per millisecond
+ *
+ * A channel whose handler would run more often is throttled until the
+ * millisecond is over: its events are remembered and a timer delivers
+ * them, so a peer ringing without pause cannot keep a CPU in the handler.
+ * The default is the module parameter evtchn_flood_limit. Any context.
+ *
+ * Return: 0; -EINVAL for 0.
+ */
+int pvio_evtchn_set_flood_limit(struct pvio_evtchn *ch, u32 per_ms);
+
+/**
+ * struct pvio_evtchn_stats - counters of one event channel
+ * @notifies: kicks sent to the peer
+ * @coalesced: pvio_evtchn_notify() calls held back by coalescing (each is
+ *	covered by a later kick)
+ * @events: events received from the peer (masked or not)
+ * @throttled: events whose delivery was deferred by flood throttling
+ */
+struct pvio_evtchn_stats {
+	u64 notifies;
+	u64 coalesced;
+	u64 events;
+	u64 throttled;
+};
+
+/**
+ * pvio_evtchn_get_stats() - a snapshot of a channel's counters
+ * @ch: the channel
+ * @stats: receives them (for debugfs, netlink)
+ *
+ * Any context.
+ */
+void pvio_evtchn_get_stats(struct pvio_evtchn *ch,
+			   struct pvio_evtchn_stats *stats);
 
 #endif /* _PVIO_H */

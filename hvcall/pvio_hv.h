@@ -23,4 +23,35 @@ void pvio_provider_put(const struct pvio_provider *prov);
 /* link.c */
 void pvio_link_exit(void);
 
+/* A reference on a link the caller already holds one on. */
+static inline void pvio_link_hold(struct pvio_link *link)
+{
+	kref_get(&link->kref);
+}
+
+/* The grant table follows the config store; a region's layout is fixed. */
+#define PVIO_GRANT_OFFSET	(PVIO_STORE_OFFSET + PVIO_STORE_NR)
+
+/* grant.c */
+int pvio_grant_link_init(struct pvio_link *link);
+void pvio_grant_link_exit(struct pvio_link *link);
+
+/* store.c */
+int pvio_store_link_init(struct pvio_link *link);
+void pvio_store_link_exit(struct pvio_link *link);
+
+/* state.c */
+void pvio_state_link_init(struct pvio_link *link);
+
+/* event.c */
+/* Ring port @port of @self's peer, after ordering our earlier writes. */
+void pvio_notify_peer(struct pvio_link *link, enum pvio_role self,
+		      unsigned int port);
+/* pvio_evtchn_bind() without the control port reservation. */
+struct pvio_evtchn *pvio_evtchn_bind_port(struct pvio_link *link,
+					  enum pvio_role self,
+					  unsigned int port,
+					  pvio_evtchn_handler_t handler,
+					  void *data);
+
 #endif /* _PVIO_HV_H */

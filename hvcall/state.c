@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * The front/back state machine, xenbus' states. Each end publishes its own
+ * state in the link header (hdr->ends[self].state) and rings the peer's
+ * control port; the peer's core reads the state and tells its driver
+ * through a state watch (process context, like xenbus' otherend_changed).
+ */
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "pvio.h"
+#include "pvio_hv.h"
+
+static const char *const pvio_state_names[] = {
+	[PVIO_STATE_UNKNOWN]		= "Unknown",
+	[PVIO_STATE_INITIALISING]	= "Initialising",
+	[PVIO_STATE_INITWAIT]		= "InitWait",
+	[PVIO_STATE_INITIALISED]	= "Initialised",
+	[PVIO_STATE_CONNECTED]		= "Connected",
+	[PVIO_STATE_CLOSING]		= "Closing",
+	[PVIO_STATE_CLOSED]		= "Closed",
+};
+
+const char *pvio_state_name(enum pvio_state state)
+{
+	if ((unsigned int)state >= ARRAY_SIZE(pvio_state_names))
+		return "Invalid";
+	return pvio_state_names[state];
+}
+EXPORT_SYMBOL_GPL(pvio_state_name);
+
+/*
+ * The legal moves of one end:
+ *
+ *   Unknown                          (a fresh end, before its first move)
+ *      |
+ *      v
+ *   Initialising --> InitWait --> Initialised --> Connected
+ *      ^       |          |            |              |
+ *      |       v          v            v              v
+ *      |     Closing <---------------------------------
+ *      |       |
+ *      |       v
+ *      +---- Closed                  (Closed -> Initialising: reconnect)
+ *
+ * A forward move may skip states: Initialising -> Connected (as netfront
+ * does when the backend is ready), InitWait -> Connected (a backend),
+ * Initialising -> Initialised (a frontend). Every state on the forward
+ * path may go to Closing; Closing goes only to Closed; Closed only back to
+ * Initialising. Nothing goes back to Unknown. This table is the only place
+ * that says so.
+ */
+#define PVIO_TO(s)	BIT(PVIO_STATE_##s)
+static const u8 pvio_state_moves[] = {
+	[PVIO_STATE_UNKNOWN]		= PVIO_TO(INITIALISING),
+	[PVIO_STATE_INITIALISING]	= PVIO_TO(INITWAIT) |
+					  PVIO_TO(INITIALISED) |
+					  PVIO_TO(CONNECTED) |
+					  PVIO_TO(CLOSING),
+	[PVIO_STATE_INITWAIT]		= PVIO_TO(INITIALISED) |
+					  PVIO_TO(CONNECTED) |
+					  PVIO_TO(CLOSING),
+	[PVIO_STATE_INITIALISED]	= PVIO_TO(CONNECTED) |
+					  PVIO_TO(CLOSING),
+	[PVIO_STATE_CONNECTED]		= PVIO_TO(CLOSING),
+	[PVIO_STATE_CLOSING]		= PVIO_TO(CLOSED),
+	[PVIO_STATE_CLOSED]		= PVIO_TO(INITIALISING),
+};
+
+#undef PVIO_TO
+
+bool pvio_state_transition_valid(enum pvio_state from, enum pvio_state to)
+{
+	if ((unsigned int)from >= ARRAY_SIZE(pvio_state_moves) ||
+	    (unsigned int)to >= ARRAY_SIZE(pvio_state_moves))
+		return false;
+	return pvio_state_moves[from] & BIT(to);
+}
+EXPORT_SYMBOL_GPL(pvio_state_transition_valid);
+
+static const char *pvio_role_name(enum pvio_role role)
+{
+	return role == PVIO_BACKEND ? "backend" : "frontend";
+}
+
+int pvio_state_set(struct pvio_link *link, enum pvio_role self,
+		   enum pvio_state state)
+{
+	enum pvio_state from;
+	unsigned long flags;
+
+	if ((unsigned int)self > PVIO_FRONTEND ||
+	    !(link->local_roles & BIT(self)))
+		return -EPERM;
+
+	spin_lock_irqsave(&link->state_lock, flags);
+	from = link->state[self];
+	if (from == state) {
+		spin_unlock_irqrestore(&link->state_lock, flags);
+		return 0;
+	}
+	if (!pvio_state_transition_valid(from, state)) {
+		spin_unlock_irqrestore(&link->state_lock, flags);
+		pr_warn_ratelimited("link %u: %s end: illegal state change %s -> %s (%d) refused\n",
+				    link->id, pvio_role_name(self),
+				    pvio_state_name(from),
+				    pvio_state_name(state), state);
+		return -EINVAL;
+	}
+	link->state[self] = state;
+	/*
+	 * The peer sees what this end set up for the new state (its store
+	 * entries, its rings) before the state announcing it.
+	 */
+	virt_wmb();
+	WRITE_ONCE(link->hdr->ends[self].state, cpu_to_le32(state));
+	spin_unlock_irqrestore(&link->state_lock, flags);
+
+	pvio_notify_peer(link, self, PVIO_PORT_CONTROL);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pvio_state_set);
+
+enum pvio_state pvio_state_get(struct pvio_link *link, enum pvio_role end)
+{
+	u32 state;
+
+	if ((unsigned int)end > PVIO_FRONTEND)
+		return PVIO_STATE_UNKNOWN;
+	state = le32_to_cpu(READ_ONCE(link->hdr->ends[end].state));
+	/*
+	 * We read the state before what it announces (pairs with the
+	 * virt_wmb() in the writer's pvio_state_set()).
+	 */
+	virt_rmb();
+	if (state > PVIO_STATE_CLOSED)
+		return PVIO_STATE_UNKNOWN;
+	return state;
+}
+EXPORT_SYMBOL_GPL(pvio_state_get);
+
+/**
+ * struct pvio_state_watch - a driver watching the other end's state
+ * @link: the link (a reference is held)
+ * @self: the local end watching
+ * @fn: told of changes
+ * @data: for @fn
+ * @ch: @self's control port
+ * @work: reads the peer's state and calls @fn
+ * @last: the state last reported to @fn, -1 before the first report; only
+ *	@work touches it, and a work item never runs concurrently with
+ *	itself
+ */
+struct pvio_state_watch {
+	struct pvio_link *link;
+	enum pvio_role self;
+	pvio_state_watch_fn fn;
+	void *data;
+	struct pvio_evtchn *ch;
+	struct work_struct work;
+	int last;
+};
+
+static void pvio_state_watch_work(struct work_struct *work)
+{
+	struct pvio_state_watch *w = container_of(work, struct pvio_state_watch,
+						  work);
+	enum pvio_state peer = pvio_state_get(w->link, pvio_peer(w->self));
+
+	if (peer == w->last)
+		return;
+	w->last = peer;
+	w->fn(w->link, w->self, peer, w->data);
+}
+
+/* The control port rang, in interrupt context: look in process context. */
+static void pvio_state_control_event(struct pvio_evtchn *ch, void *data)
+{
+	struct pvio_state_watch *w = data;
+
+	schedule_work(&w->work);
+}
+
+struct pvio_state_watch *pvio_state_watch(struct pvio_link *link,
+					  enum pvio_role self,
+					  pvio_state_watch_fn fn, void *data)
+{
+	struct pvio_state_watch *w;
+
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return ERR_PTR(-ENOMEM);
+	w->link = link;
+	w->self = self;
+	w->fn = fn;
+	w->data = data;
+	w->last = -1;
+	INIT_WORK(&w->work, pvio_state_watch_work);
+	w->ch = pvio_evtchn_bind_port(link, self, PVIO_PORT_CONTROL,
+				      pvio_state_control_event, w);
+	if (IS_ERR(w->ch)) {
+		struct pvio_state_watch *err = ERR_CAST(w->ch);
+
+		kfree(w);
+		return err;
+	}
+	/* The channel's reference may go first in unwatch; @work needs one. */
+	pvio_link_hold(link);
+	/* The first report: the state the peer is in now. */
+	schedule_work(&w->work);
+	return w;
+}
+EXPORT_SYMBOL_GPL(pvio_state_watch);
+
+void pvio_state_unwatch(struct pvio_state_watch *w)
+{
+	struct pvio_link *link = w->link;
+
+	pvio_evtchn_unbind(w->ch);
+	/* Nothing queues @work any more: wait for the last one. */
+	cancel_work_sync(&w->work);
+	kfree(w);
+	pvio_link_put(link);
+}
+EXPORT_SYMBOL_GPL(pvio_state_unwatch);
+
+/*
+ * A new link: each local end starts as Unknown, also in a region it did
+ * not lay out, where a previous incarnation may have left its last state.
+ */
+void pvio_state_link_init(struct pvio_link *link)
+{
+	enum pvio_role r;
+
+	spin_lock_init(&link->state_lock);
+	for (r = PVIO_BACKEND; r <= PVIO_FRONTEND; r++) {
+		link->state[r] = PVIO_STATE_UNKNOWN;
+		if (link->local_roles & BIT(r))
+			WRITE_ONCE(link->hdr->ends[r].state,
+				   cpu_to_le32(PVIO_STATE_UNKNOWN));
+	}
+}
