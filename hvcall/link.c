@@ -239,6 +239,12 @@ int pvio_link_create(const struct pvio_link_params *params,
 		pvio_link_put(link);
 		return ret;
 	}
+	pvio_debugfs_link_add(link);
+	ret = pvio_liveness_start(link);
+	if (ret) {
+		pvio_link_destroy(link->id, NULL);
+		return ret;
+	}
 	if (out) {
 		kref_get(&link->kref);
 		*out = link;
@@ -246,6 +252,23 @@ int pvio_link_create(const struct pvio_link_params *params,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(pvio_link_create);
+
+static int pvio_device_on_link(struct device *dev, const void *link)
+{
+	return to_pvio_device(dev)->link == link;
+}
+
+/* Remove every device on @link, unbinding its drivers first. */
+static void pvio_link_del_devices(struct pvio_link *link)
+{
+	struct device *dev;
+
+	while ((dev = bus_find_device(&pvio_bus_type, NULL, link,
+				      pvio_device_on_link))) {
+		pvio_device_del(to_pvio_device(dev));
+		put_device(dev);
+	}
+}
 
 int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
 {
@@ -260,6 +283,9 @@ int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "no such link");
 		return -ENOENT;
 	}
+	pvio_liveness_stop(link);
+	pvio_link_del_devices(link);
+	pvio_debugfs_link_del(link);
 	pvio_link_put(link);
 	return 0;
 }

@@ -23,4 +23,16 @@ void pvio_provider_put(const struct pvio_provider *prov);
 /* link.c */
 void pvio_link_exit(void);
 
+/* debugfs.c */
+void pvio_debugfs_init(void);
+void pvio_debugfs_exit(void);
+void pvio_debugfs_link_add(struct pvio_link *link);
+void pvio_debugfs_link_del(struct pvio_link *link);
+void pvio_debugfs_device_add(struct pvio_device *pdev);
+void pvio_debugfs_device_del(struct pvio_device *pdev);
+
+/* liveness.c */
+int pvio_liveness_start(struct pvio_link *link);
+void pvio_liveness_stop(struct pvio_link *link);
+
 #endif /* _PVIO_HV_H */
