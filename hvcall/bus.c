@@ -8,6 +8,7 @@
  */
 #include <linux/device.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 
 #include "pvio.h"
@@ -202,6 +203,34 @@ EXPORT_SYMBOL_GPL(pvio_driver_unregister);
 
 /* ---- devices ---- */
 
+/* Serializes pvio_device_add(), so one end of a device is added once. */
+static DEFINE_MUTEX(pvio_devices_lock);
+
+struct pvio_device_key {
+	struct pvio_link *link;
+	enum pvio_dev_type type;
+	enum pvio_role role;
+	u32 index;
+};
+
+static int pvio_device_is(struct device *dev, const void *data)
+{
+	const struct pvio_device *pdev = to_pvio_device(dev);
+	const struct pvio_device_key *key = data;
+
+	return pdev->link == key->link && pdev->type == key->type &&
+	       pdev->role == key->role && pdev->index == key->index;
+}
+
+static bool pvio_device_exists(const struct pvio_device_key *key)
+{
+	struct device *dev;
+
+	dev = bus_find_device(&pvio_bus_type, NULL, key, pvio_device_is);
+	put_device(dev);
+	return dev;
+}
+
 static void pvio_device_release(struct device *dev)
 {
 	struct pvio_device *pdev = to_pvio_device(dev);
@@ -210,16 +239,13 @@ static void pvio_device_release(struct device *dev)
 	kfree(pdev);
 }
 
-struct pvio_device *pvio_device_add(struct pvio_link *link,
-				    enum pvio_dev_type type,
-				    enum pvio_role role, u32 index)
+static struct pvio_device *pvio_device_create(struct pvio_link *link,
+					       enum pvio_dev_type type,
+					       enum pvio_role role, u32 index)
 {
 	struct pvio_device *pdev;
 	int ret;
 
-	if (type >= ARRAY_SIZE(pvio_type_names) ||
-	    !(link->local_roles & BIT(role)))
-		return ERR_PTR(-EINVAL);
 	pdev = kzalloc(sizeof(*pdev), GFP_KERNEL);
 	if (!pdev)
 		return ERR_PTR(-ENOMEM);
@@ -240,6 +266,27 @@ struct pvio_device *pvio_device_add(struct pvio_link *link,
 		return ERR_PTR(ret);
 	}
 	pvio_debugfs_device_add(pdev);
+	return pdev;
+}
+
+struct pvio_device *pvio_device_add(struct pvio_link *link,
+				    enum pvio_dev_type type,
+				    enum pvio_role role, u32 index)
+{
+	struct pvio_device_key key = {
+		.link = link, .type = type, .role = role, .index = index,
+	};
+	struct pvio_device *pdev;
+
+	if (type >= ARRAY_SIZE(pvio_type_names) ||
+	    !(link->local_roles & BIT(role)))
+		return ERR_PTR(-EINVAL);
+	mutex_lock(&pvio_devices_lock);
+	if (pvio_device_exists(&key))
+		pdev = ERR_PTR(-EEXIST);
+	else
+		pdev = pvio_device_create(link, type, role, index);
+	mutex_unlock(&pvio_devices_lock);
 	return pdev;
 }
 EXPORT_SYMBOL_GPL(pvio_device_add);

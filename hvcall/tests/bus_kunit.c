@@ -151,9 +151,10 @@ static void bus_binds_by_type_and_role(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_front.probes), 1);
 	KUNIT_EXPECT_PTR_EQ(test, front->dev.driver, &vbd_front.drv.driver);
 
-	/* The same end twice is refused by the driver core. */
-	KUNIT_EXPECT_TRUE(test, IS_ERR(pvio_device_add(link, PVIO_DEV_VBD,
-							PVIO_BACKEND, 0)));
+	/* The same end twice is refused. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pvio_device_add(link, PVIO_DEV_VBD,
+						      PVIO_BACKEND, 0)),
+			-EEXIST);
 
 	pvio_device_del(back);
 	pvio_device_del(front);
