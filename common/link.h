@@ -151,22 +151,22 @@ struct pvio_grant_entry {
 /* The smallest region: header, store, one page of grants, one data page. */
 #define PVIO_LINK_MIN_PAGES	(PVIO_STORE_OFFSET + PVIO_STORE_NR + 2)
 
-static_assert(sizeof(struct pvio_link_end) == 64);
-static_assert(offsetof(struct pvio_link_end, heartbeat) == 4);
-static_assert(offsetof(struct pvio_link_end, generation) == 8);
-static_assert(offsetof(struct pvio_link_end, features) == 16);
-static_assert(offsetof(struct pvio_link_header, region_pages) == 8);
-static_assert(offsetof(struct pvio_link_header, backend_id) == 12);
-static_assert(offsetof(struct pvio_link_header, frontend_id) == 14);
-static_assert(offsetof(struct pvio_link_header, generation) == 16);
-static_assert(offsetof(struct pvio_link_header, grant_offset) == 20);
-static_assert(offsetof(struct pvio_link_header, grant_entries) == 24);
-static_assert(offsetof(struct pvio_link_header, data_offset) == 28);
-static_assert(offsetof(struct pvio_link_header, ends) == 64);
-static_assert(sizeof(struct pvio_link_header) == 192);
-static_assert(sizeof(struct pvio_store_entry) == 128);
-static_assert(offsetof(struct pvio_store_area, entries) == 64);
-static_assert(sizeof(struct pvio_store_area) <= PVIO_PAGE_SIZE);
-static_assert(sizeof(struct pvio_grant_entry) == 8);
+static_assert(sizeof(struct pvio_link_end) == 64, "link ABI");
+static_assert(offsetof(struct pvio_link_end, heartbeat) == 4, "link ABI");
+static_assert(offsetof(struct pvio_link_end, generation) == 8, "link ABI");
+static_assert(offsetof(struct pvio_link_end, features) == 16, "link ABI");
+static_assert(offsetof(struct pvio_link_header, region_pages) == 8, "link ABI");
+static_assert(offsetof(struct pvio_link_header, backend_id) == 12, "link ABI");
+static_assert(offsetof(struct pvio_link_header, frontend_id) == 14, "link ABI");
+static_assert(offsetof(struct pvio_link_header, generation) == 16, "link ABI");
+static_assert(offsetof(struct pvio_link_header, grant_offset) == 20, "link ABI");
+static_assert(offsetof(struct pvio_link_header, grant_entries) == 24, "link ABI");
+static_assert(offsetof(struct pvio_link_header, data_offset) == 28, "link ABI");
+static_assert(offsetof(struct pvio_link_header, ends) == 64, "link ABI");
+static_assert(sizeof(struct pvio_link_header) == 192, "link ABI");
+static_assert(sizeof(struct pvio_store_entry) == 128, "link ABI");
+static_assert(offsetof(struct pvio_store_area, entries) == 64, "link ABI");
+static_assert(sizeof(struct pvio_store_area) <= PVIO_PAGE_SIZE, "link ABI");
+static_assert(sizeof(struct pvio_grant_entry) == 8, "link ABI");
 
 #endif /* _PVIO_LINK_H */

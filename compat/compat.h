@@ -30,4 +30,11 @@
 #define PVIO_BUS_TYPE struct bus_type
 #endif
 
+/* struct bus_type's ->uevent() takes a const device since 6.3. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define PVIO_UEVENT_DEV const
+#else
+#define PVIO_UEVENT_DEV
+#endif
+
 #endif /* _PVIO_COMPAT_H */

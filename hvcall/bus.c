@@ -3,28 +3,303 @@
 /*
  * The pvio bus (/sys/bus/pvio): every frontend and backend device of every
  * link hangs off it, and the block and network drivers bind to it by device
- * type and role.
+ * type and role. Each device shows its state in sysfs, one value per file
+ * (Documentation/ABI/testing/sysfs-bus-pvio).
  */
 #include <linux/device.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
 
+#include "pvio.h"
 #include "pvio_hv.h"
 
-/*
- * The match rule: a driver binds a device of its type and role. Until
- * devices exist every driver would match every device, so nothing binds.
- */
+static const char * const pvio_type_names[] = {
+	[PVIO_DEV_VBD] = "vbd",
+	[PVIO_DEV_VIF] = "vif",
+};
+
+static const char * const pvio_role_names[] = {
+	[PVIO_BACKEND] = "backend",
+	[PVIO_FRONTEND] = "frontend",
+};
+
+const char *pvio_dev_type_name(enum pvio_dev_type type)
+{
+	return type < ARRAY_SIZE(pvio_type_names) ? pvio_type_names[type] : "?";
+}
+EXPORT_SYMBOL_GPL(pvio_dev_type_name);
+
+const char *pvio_role_name(enum pvio_role role)
+{
+	return role < ARRAY_SIZE(pvio_role_names) ? pvio_role_names[role] : "?";
+}
+EXPORT_SYMBOL_GPL(pvio_role_name);
+
+/* ---- sysfs: one value per file ---- */
+
+static ssize_t type_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  pvio_dev_type_name(to_pvio_device(dev)->type));
+}
+static DEVICE_ATTR_RO(type);
+
+static ssize_t role_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", pvio_role_name(to_pvio_device(dev)->role));
+}
+static DEVICE_ATTR_RO(role);
+
+static ssize_t link_id_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_pvio_device(dev)->link->id);
+}
+static DEVICE_ATTR_RO(link_id);
+
+static ssize_t index_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_pvio_device(dev)->index);
+}
+static DEVICE_ATTR_RO(index);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct pvio_device *pdev = to_pvio_device(dev);
+
+	return sysfs_emit(buf, "%s\n",
+			  pvio_state_name(pvio_state_get(pdev->link,
+							 pdev->role)));
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t otherend_state_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct pvio_device *pdev = to_pvio_device(dev);
+
+	return sysfs_emit(buf, "%s\n",
+			  pvio_state_name(pvio_state_get(pdev->link,
+							 pvio_peer(pdev->role))));
+}
+static DEVICE_ATTR_RO(otherend_state);
+
+static ssize_t generation_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct pvio_link *link = to_pvio_device(dev)->link;
+
+	return sysfs_emit(buf, "%u\n",
+			  le32_to_cpu(READ_ONCE(link->hdr->generation)));
+}
+static DEVICE_ATTR_RO(generation);
+
+static ssize_t features_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct pvio_device *pdev = to_pvio_device(dev);
+	struct pvio_link_end *end = &pdev->link->hdr->ends[pdev->role];
+
+	return sysfs_emit(buf, "0x%llx\n", le64_to_cpu(READ_ONCE(end->features)));
+}
+static DEVICE_ATTR_RO(features);
+
+static ssize_t ring_order_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_pvio_device(dev)->ring_order));
+}
+static DEVICE_ATTR_RO(ring_order);
+
+static ssize_t nr_rings_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_pvio_device(dev)->nr_rings));
+}
+static DEVICE_ATTR_RO(nr_rings);
+
+static struct attribute *pvio_dev_attrs[] = {
+	&dev_attr_type.attr,
+	&dev_attr_role.attr,
+	&dev_attr_link_id.attr,
+	&dev_attr_index.attr,
+	&dev_attr_state.attr,
+	&dev_attr_otherend_state.attr,
+	&dev_attr_generation.attr,
+	&dev_attr_features.attr,
+	&dev_attr_ring_order.attr,
+	&dev_attr_nr_rings.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(pvio_dev);
+
+/* ---- the bus ---- */
+
+/* A driver binds the devices of its type and role. */
 static int pvio_bus_match(struct device *dev,
 			  pvio_compat_const_drv struct device_driver *drv)
 {
-	return 0;
+	struct pvio_device *pdev = to_pvio_device(dev);
+	const struct pvio_driver *pdrv = to_pvio_driver(drv);
+
+	return pdev->type == pdrv->type && pdev->role == pdrv->role;
+}
+
+static int pvio_bus_uevent(PVIO_UEVENT_DEV struct device *dev,
+			   struct kobj_uevent_env *env)
+{
+	const struct pvio_device *pdev = to_pvio_device(dev);
+
+	return add_uevent_var(env, "MODALIAS=pvio:%s-%s",
+			      pvio_dev_type_name(pdev->type),
+			      pvio_role_name(pdev->role));
+}
+
+static int pvio_bus_probe(struct device *dev)
+{
+	struct pvio_driver *pdrv = to_pvio_driver(dev->driver);
+
+	return pdrv->probe(to_pvio_device(dev));
+}
+
+static void pvio_bus_remove(struct device *dev)
+{
+	struct pvio_driver *pdrv = to_pvio_driver(dev->driver);
+
+	if (pdrv->remove)
+		pdrv->remove(to_pvio_device(dev));
 }
 
 PVIO_BUS_TYPE pvio_bus_type = {
-	.name	= "pvio",
-	.match	= pvio_bus_match,
+	.name		= "pvio",
+	.dev_groups	= pvio_dev_groups,
+	.match		= pvio_bus_match,
+	.uevent		= pvio_bus_uevent,
+	.probe		= pvio_bus_probe,
+	.remove		= pvio_bus_remove,
 };
 EXPORT_SYMBOL_GPL(pvio_bus_type);
+
+int __pvio_driver_register(struct pvio_driver *drv, struct module *owner)
+{
+	if (!drv->probe)
+		return -EINVAL;
+	drv->driver.bus = &pvio_bus_type;
+	drv->driver.owner = owner;
+	return driver_register(&drv->driver);
+}
+EXPORT_SYMBOL_GPL(__pvio_driver_register);
+
+void pvio_driver_unregister(struct pvio_driver *drv)
+{
+	driver_unregister(&drv->driver);
+}
+EXPORT_SYMBOL_GPL(pvio_driver_unregister);
+
+/* ---- devices ---- */
+
+/* Serializes pvio_device_add(), so one end of a device is added once. */
+static DEFINE_MUTEX(pvio_devices_lock);
+
+struct pvio_device_key {
+	struct pvio_link *link;
+	enum pvio_dev_type type;
+	enum pvio_role role;
+	u32 index;
+};
+
+static int pvio_device_is(struct device *dev, const void *data)
+{
+	const struct pvio_device *pdev = to_pvio_device(dev);
+	const struct pvio_device_key *key = data;
+
+	return pdev->link == key->link && pdev->type == key->type &&
+	       pdev->role == key->role && pdev->index == key->index;
+}
+
+static bool pvio_device_exists(const struct pvio_device_key *key)
+{
+	struct device *dev;
+
+	dev = bus_find_device(&pvio_bus_type, NULL, key, pvio_device_is);
+	put_device(dev);
+	return dev;
+}
+
+static void pvio_device_release(struct device *dev)
+{
+	struct pvio_device *pdev = to_pvio_device(dev);
+
+	pvio_link_put(pdev->link);
+	kfree(pdev);
+}
+
+static struct pvio_device *pvio_device_create(struct pvio_link *link,
+					      enum pvio_dev_type type,
+					      enum pvio_role role, u32 index)
+{
+	struct pvio_device *pdev;
+	int ret;
+
+	pdev = kzalloc(sizeof(*pdev), GFP_KERNEL);
+	if (!pdev)
+		return ERR_PTR(-ENOMEM);
+	kref_get(&link->kref);
+	pdev->link = link;
+	pdev->type = type;
+	pdev->role = role;
+	pdev->index = index;
+	pdev->dev.bus = &pvio_bus_type;
+	pdev->dev.release = pvio_device_release;
+	device_initialize(&pdev->dev);
+	ret = dev_set_name(&pdev->dev, "link%u-%s%u-%s", link->id,
+			   pvio_dev_type_name(type), index, pvio_role_name(role));
+	if (!ret)
+		ret = device_add(&pdev->dev);
+	if (ret) {
+		put_device(&pdev->dev);
+		return ERR_PTR(ret);
+	}
+	pvio_debugfs_device_add(pdev);
+	return pdev;
+}
+
+struct pvio_device *pvio_device_add(struct pvio_link *link,
+				    enum pvio_dev_type type,
+				    enum pvio_role role, u32 index)
+{
+	struct pvio_device_key key = {
+		.link = link, .type = type, .role = role, .index = index,
+	};
+	struct pvio_device *pdev;
+
+	if (type >= ARRAY_SIZE(pvio_type_names) ||
+	    !(link->local_roles & BIT(role)))
+		return ERR_PTR(-EINVAL);
+	mutex_lock(&pvio_devices_lock);
+	if (pvio_device_exists(&key))
+		pdev = ERR_PTR(-EEXIST);
+	else
+		pdev = pvio_device_create(link, type, role, index);
+	mutex_unlock(&pvio_devices_lock);
+	return pdev;
+}
+EXPORT_SYMBOL_GPL(pvio_device_add);
+
+void pvio_device_del(struct pvio_device *pdev)
+{
+	/* Unbinding removes the driver's ring files, then the directory. */
+	get_device(&pdev->dev);
+	device_unregister(&pdev->dev);
+	pvio_debugfs_device_del(pdev);
+	put_device(&pdev->dev);
+}
+EXPORT_SYMBOL_GPL(pvio_device_del);
 
 int pvio_bus_init(void)
 {

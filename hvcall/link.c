@@ -257,13 +257,21 @@ int pvio_link_create(const struct pvio_link_params *params,
 		goto err_free;
 	}
 
+	/* Fully set up before a lookup or a destroy can find it. */
 	mutex_lock(&pvio_links_lock);
 	ret = idr_alloc_cyclic(&pvio_links, link, 0, INT_MAX, GFP_KERNEL);
-	if (ret >= 0)
+	if (ret >= 0) {
 		link->id = ret;
+		pvio_debugfs_link_add(link);
+		ret = pvio_liveness_start(link);
+		if (ret) {
+			pvio_debugfs_link_del(link);
+			idr_remove(&pvio_links, link->id);
+		}
+	}
 	mutex_unlock(&pvio_links_lock);
 	if (ret < 0) {
-		NL_SET_ERR_MSG(extack, "out of link ids");
+		NL_SET_ERR_MSG(extack, "cannot register the link");
 		pvio_link_put(link);
 		return ret;
 	}
@@ -280,6 +288,23 @@ err_free:
 }
 EXPORT_SYMBOL_GPL(pvio_link_create);
 
+static int pvio_device_on_link(struct device *dev, const void *link)
+{
+	return to_pvio_device(dev)->link == link;
+}
+
+/* Remove every device on @link, unbinding its drivers first. */
+static void pvio_link_del_devices(struct pvio_link *link)
+{
+	struct device *dev;
+
+	while ((dev = bus_find_device(&pvio_bus_type, NULL, link,
+				      pvio_device_on_link))) {
+		pvio_device_del(to_pvio_device(dev));
+		put_device(dev);
+	}
+}
+
 int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
 {
 	struct pvio_link *link;
@@ -293,6 +318,9 @@ int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "no such link");
 		return -ENOENT;
 	}
+	pvio_liveness_stop(link);
+	pvio_link_del_devices(link);
+	pvio_debugfs_link_del(link);
 	pvio_link_put(link);
 	return 0;
 }

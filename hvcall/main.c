@@ -15,6 +15,7 @@ static int __init pvio_hv_init(void)
 	ret = pvio_bus_init();
 	if (ret)
 		return ret;
+	pvio_debugfs_init();
 
 	pr_info("loaded\n");
 	return 0;
@@ -22,8 +23,9 @@ static int __init pvio_hv_init(void)
 
 static void __exit pvio_hv_exit(void)
 {
-	pvio_link_exit();
+	pvio_debugfs_exit();
 	pvio_bus_exit();
+	pvio_link_exit();
 }
 
 module_init(pvio_hv_init);

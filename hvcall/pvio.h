@@ -32,6 +32,7 @@ struct pvio_link;
 struct pvio_evtchn;
 struct pvio_state_watch;
 struct pvio_store_shadow;
+struct pvio_liveness;
 
 /* The other end of a link. */
 static inline enum pvio_role pvio_peer(enum pvio_role self)
@@ -130,6 +131,8 @@ struct pvio_link_params {
  * @store_lock: guards @store and the writes to the local store areas
  * @state: the state each local end last published (state.c)
  * @state_lock: guards @state and orders the writes of the ends' states
+ * @liveness: heartbeat and peer watch of each local end (liveness.c)
+ * @debugfs: its directory, link<id> (debugfs.c)
  */
 struct pvio_link {
 	u32 id;
@@ -154,6 +157,8 @@ struct pvio_link {
 	struct mutex store_lock;	/* guards @store, local store areas */
 	enum pvio_state state[2];
 	spinlock_t state_lock;		/* guards @state, hdr->ends[].state */
+	struct pvio_liveness *liveness[2];
+	struct dentry *debugfs;
 };
 
 int pvio_link_create(const struct pvio_link_params *params,
@@ -164,6 +169,109 @@ struct pvio_link *pvio_link_get(u32 id);
 void pvio_link_put(struct pvio_link *link);
 /* The first live link with id >= *@id, referenced; *@id set to its id. */
 struct pvio_link *pvio_link_get_next(u32 *id);
+
+/* ---- bus.c: pvio devices and drivers ---- */
+
+/* What a pvio device is: a virtual block device or a virtual interface. */
+enum pvio_dev_type {
+	PVIO_DEV_VBD = 0,
+	PVIO_DEV_VIF = 1,
+};
+
+/**
+ * struct pvio_device - one end of a virtual device on a link
+ * @dev: on the pvio bus, named "link<id>-<type><index>-<role>"
+ * @link: the link, referenced for the device's lifetime
+ * @type: vbd or vif
+ * @role: which end of @link this device is
+ * @index: the device's number among the link's devices of its type
+ * @ring_order: log2 of each ring's slots, once the driver set up its rings
+ * @nr_rings: rings in use (0 until the driver connects)
+ * @debugfs: its directory under the link's, for the driver's rings
+ *
+ * Created by the toolstack side (netlink) for each end that lives in this
+ * kernel; a driver of the same type and role binds to it.
+ */
+struct pvio_device {
+	struct device dev;
+	struct pvio_link *link;
+	enum pvio_dev_type type;
+	enum pvio_role role;
+	u32 index;
+	u32 ring_order;
+	u32 nr_rings;
+	struct dentry *debugfs;
+};
+
+#define to_pvio_device(d) container_of(d, struct pvio_device, dev)
+
+/**
+ * struct pvio_driver - a frontend or backend driver of one device type
+ * @driver: the driver core's part; set .name
+ * @type: the device type it drives
+ * @role: the end it drives
+ * @probe: bind to a device; process context
+ * @remove: unbind; process context
+ * @peer_gone: the other end stopped beating or its generation changed:
+ *	hold I/O, keep what is in flight (liveness.c); process context
+ * @peer_back: a new generation of the other end beats: reconnect and
+ *	replay; process context
+ */
+struct pvio_driver {
+	struct device_driver driver;
+	enum pvio_dev_type type;
+	enum pvio_role role;
+	int (*probe)(struct pvio_device *pdev);
+	void (*remove)(struct pvio_device *pdev);
+	void (*peer_gone)(struct pvio_device *pdev);
+	void (*peer_back)(struct pvio_device *pdev);
+};
+
+#define to_pvio_driver(d) container_of(d, struct pvio_driver, driver)
+
+int __pvio_driver_register(struct pvio_driver *drv, struct module *owner);
+#define pvio_driver_register(drv) __pvio_driver_register(drv, THIS_MODULE)
+void pvio_driver_unregister(struct pvio_driver *drv);
+
+/*
+ * Add the @role end of device @index of @type on @link; a matching driver
+ * binds at once if loaded. -EEXIST if that end exists.
+ */
+struct pvio_device *pvio_device_add(struct pvio_link *link,
+				    enum pvio_dev_type type,
+				    enum pvio_role role, u32 index);
+/* Unbind the driver and remove the device. */
+void pvio_device_del(struct pvio_device *pdev);
+const char *pvio_dev_type_name(enum pvio_dev_type type);
+const char *pvio_role_name(enum pvio_role role);
+
+/* ---- debugfs.c ---- */
+
+/*
+ * A file @name in @pdev's debugfs directory that dumps @ring's indexes and,
+ * written "kick", runs the handler of @pdev's event port @port. The driver
+ * removes it (debugfs_remove) before it frees the ring.
+ */
+struct dentry *pvio_debugfs_ring_add(struct pvio_device *pdev,
+				     const char *name, struct pvio_ring *ring,
+				     unsigned int port);
+
+/* ---- liveness.c: heartbeats ---- */
+
+/*
+ * Each local end bumps its heartbeat every heartbeat_ms and watches the
+ * other end's: silent for peer_timeout_ms, or a new generation, is "peer
+ * gone"; beating again under a new generation is "peer back" (both reach
+ * the drivers of that end through struct pvio_driver). The module
+ * parameters heartbeat_ms and peer_timeout_ms set the pace.
+ */
+bool pvio_peer_alive(struct pvio_link *link, enum pvio_role self);
+/*
+ * Simulate the death and restart of end @end (a driver domain crash):
+ * unbind its drivers, forget its status, bump the generation, bind them
+ * again. For the loop provider and tests.
+ */
+int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end);
 
 /* ---- grant.c: the frontend grants pages, the backend resolves them ---- */
 

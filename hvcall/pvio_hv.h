@@ -53,5 +53,16 @@ struct pvio_evtchn *pvio_evtchn_bind_port(struct pvio_link *link,
 					  unsigned int port,
 					  pvio_evtchn_handler_t handler,
 					  void *data);
+/* debugfs.c */
+void pvio_debugfs_init(void);
+void pvio_debugfs_exit(void);
+void pvio_debugfs_link_add(struct pvio_link *link);
+void pvio_debugfs_link_del(struct pvio_link *link);
+void pvio_debugfs_device_add(struct pvio_device *pdev);
+void pvio_debugfs_device_del(struct pvio_device *pdev);
+
+/* liveness.c */
+int pvio_liveness_start(struct pvio_link *link);
+void pvio_liveness_stop(struct pvio_link *link);
 
 #endif /* _PVIO_HV_H */

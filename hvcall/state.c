@@ -82,11 +82,6 @@ bool pvio_state_transition_valid(enum pvio_state from, enum pvio_state to)
 }
 EXPORT_SYMBOL_GPL(pvio_state_transition_valid);
 
-static const char *pvio_role_name(enum pvio_role role)
-{
-	return role == PVIO_BACKEND ? "backend" : "frontend";
-}
-
 int pvio_state_set(struct pvio_link *link, enum pvio_role self,
 		   enum pvio_state state)
 {

@@ -9,7 +9,8 @@
 # timeout: 300
 . /pvio/lib.sh
 
-SUITES="pvio_ring pvio_coalesce pvio_grant pvio_store pvio_state pvio_evtchn"
+SUITES="pvio_ring pvio_coalesce pvio_grant pvio_store pvio_state pvio_evtchn
+	pvio_bus"
 KUNIT=/sys/kernel/debug/kunit
 
 # KUnit built in leaves its parameters in /sys/module/kunit.
