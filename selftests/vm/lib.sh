@@ -33,7 +33,7 @@ finish() {
 }
 
 skip() {
-	echo "SKIP: $*"
+	echo "$*"
 	exit 4
 }
 
