@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Copyright (C) 2026 The pvio authors. */
 /*
- * debugfs: /sys/kernel/debug/pvio/link<id>/ shows a link's header and
- * lets a test restart one end; each device gets a directory there in
- * which its driver registers its rings. Reading a ring file dumps its
- * indexes; writing "kick" to it runs its event handler as an interrupt
- * would (as xen-netback's io_ring_qN does).
+ * debugfs: /sys/kernel/debug/pvio/link<id>/ shows a link's header and the
+ * counters of its event channels, and lets a test restart one end. Each
+ * device gets a directory there in which its driver registers its rings.
+ * Reading a ring file dumps its indexes; writing "kick" to it runs its
+ * event handler as an interrupt would (as xen-netback's io_ring_qN does).
  */
 #include <linux/debugfs.h>
 #include <linux/irqflags.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -42,6 +43,34 @@ static int pvio_header_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvio_header);
+
+/* The counters of every bound event channel of the link's local ends. */
+static int pvio_events_show(struct seq_file *m, void *unused)
+{
+	struct pvio_link *link = m->private;
+	struct pvio_evtchn_stats st;
+	struct pvio_evtchn *ch;
+	unsigned int port;
+	int role;
+
+	rcu_read_lock();
+	for (role = PVIO_BACKEND; role <= PVIO_FRONTEND; role++) {
+		if (!(link->local_roles & BIT(role)))
+			continue;
+		for (port = 0; port < link->provider->nr_ports; port++) {
+			ch = rcu_dereference(link->events[role][port]);
+			if (!ch)
+				continue;
+			pvio_evtchn_get_stats(ch, &st);
+			seq_printf(m, "%s port %u notifies %llu coalesced %llu events %llu throttled %llu\n",
+				   pvio_role_name(role), port, st.notifies,
+				   st.coalesced, st.events, st.throttled);
+		}
+	}
+	rcu_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pvio_events);
 
 /* Write "backend" or "frontend": that end dies and comes back. */
 static ssize_t pvio_restart_write(struct file *file, const char __user *ubuf,
@@ -81,6 +110,8 @@ void pvio_debugfs_link_add(struct pvio_link *link)
 	link->debugfs = debugfs_create_dir(name, pvio_debugfs_root);
 	debugfs_create_file("header", 0444, link->debugfs, link,
 			    &pvio_header_fops);
+	debugfs_create_file("events", 0444, link->debugfs, link,
+			    &pvio_events_fops);
 	debugfs_create_file("restart", 0200, link->debugfs, link,
 			    &pvio_restart_fops);
 }
