@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause)
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/pvio.yaml */
+/* YNL-GEN kernel source */
+
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include "netlink-gen.h"
+
+#include <pvio_genl.h>
+#include <link.h>
+
+/* PVIO_CMD_LINK_NEW - do */
+const struct nla_policy pvio_link_new_nl_policy[PVIO_A_LINK_GRANT_ENTRIES + 1] = {
+	[PVIO_A_LINK_PROVIDER] = { .type = NLA_NUL_STRING, .len = PVIO_PROVIDER_NAME_MAX_LEN, },
+	[PVIO_A_LINK_BACKEND_ID] = { .type = NLA_U16, },
+	[PVIO_A_LINK_FRONTEND_ID] = { .type = NLA_U16, },
+	[PVIO_A_LINK_REGION_PAGES] = NLA_POLICY_MIN(NLA_U32, 1),
+	[PVIO_A_LINK_GRANT_ENTRIES] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* PVIO_CMD_LINK_DEL - do */
+const struct nla_policy pvio_link_del_nl_policy[PVIO_A_LINK_ID + 1] = {
+	[PVIO_A_LINK_ID] = { .type = NLA_U32, },
+};
+
+/* PVIO_CMD_LINK_GET - do */
+const struct nla_policy pvio_link_get_nl_policy[PVIO_A_LINK_ID + 1] = {
+	[PVIO_A_LINK_ID] = { .type = NLA_U32, },
+};
+
+/* Ops table for pvio */
+const struct genl_ops pvio_nl_ops[3] = {
+	{
+		.cmd		= PVIO_CMD_LINK_NEW,
+		.doit		= pvio_nl_link_new_doit,
+		.policy		= pvio_link_new_nl_policy,
+		.maxattr	= PVIO_A_LINK_GRANT_ENTRIES,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= PVIO_CMD_LINK_DEL,
+		.doit		= pvio_nl_link_del_doit,
+		.policy		= pvio_link_del_nl_policy,
+		.maxattr	= PVIO_A_LINK_ID,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= PVIO_CMD_LINK_GET,
+		.doit		= pvio_nl_link_get_doit,
+		.dumpit		= pvio_nl_link_get_dumpit,
+		.policy		= pvio_link_get_nl_policy,
+		.maxattr	= PVIO_A_LINK_ID,
+	},
+};
+
+const struct genl_multicast_group pvio_nl_mcgrps[1] = {
+	[PVIO_NLGRP_MONITOR] = { "monitor", },
+};
