@@ -22,7 +22,10 @@
 
 /* Link ids, for lookup by netlink and the drivers. */
 static DEFINE_IDR(pvio_links);
-/* Guards pvio_links and every link's ->dead. */
+/*
+ * Guards pvio_links and every link's ->dead, and orders the netlink
+ * notifications of creation and destruction.
+ */
 static DEFINE_MUTEX(pvio_links_lock);
 
 static void pvio_link_free(struct pvio_link *link)
@@ -267,6 +270,8 @@ int pvio_link_create(const struct pvio_link_params *params,
 		if (ret) {
 			pvio_debugfs_link_del(link);
 			idr_remove(&pvio_links, link->id);
+		} else {
+			pvio_nl_link_notify(link, PVIO_CMD_LINK_NEW_NTF);
 		}
 	}
 	mutex_unlock(&pvio_links_lock);
@@ -311,8 +316,10 @@ int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
 
 	mutex_lock(&pvio_links_lock);
 	link = idr_remove(&pvio_links, id);
-	if (link)
+	if (link) {
 		link->dead = true;
+		pvio_nl_link_notify(link, PVIO_CMD_LINK_DEL_NTF);
+	}
 	mutex_unlock(&pvio_links_lock);
 	if (!link) {
 		NL_SET_ERR_MSG(extack, "no such link");

@@ -16,13 +16,22 @@ static int __init pvio_hv_init(void)
 	if (ret)
 		return ret;
 	pvio_debugfs_init();
+	ret = pvio_nl_init();
+	if (ret)
+		goto err_debugfs;
 
 	pr_info("loaded\n");
 	return 0;
+
+err_debugfs:
+	pvio_debugfs_exit();
+	pvio_bus_exit();
+	return ret;
 }
 
 static void __exit pvio_hv_exit(void)
 {
+	pvio_nl_exit();
 	pvio_debugfs_exit();
 	pvio_bus_exit();
 	pvio_link_exit();

@@ -10,6 +10,7 @@
 #include <linux/device/bus.h>
 
 #include "pvio.h"
+#include "pvio_genl.h"
 
 /* bus.c */
 extern PVIO_BUS_TYPE pvio_bus_type;
@@ -64,5 +65,15 @@ void pvio_debugfs_device_del(struct pvio_device *pdev);
 /* liveness.c */
 int pvio_liveness_start(struct pvio_link *link);
 void pvio_liveness_stop(struct pvio_link *link);
+
+/* netlink.c */
+int pvio_nl_init(void);
+void pvio_nl_exit(void);
+/*
+ * Tell the monitor group that @link came (PVIO_CMD_LINK_NEW_NTF) or went
+ * (PVIO_CMD_LINK_DEL_NTF). Process context; called under the lock that
+ * orders link creation and destruction, so events arrive in order.
+ */
+void pvio_nl_link_notify(struct pvio_link *link, u8 cmd);
 
 #endif /* _PVIO_HV_H */

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * The "pvio" generic netlink family: how the toolstack (pvioctl) creates,
+ * lists and destroys this kernel's links, and watches them come and go.
+ * The policies and the ops table are generated from the spec,
+ * Documentation/netlink/specs/pvio.yaml, into netlink-gen.c; this file has
+ * the handlers and the notifications. The policy checks each attribute's
+ * type and length; the handlers check presence, link.c the values.
+ */
+#include <linux/module.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+
+#include "netlink-gen.h"
+#include "pvio.h"
+#include "pvio_hv.h"
+
+/*
+ * Links belong to this kernel, not to a network namespace: the family
+ * exists in the init namespace only (no .netnsok).
+ */
+static struct genl_family pvio_nl_family __ro_after_init = {
+	.name		= PVIO_GENL_NAME,
+	.version	= PVIO_GENL_VERSION,
+	.module		= THIS_MODULE,
+	.parallel_ops	= true,
+	.ops		= pvio_nl_ops,
+	.n_ops		= ARRAY_SIZE(pvio_nl_ops),
+	.mcgrps		= pvio_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(pvio_nl_mcgrps),
+};
+
+/* Payload of a message describing a link of provider @provider. */
+static size_t pvio_nl_link_size(const char *provider)
+{
+	return nla_total_size(sizeof(u32)) +	/* id */
+	       nla_total_size(strlen(provider) + 1) +
+	       2 * nla_total_size(sizeof(u16)) + /* backend-id, frontend-id */
+	       nla_total_size(sizeof(u32)) +	/* region-pages */
+	       nla_total_size(sizeof(u32)) +	/* grant-entries */
+	       nla_total_size(sizeof(u32)) +	/* generation */
+	       2 * nla_total_size(sizeof(u32));	/* backend-, frontend-state */
+}
+
+/*
+ * Put one message describing @link. The generation and the states are read
+ * once each from the shared header: a peer may write them at any time, so
+ * they are reported as read, not trusted for anything.
+ */
+static int pvio_nl_link_fill(struct sk_buff *skb, struct pvio_link *link,
+			     u32 portid, u32 seq, int flags, u8 cmd)
+{
+	struct pvio_link_header *hdr = link->hdr;
+	void *msg;
+
+	msg = genlmsg_put(skb, portid, seq, &pvio_nl_family, flags, cmd);
+	if (!msg)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, PVIO_A_LINK_ID, link->id) ||
+	    nla_put_string(skb, PVIO_A_LINK_PROVIDER, link->provider->name) ||
+	    nla_put_u16(skb, PVIO_A_LINK_BACKEND_ID, link->backend_id) ||
+	    nla_put_u16(skb, PVIO_A_LINK_FRONTEND_ID, link->frontend_id) ||
+	    nla_put_u32(skb, PVIO_A_LINK_REGION_PAGES, link->region_pages) ||
+	    nla_put_u32(skb, PVIO_A_LINK_GRANT_ENTRIES, link->grant_entries) ||
+	    nla_put_u32(skb, PVIO_A_LINK_GENERATION,
+			le32_to_cpu(READ_ONCE(hdr->generation))) ||
+	    nla_put_u32(skb, PVIO_A_LINK_BACKEND_STATE,
+			le32_to_cpu(READ_ONCE(hdr->ends[PVIO_BACKEND].state))) ||
+	    nla_put_u32(skb, PVIO_A_LINK_FRONTEND_STATE,
+			le32_to_cpu(READ_ONCE(hdr->ends[PVIO_FRONTEND].state)))) {
+		genlmsg_cancel(skb, msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, msg);
+	return 0;
+}
+
+/* Reply to @info with @msg, sized for @link, describing it. */
+static int pvio_nl_link_reply(struct sk_buff *msg, struct pvio_link *link,
+			      struct genl_info *info)
+{
+	int ret;
+
+	ret = pvio_nl_link_fill(msg, link, info->snd_portid, info->snd_seq,
+				0, info->genlhdr->cmd);
+	/* pvio_nl_link_size() is wrong if this fails. */
+	if (WARN_ON_ONCE(ret)) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+void pvio_nl_link_notify(struct pvio_link *link, u8 cmd)
+{
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&pvio_nl_family, &init_net, PVIO_NLGRP_MONITOR))
+		return;
+	msg = genlmsg_new(pvio_nl_link_size(link->provider->name), GFP_KERNEL);
+	if (msg && !pvio_nl_link_fill(msg, link, 0, 0, 0, cmd)) {
+		genlmsg_multicast(&pvio_nl_family, msg, 0, PVIO_NLGRP_MONITOR,
+				  GFP_KERNEL);
+		return;
+	}
+	nlmsg_free(msg);
+	/* The listeners' next read fails with ENOBUFS: they missed one. */
+	genl_set_err(&pvio_nl_family, &init_net, 0, PVIO_NLGRP_MONITOR,
+		     -ENOBUFS);
+}
+
+int pvio_nl_link_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct pvio_link_params params = {};
+	struct pvio_link *link;
+	struct sk_buff *msg;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_LINK_PROVIDER)) {
+		NL_SET_ERR_MSG(info->extack, "missing provider");
+		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_LINK_BACKEND_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing backend domain id");
+		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_LINK_FRONTEND_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing frontend domain id");
+		return -EINVAL;
+	}
+	/* NLA_NUL_STRING: the policy made sure it is terminated. */
+	params.provider = nla_data(attrs[PVIO_A_LINK_PROVIDER]);
+	params.backend_id = nla_get_u16(attrs[PVIO_A_LINK_BACKEND_ID]);
+	params.frontend_id = nla_get_u16(attrs[PVIO_A_LINK_FRONTEND_ID]);
+	/* Absent means the default, which link.c spells 0. */
+	if (attrs[PVIO_A_LINK_REGION_PAGES])
+		params.region_pages = nla_get_u32(attrs[PVIO_A_LINK_REGION_PAGES]);
+	if (attrs[PVIO_A_LINK_GRANT_ENTRIES])
+		params.grant_entries =
+			nla_get_u32(attrs[PVIO_A_LINK_GRANT_ENTRIES]);
+
+	/*
+	 * Allocated first, so that nothing fails for want of memory once
+	 * the link exists.
+	 */
+	msg = genlmsg_new(pvio_nl_link_size(params.provider), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	ret = pvio_link_create(&params, info->extack, &link);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	ret = pvio_nl_link_reply(msg, link, info);
+	pvio_link_put(link);
+	return ret;
+}
+
+int pvio_nl_link_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *id = info->attrs[PVIO_A_LINK_ID];
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_LINK_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing link id");
+		return -EINVAL;
+	}
+	ret = pvio_link_destroy(nla_get_u32(id), info->extack);
+	if (ret == -ENOENT)
+		NL_SET_BAD_ATTR(info->extack, id);
+	return ret;
+}
+
+int pvio_nl_link_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *id = info->attrs[PVIO_A_LINK_ID];
+	struct pvio_link *link;
+	struct sk_buff *msg;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_LINK_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing link id");
+		return -EINVAL;
+	}
+	link = pvio_link_get(nla_get_u32(id));
+	if (!link) {
+		NL_SET_ERR_MSG_ATTR(info->extack, id, "no such link");
+		return -ENOENT;
+	}
+	msg = genlmsg_new(pvio_nl_link_size(link->provider->name), GFP_KERNEL);
+	if (msg)
+		ret = pvio_nl_link_reply(msg, link, info);
+	else
+		ret = -ENOMEM;
+	pvio_link_put(link);
+	return ret;
+}
+
+/* cb->args[0]: the id to continue from. */
+int pvio_nl_link_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	u32 id = cb->args[0];
+	struct pvio_link *link;
+	int ret = 0;
+
+	while ((link = pvio_link_get_next(&id))) {
+		ret = pvio_nl_link_fill(skb, link, NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					PVIO_CMD_LINK_GET);
+		pvio_link_put(link);
+		if (ret)
+			break;
+		id++;
+	}
+	cb->args[0] = id;
+	/* A full skb ends this part of the dump; the next goes on. */
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
+}
+
+int __init pvio_nl_init(void)
+{
+	return genl_register_family(&pvio_nl_family);
+}
+
+void pvio_nl_exit(void)
+{
+	genl_unregister_family(&pvio_nl_family);
+}
