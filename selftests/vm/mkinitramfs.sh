@@ -16,6 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$1 kmods=$2 pvio_kos=$3 tests=$4
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+# It becomes the guest's /: mktemp's 0700 would lock out non-root tests.
+chmod 0755 "$stage"
 
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,run,root,mnt,etc,usr} \
 	 "$stage"/lib/modules "$stage"/pvio/{tests,parts,modules,kmod}
