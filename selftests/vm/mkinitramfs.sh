@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the test VM's initramfs: static busybox, the guest /init, the test
-# scripts, pvio's modules and the few kernel modules needed to mount the
-# host's /usr over 9p. Everything else (fio, ip, kmod, the kernel's other
-# modules) the guest reaches through 9p shares.
+# scripts, pvio's modules, the programs built in userspace/ and
+# selftests/tools/ (pvioctl, the tests' helpers; into /pvio/bin) and the
+# few kernel modules needed to mount the host's /usr over 9p. Everything
+# else (fio, ip, kmod, the kernel's other modules, the programs' shared
+# libraries) the guest reaches through 9p shares.
 #
 # usage: mkinitramfs.sh OUT.cpio.gz KERNEL_MODULES_DIR PVIO_MODULES_DIR TESTS
 #   KERNEL_MODULES_DIR  lib/modules/<release> of the kernel the VM boots
@@ -13,6 +15,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
 out=$1 kmods=$2 pvio_kos=$3 tests=$4
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -20,7 +23,7 @@ trap 'rm -rf "$stage"' EXIT
 chmod 0755 "$stage"
 
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,run,root,mnt,etc,usr} \
-	 "$stage"/lib/modules "$stage"/pvio/{tests,parts,modules,kmod}
+	 "$stage"/lib/modules "$stage"/pvio/{tests,parts,modules,kmod,bin}
 cp /bin/busybox "$stage/bin/busybox"
 # The host's dynamically linked programs find their loader and libraries
 # through these, once /usr is mounted.
@@ -35,6 +38,12 @@ install -m 0644 "$here/lib.sh" "$stage/pvio/lib.sh"
 cp "$tests"/*.sh "$stage/pvio/tests/"
 [ -d "$tests/parts" ] && cp "$tests"/parts/* "$stage/pvio/parts/"
 find "$pvio_kos" -name '*.ko' -exec cp {} "$stage/pvio/modules/" \;
+for d in userspace selftests/tools; do
+	if [ -d "$top/$d" ]; then
+		find "$top/$d" -maxdepth 1 -type f -perm -u+x \
+			-exec cp {} "$stage/pvio/bin/" \;
+	fi
+done
 
 # 9p and what it needs, in load order; built in on the debug kernel.
 for m in netfs 9pnet 9pnet_virtio 9p; do

@@ -83,6 +83,16 @@ if ! "$top/scripts/build-modules.sh" $build >"$logdir/build.log" 2>&1; then
 	tail -n 20 "$logdir/build.log" | sed 's/^/# /'
 	exit 1
 fi
+# pvio's userspace programs and the tests' helpers (mkinitramfs.sh copies
+# them into the guest's /pvio/bin).
+for d in userspace selftests/tools; do
+	[ -e "$top/$d/Makefile" ] || continue
+	if ! make -C "$top/$d" >>"$logdir/build.log" 2>&1; then
+		echo "Bail out! building $d failed:"
+		tail -n 20 "$logdir/build.log" | sed 's/^/# /'
+		exit 1
+	fi
+done
 export VM_INITRD=$logdir/initramfs.cpio.gz
 "$top/selftests/vm/mkinitramfs.sh" "$VM_INITRD" \
 	"$(ls -d "$VM_KMODS"/*/ | head -n 1)" "$top/.build/$build" \
