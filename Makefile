@@ -48,6 +48,7 @@ modules_install: modules
 clean:
 	-$(KBUILD) clean
 	@if [ -e userspace/Makefile ]; then $(MAKE) -C userspace clean; fi
+	$(MAKE) -C selftests/tools clean
 	$(MAKE) -C selftests/unit clean
 	$(MAKE) -C selftests/bench clean
 	rm -rf .build

@@ -4,7 +4,8 @@
 # make check-build: pvio must build without a single warning against both
 # target kernels (W=1), be clean under sparse (C=2, every file) on 6.12, and
 # pass checkpatch --strict; the files generated from the netlink spec must
-# be current; the userspace programs build with -Werror.
+# be current; the userspace programs and the tests' helpers build with
+# -Werror.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,7 +41,9 @@ done
 run sparse-6.12 "$top/scripts/build-modules.sh" 6.12 C=2
 run checkpatch "$top/scripts/checkpatch.sh"
 run ynl-gen "$top/scripts/ynl-gen.sh" --check
-if [ -e "$top/userspace/Makefile" ]; then
-	run userspace make -C "$top/userspace" clean all EXTRA_CFLAGS=-Werror
-fi
+for d in userspace selftests/tools; do
+	if [ -e "$top/$d/Makefile" ]; then
+		run "${d//\//-}" make -C "$top/$d" clean all EXTRA_CFLAGS=-Werror
+	fi
+done
 exit $fail
