@@ -265,7 +265,6 @@ static struct pvio_device *pvio_device_create(struct pvio_link *link,
 		put_device(&pdev->dev);
 		return ERR_PTR(ret);
 	}
-	pvio_debugfs_device_add(pdev);
 	return pdev;
 }
 
@@ -293,11 +292,7 @@ EXPORT_SYMBOL_GPL(pvio_device_add);
 
 void pvio_device_del(struct pvio_device *pdev)
 {
-	/* Unbinding removes the driver's ring files, then the directory. */
-	get_device(&pdev->dev);
 	device_unregister(&pdev->dev);
-	pvio_debugfs_device_del(pdev);
-	put_device(&pdev->dev);
 }
 EXPORT_SYMBOL_GPL(pvio_device_del);
 

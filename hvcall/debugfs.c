@@ -2,13 +2,9 @@
 /* Copyright (C) 2026 The pvio authors. */
 /*
  * debugfs: /sys/kernel/debug/pvio/link<id>/ shows a link's header and the
- * counters of its event channels, and lets a test restart one end. Each
- * device gets a directory there in which its driver registers its rings.
- * Reading a ring file dumps its indexes; writing "kick" to it runs its
- * event handler as an interrupt would (as xen-netback's io_ring_qN does).
+ * counters of its event channels, and lets a test restart one end.
  */
 #include <linux/debugfs.h>
-#include <linux/irqflags.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
@@ -120,100 +116,6 @@ void pvio_debugfs_link_del(struct pvio_link *link)
 {
 	debugfs_remove_recursive(link->debugfs);
 	link->debugfs = NULL;
-}
-
-/**
- * struct pvio_debugfs_ring - what a ring file shows and kicks
- * @pdev: the device owning the ring
- * @ring: this end's view of the ring
- * @port: the event port whose handler a kick runs
- */
-struct pvio_debugfs_ring {
-	struct pvio_device *pdev;
-	struct pvio_ring *ring;
-	unsigned int port;
-};
-
-static int pvio_ring_show(struct seq_file *m, void *unused)
-{
-	struct pvio_debugfs_ring *dr = m->private;
-	struct pvio_ring *r = dr->ring;
-
-	seq_printf(m, "size %u entry_size %u err %d\n", r->size, r->entry_size,
-		   r->err);
-	seq_printf(m, "shared: prod %u cons %u prod_event %u cons_event %u\n",
-		   le32_to_cpu(READ_ONCE(r->sh->prod)),
-		   le32_to_cpu(READ_ONCE(r->sh->cons)),
-		   le32_to_cpu(READ_ONCE(r->sh->prod_event)),
-		   le32_to_cpu(READ_ONCE(r->sh->cons_event)));
-	seq_printf(m, "private: prod_pvt %u cons_pvt %u\n", r->prod_pvt,
-		   r->cons_pvt);
-	return 0;
-}
-
-static int pvio_ring_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, pvio_ring_show, inode->i_private);
-}
-
-static ssize_t pvio_ring_write(struct file *file, const char __user *ubuf,
-			       size_t len, loff_t *ppos)
-{
-	struct pvio_debugfs_ring *dr =
-		((struct seq_file *)file->private_data)->private;
-	unsigned long flags;
-	char buf[8];
-
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	if (!sysfs_streq(buf, "kick"))
-		return -EINVAL;
-	/* The handler expects interrupt context, as from the provider. */
-	local_irq_save(flags);
-	pvio_link_event(dr->pdev->link, dr->pdev->role, dr->port);
-	local_irq_restore(flags);
-	return len;
-}
-
-static const struct file_operations pvio_ring_fops = {
-	.owner		= THIS_MODULE,
-	.open		= pvio_ring_open,
-	.read		= seq_read,
-	.write		= pvio_ring_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
-
-struct dentry *pvio_debugfs_ring_add(struct pvio_device *pdev,
-				     const char *name, struct pvio_ring *ring,
-				     unsigned int port)
-{
-	struct pvio_debugfs_ring *dr;
-
-	dr = devm_kzalloc(&pdev->dev, sizeof(*dr), GFP_KERNEL);
-	if (!dr)
-		return ERR_PTR(-ENOMEM);
-	dr->pdev = pdev;
-	dr->ring = ring;
-	dr->port = port;
-	return debugfs_create_file(name, 0600, pdev->debugfs, dr,
-				   &pvio_ring_fops);
-}
-EXPORT_SYMBOL_GPL(pvio_debugfs_ring_add);
-
-void pvio_debugfs_device_add(struct pvio_device *pdev)
-{
-	pdev->debugfs = debugfs_create_dir(dev_name(&pdev->dev),
-					   pdev->link->debugfs);
-}
-
-void pvio_debugfs_device_del(struct pvio_device *pdev)
-{
-	debugfs_remove_recursive(pdev->debugfs);
-	pdev->debugfs = NULL;
 }
 
 void pvio_debugfs_init(void)

@@ -187,7 +187,6 @@ enum pvio_dev_type {
  * @index: the device's number among the link's devices of its type
  * @ring_order: log2 of each ring's slots, once the driver set up its rings
  * @nr_rings: rings in use (0 until the driver connects)
- * @debugfs: its directory under the link's, for the driver's rings
  *
  * Created by the toolstack side (netlink) for each end that lives in this
  * kernel; a driver of the same type and role binds to it.
@@ -200,7 +199,6 @@ struct pvio_device {
 	u32 index;
 	u32 ring_order;
 	u32 nr_rings;
-	struct dentry *debugfs;
 };
 
 #define to_pvio_device(d) container_of(d, struct pvio_device, dev)
@@ -244,17 +242,6 @@ struct pvio_device *pvio_device_add(struct pvio_link *link,
 void pvio_device_del(struct pvio_device *pdev);
 const char *pvio_dev_type_name(enum pvio_dev_type type);
 const char *pvio_role_name(enum pvio_role role);
-
-/* ---- debugfs.c ---- */
-
-/*
- * A file @name in @pdev's debugfs directory that dumps @ring's indexes and,
- * written "kick", runs the handler of @pdev's event port @port. The driver
- * removes it (debugfs_remove) before it frees the ring.
- */
-struct dentry *pvio_debugfs_ring_add(struct pvio_device *pdev,
-				     const char *name, struct pvio_ring *ring,
-				     unsigned int port);
 
 /* ---- liveness.c: heartbeats ---- */
 

@@ -59,8 +59,6 @@ void pvio_debugfs_init(void);
 void pvio_debugfs_exit(void);
 void pvio_debugfs_link_add(struct pvio_link *link);
 void pvio_debugfs_link_del(struct pvio_link *link);
-void pvio_debugfs_device_add(struct pvio_device *pdev);
-void pvio_debugfs_device_del(struct pvio_device *pdev);
 
 /* liveness.c */
 int pvio_liveness_start(struct pvio_link *link);
