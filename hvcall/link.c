@@ -325,9 +325,10 @@ int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "no such link");
 		return -ENOENT;
 	}
+	/* debugfs first: removal waits for a restart being written. */
+	pvio_debugfs_link_del(link);
 	pvio_liveness_stop(link);
 	pvio_link_del_devices(link);
-	pvio_debugfs_link_del(link);
 	pvio_link_put(link);
 	return 0;
 }
