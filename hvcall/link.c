@@ -260,30 +260,34 @@ int pvio_link_create(const struct pvio_link_params *params,
 		goto err_free;
 	}
 
-	/* Fully set up before a lookup or a destroy can find it. */
+	/*
+	 * Fully set up before a lookup or a destroy can find it, and the
+	 * caller's reference taken before a destroy could drop the last one.
+	 */
+	if (out)
+		kref_get(&link->kref);
 	mutex_lock(&pvio_links_lock);
 	ret = idr_alloc_cyclic(&pvio_links, link, 0, INT_MAX, GFP_KERNEL);
 	if (ret >= 0) {
 		link->id = ret;
-		pvio_debugfs_link_add(link);
 		ret = pvio_liveness_start(link);
 		if (ret) {
-			pvio_debugfs_link_del(link);
 			idr_remove(&pvio_links, link->id);
 		} else {
+			pvio_debugfs_link_add(link);
 			pvio_nl_link_notify(link, PVIO_CMD_LINK_NEW_NTF);
 		}
 	}
 	mutex_unlock(&pvio_links_lock);
 	if (ret < 0) {
 		NL_SET_ERR_MSG(extack, "cannot register the link");
+		if (out)
+			pvio_link_put(link);
 		pvio_link_put(link);
 		return ret;
 	}
-	if (out) {
-		kref_get(&link->kref);
+	if (out)
 		*out = link;
-	}
 	return 0;
 
 err_free:
