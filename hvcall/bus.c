@@ -163,8 +163,11 @@ static int pvio_bus_uevent(PVIO_UEVENT_DEV struct device *dev,
 static int pvio_bus_probe(struct device *dev)
 {
 	struct pvio_driver *pdrv = to_pvio_driver(dev->driver);
+	struct pvio_device *pdev = to_pvio_device(dev);
 
-	return pdrv->probe(to_pvio_device(dev));
+	pdev->probe_msg = NULL;
+	pdev->probe_err = pdrv->probe(pdev);
+	return pdev->probe_err;
 }
 
 static void pvio_bus_remove(struct device *dev)

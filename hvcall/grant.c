@@ -89,6 +89,47 @@ int pvio_grant_access(struct pvio_link *link, u32 page, bool readonly)
 }
 EXPORT_SYMBOL_GPL(pvio_grant_access);
 
+int pvio_grant_access_range(struct pvio_link *link, u32 page, u32 nr,
+			    bool readonly)
+{
+	u32 flags = PVIO_GRANT_F_VALID | (readonly ? PVIO_GRANT_F_READONLY : 0);
+	unsigned long irqflags;
+	unsigned long gref;
+	u32 i;
+
+	if (!pvio_local(link, PVIO_FRONTEND))
+		return -EPERM;
+	if (!nr || page >= pvio_data_pages(link) ||
+	    nr > pvio_data_pages(link) - page)
+		return -ERANGE;
+
+	spin_lock_irqsave(&link->grant_lock, irqflags);
+	gref = bitmap_find_next_zero_area(link->grant_map, link->grant_entries,
+					  0, nr, 0);
+	if (gref >= link->grant_entries) {
+		spin_unlock_irqrestore(&link->grant_lock, irqflags);
+		return -ENOSPC;
+	}
+	bitmap_set(link->grant_map, gref, nr);
+	/* As in pvio_grant_access(): the pages' data before the entries. */
+	virt_wmb();
+	for (i = 0; i < nr; i++)
+		WRITE_ONCE(pvio_grant_table(link)[gref + i],
+			   cpu_to_le64(pvio_grant_word(flags, page + i)));
+	spin_unlock_irqrestore(&link->grant_lock, irqflags);
+	return gref;
+}
+EXPORT_SYMBOL_GPL(pvio_grant_access_range);
+
+void pvio_grant_revoke_range(struct pvio_link *link, u32 gref, u32 nr)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		WARN_ON_ONCE(pvio_grant_revoke(link, gref + i));
+}
+EXPORT_SYMBOL_GPL(pvio_grant_revoke_range);
+
 int pvio_grant_revoke(struct pvio_link *link, u32 gref)
 {
 	unsigned long irqflags;
@@ -141,6 +182,83 @@ void *pvio_grant_map(struct pvio_link *link, u32 gref, u32 access)
 }
 EXPORT_SYMBOL_GPL(pvio_grant_map);
 
+void *pvio_grant_map_range(struct pvio_link *link, u32 gref, u32 nr,
+			   u32 access)
+{
+	void *first, *addr;
+	u32 i;
+
+	if (!nr || gref >= link->grant_entries ||
+	    nr > link->grant_entries - gref)
+		return ERR_PTR(-ERANGE);
+	first = pvio_grant_map(link, gref, access);
+	for (i = 1; i < nr && !IS_ERR(first); i++) {
+		addr = pvio_grant_map(link, gref + i, access);
+		if (IS_ERR(addr))
+			return addr;
+		if (addr != first + (size_t)i * PVIO_PAGE_SIZE)
+			return ERR_PTR(-EFAULT);
+	}
+	return first;
+}
+EXPORT_SYMBOL_GPL(pvio_grant_map_range);
+
+int pvio_data_alloc(struct pvio_link *link, u32 nr)
+{
+	unsigned long irqflags;
+	unsigned long page;
+
+	if (!pvio_local(link, PVIO_FRONTEND))
+		return -EPERM;
+	if (!nr || nr > pvio_data_pages(link))
+		return -ENOSPC;
+	spin_lock_irqsave(&link->grant_lock, irqflags);
+	page = bitmap_find_next_zero_area(link->data_map,
+					  pvio_data_pages(link), 0, nr, 0);
+	if (page < pvio_data_pages(link))
+		bitmap_set(link->data_map, page, nr);
+	spin_unlock_irqrestore(&link->grant_lock, irqflags);
+	return page < pvio_data_pages(link) ? (int)page : -ENOSPC;
+}
+EXPORT_SYMBOL_GPL(pvio_data_alloc);
+
+void pvio_data_free(struct pvio_link *link, u32 page, u32 nr)
+{
+	unsigned long irqflags;
+
+	if (WARN_ON_ONCE(page >= pvio_data_pages(link) ||
+			 nr > pvio_data_pages(link) - page))
+		return;
+	spin_lock_irqsave(&link->grant_lock, irqflags);
+	bitmap_clear(link->data_map, page, nr);
+	spin_unlock_irqrestore(&link->grant_lock, irqflags);
+}
+EXPORT_SYMBOL_GPL(pvio_data_free);
+
+u32 pvio_data_free_pages(struct pvio_link *link)
+{
+	unsigned long irqflags;
+	u32 used;
+
+	spin_lock_irqsave(&link->grant_lock, irqflags);
+	used = bitmap_weight(link->data_map, pvio_data_pages(link));
+	spin_unlock_irqrestore(&link->grant_lock, irqflags);
+	return pvio_data_pages(link) - used;
+}
+EXPORT_SYMBOL_GPL(pvio_data_free_pages);
+
+u32 pvio_grant_free_entries(struct pvio_link *link)
+{
+	unsigned long irqflags;
+	u32 used;
+
+	spin_lock_irqsave(&link->grant_lock, irqflags);
+	used = bitmap_weight(link->grant_map, link->grant_entries);
+	spin_unlock_irqrestore(&link->grant_lock, irqflags);
+	return link->grant_entries - used;
+}
+EXPORT_SYMBOL_GPL(pvio_grant_free_entries);
+
 /* @offset + @len within one page, without overflowing u32. */
 static bool pvio_grant_span_ok(u32 offset, u32 len)
 {
@@ -186,8 +304,11 @@ int pvio_grant_link_init(struct pvio_link *link)
 {
 	spin_lock_init(&link->grant_lock);
 	link->grant_map = bitmap_zalloc(link->grant_entries, GFP_KERNEL);
-	if (!link->grant_map)
+	link->data_map = bitmap_zalloc(pvio_data_pages(link), GFP_KERNEL);
+	if (!link->grant_map || !link->data_map) {
+		pvio_grant_link_exit(link);
 		return -ENOMEM;
+	}
 	if (pvio_local(link, PVIO_FRONTEND))
 		memset(pvio_grant_table(link), 0,
 		       array_size(link->grant_entries,
@@ -198,4 +319,7 @@ int pvio_grant_link_init(struct pvio_link *link)
 void pvio_grant_link_exit(struct pvio_link *link)
 {
 	bitmap_free(link->grant_map);
+	bitmap_free(link->data_map);
+	link->grant_map = NULL;
+	link->data_map = NULL;
 }

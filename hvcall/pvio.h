@@ -125,7 +125,9 @@ struct pvio_link_params {
  * @events_lock: guards @events against bind/unbind
  * @grant_map: frontend: grant references in use, one bit per entry
  *	(grant.c); this bitmap, never the shared table, says what is granted
- * @grant_lock: guards @grant_map and the frontend's writes to the table
+ * @data_map: frontend: data pages handed out by pvio_data_alloc()
+ * @grant_lock: guards @grant_map, @data_map and the frontend's writes to
+ *	the table
  * @store: a private shadow of each config store area this kernel writes,
  *	NULL for an area it may not write (store.c)
  * @store_lock: guards @store and the writes to the local store areas
@@ -152,7 +154,8 @@ struct pvio_link {
 	struct pvio_evtchn __rcu **events[2];
 	spinlock_t events_lock;		/* guards @events */
 	unsigned long *grant_map;
-	spinlock_t grant_lock;		/* guards @grant_map, grant entries */
+	unsigned long *data_map;
+	spinlock_t grant_lock;		/* guards maps, grant entries */
 	struct pvio_store_shadow *store[PVIO_STORE_NR];
 	struct mutex store_lock;	/* guards @store, local store areas */
 	enum pvio_state state[2];
@@ -187,6 +190,9 @@ enum pvio_dev_type {
  * @index: the device's number among the link's devices of its type
  * @ring_order: log2 of each ring's slots, once the driver set up its rings
  * @nr_rings: rings in use (0 until the driver connects)
+ * @probe_err: what the driver's probe returned last (bus.c)
+ * @probe_msg: why it failed, for the netlink caller that added the device
+ *	(a string constant the driver sets before it fails)
  *
  * Created by the toolstack side (netlink) for each end that lives in this
  * kernel; a driver of the same type and role binds to it.
@@ -199,9 +205,27 @@ struct pvio_device {
 	u32 index;
 	u32 ring_order;
 	u32 nr_rings;
+	int probe_err;
+	const char *probe_msg;
 };
 
 #define to_pvio_device(d) container_of(d, struct pvio_device, dev)
+
+/**
+ * struct pvio_dev_stats - a device end's counters, as netlink reports them
+ * @requests: requests (vbd) or packets (vif) completed
+ * @sectors: 512-byte sectors moved (vbd) or bytes (vif)
+ * @errors: requests completed with an error, or refused as invalid
+ * @replays: requests sent again after the other end came back (frontend)
+ * @in_flight: requests under way now
+ */
+struct pvio_dev_stats {
+	u64 requests;
+	u64 sectors;
+	u64 errors;
+	u64 replays;
+	u64 in_flight;
+};
 
 /**
  * struct pvio_driver - a frontend or backend driver of one device type
@@ -214,6 +238,10 @@ struct pvio_device {
  *	hold I/O, keep what is in flight (liveness.c); process context
  * @peer_back: a new generation of the other end beats: reconnect and
  *	replay; process context
+ * @config_changed: optional; the toolstack rewrote this device's keys in
+ *	its config store area (netlink "set"): apply them; process context
+ * @get_stats: optional; fill the device's counters for netlink; process
+ *	context
  */
 struct pvio_driver {
 	struct device_driver driver;
@@ -223,6 +251,9 @@ struct pvio_driver {
 	void (*remove)(struct pvio_device *pdev);
 	void (*peer_gone)(struct pvio_device *pdev);
 	void (*peer_back)(struct pvio_device *pdev);
+	int (*config_changed)(struct pvio_device *pdev);
+	void (*get_stats)(struct pvio_device *pdev,
+			  struct pvio_dev_stats *stats);
 };
 
 #define to_pvio_driver(d) container_of(d, struct pvio_driver, driver)
@@ -292,6 +323,58 @@ int pvio_grant_access(struct pvio_link *link, u32 page, bool readonly);
  * if the frontend end is not local.
  */
 int pvio_grant_revoke(struct pvio_link *link, u32 gref);
+
+/**
+ * pvio_grant_access_range() - frontend: grant consecutive data pages
+ * @link: the link
+ * @page: the first page, counted from the start of the data area
+ * @nr: how many
+ * @readonly: as for pvio_grant_access()
+ *
+ * The pages get consecutive references, so the backend can map them as
+ * one range with pvio_grant_map_range() (a ring larger than a page).
+ *
+ * Return: the first reference; errors as pvio_grant_access().
+ */
+int pvio_grant_access_range(struct pvio_link *link, u32 page, u32 nr,
+			    bool readonly);
+
+/* Revoke what pvio_grant_access_range() granted. Any context. */
+void pvio_grant_revoke_range(struct pvio_link *link, u32 gref, u32 nr);
+
+/**
+ * pvio_grant_map_range() - backend: resolve consecutive references, checked
+ * @link: the link
+ * @gref: the first reference (untrusted)
+ * @nr: how many
+ * @access: as for pvio_grant_map()
+ *
+ * Each reference must resolve, and to the page after the previous one's.
+ *
+ * Return: the first page's address; an ERR_PTR() as pvio_grant_map(), or
+ * -EFAULT if the pages are not consecutive.
+ */
+void *pvio_grant_map_range(struct pvio_link *link, u32 gref, u32 nr,
+			   u32 access);
+
+/**
+ * pvio_data_alloc() - frontend: reserve consecutive pages of the data area
+ * @link: the link
+ * @nr: how many
+ *
+ * The data area is the frontend's to share out among its devices (rings,
+ * buffer pools); this keeps them from overlapping. Any context.
+ *
+ * Return: the first page, counted from the start of the data area;
+ * -ENOSPC if no run of @nr free pages is left, -EPERM if the frontend end
+ * is not local.
+ */
+int pvio_data_alloc(struct pvio_link *link, u32 nr);
+/* Give back pages pvio_data_alloc() reserved. Any context. */
+void pvio_data_free(struct pvio_link *link, u32 page, u32 nr);
+/* How many data pages, and grant entries, are still free. */
+u32 pvio_data_free_pages(struct pvio_link *link);
+u32 pvio_grant_free_entries(struct pvio_link *link);
 
 /**
  * pvio_data_page() - the address of a page of the data area
