@@ -37,4 +37,38 @@
 #define PVIO_UEVENT_DEV
 #endif
 
+/*
+ * blk-mq disks take their queue limits at allocation since 6.9, with the
+ * write cache and FUA as limit features since 6.11; 6.1 sets each limit
+ * on the queue afterwards. Macros, because this header comes before any
+ * block header: fill a struct queue_limits, say whether the device has a
+ * volatile write cache and honours FUA, get a disk or an ERR_PTR().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define pvio_compat_blk_alloc_disk(set, lim, cache, fua, data) ({	\
+	(lim)->features |= ((cache) ? BLK_FEAT_WRITE_CACHE : 0) |	\
+			   ((fua) ? BLK_FEAT_FUA : 0);			\
+	blk_mq_alloc_disk(set, lim, data);				\
+})
+#else
+#define pvio_compat_blk_alloc_disk(set, lim, cache, fua, data) ({	\
+	struct gendisk *__disk = blk_mq_alloc_disk(set, data);		\
+									\
+	if (!IS_ERR(__disk))						\
+		pvio_compat_blk_set_limits(__disk->queue, lim, cache, fua); \
+	__disk;								\
+})
+#define pvio_compat_blk_set_limits(q, lim, cache, fua) do {		\
+	blk_queue_logical_block_size(q, (lim)->logical_block_size);	\
+	blk_queue_physical_block_size(q, (lim)->physical_block_size);	\
+	blk_queue_max_hw_sectors(q, (lim)->max_hw_sectors);		\
+	blk_queue_max_segments(q, (lim)->max_segments);			\
+	blk_queue_max_discard_sectors(q, (lim)->max_hw_discard_sectors); \
+	(q)->limits.discard_granularity = (lim)->discard_granularity;	\
+	blk_queue_max_write_zeroes_sectors(q,				\
+					   (lim)->max_write_zeroes_sectors); \
+	blk_queue_write_cache(q, cache, fua);				\
+} while (0)
+#endif
+
 #endif /* _PVIO_COMPAT_H */

@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * pvio_blkfront: the frontend of a vbd. It follows the backend's state
+ * through the handshake of Documentation/blkif.rst, creates /dev/pvdX the
+ * first time the backend connects, and keeps it through every later loss
+ * of the backend: requests wait, shadowed, and go again to the next
+ * backend. Only removing the device fails what is in flight.
+ */
+#include <linux/blkdev.h>
+#include <linux/ctype.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "blkfront.h"
+
+#define BLKFRONT_MINORS		16	/* the disk and 15 partitions */
+#define BLKFRONT_DISKS_MAX	256
+/* The most a discard or write-zeroes request may cover, in sectors. */
+#define BLKFRONT_ZERO_SECTORS_MAX	BIT(22)
+
+static unsigned int max_queues = 4;
+module_param(max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues, "Queues per disk, at most (default 4, max 16)");
+
+static unsigned int ring_order = 6;
+module_param(ring_order, uint, 0444);
+MODULE_PARM_DESC(ring_order,
+		 "log2 of ring slots, the queue depth (default 6, max 10)");
+
+unsigned int blkfront_pool_pages = 1024;
+module_param_named(pool_pages, blkfront_pool_pages, uint, 0444);
+MODULE_PARM_DESC(pool_pages,
+		 "Buffer pool pages per queue, at most (default 1024)");
+
+static int blkfront_major;
+static DEFINE_IDA(blkfront_ida);
+
+/* ---- what the backend offers ---- */
+
+static bool blkfront_block_size_ok(u32 size, u32 min, u32 max)
+{
+	return is_power_of_2(size) && size >= min && size <= max;
+}
+
+int blkfront_read_disk_info(struct blkfront_info *info,
+			    struct blkfront_disk_info *di)
+{
+	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
+	int ret;
+
+	snprintf(key, sizeof(key), "vbd%u/disk", info->pdev->index);
+	ret = pvio_store_read(info->link, PVIO_STORE_BACKEND, key, buf,
+			      sizeof(buf));
+	if (ret)
+		return ret;
+	if (sscanf(buf, "%llu %u %u %u %u %u %u %u", &di->sectors,
+		   &di->logical_block_size, &di->physical_block_size,
+		   &di->features, &di->max_segs, &di->max_queues,
+		   &di->max_ring_order, &di->discard_granularity) != 8)
+		return -EPROTO;
+	if (!blkfront_block_size_ok(di->logical_block_size, 512, PAGE_SIZE) ||
+	    !blkfront_block_size_ok(di->physical_block_size,
+				    di->logical_block_size, SZ_64K) ||
+	    !di->max_segs || !di->max_queues ||
+	    di->max_ring_order > PVIO_BLKIF_RING_ORDER_MAX ||
+	    di->sectors > (U64_MAX >> PVIO_BLKIF_SECTOR_SHIFT))
+		return -EPROTO;
+	di->max_queues = min_t(u32, di->max_queues, PVIO_BLKIF_QUEUES_MAX);
+	di->max_segs = min_t(u32, di->max_segs, PVIO_BLKIF_SEGS_MAX);
+	/* Whole logical blocks only. */
+	di->sectors = round_down(di->sectors, di->logical_block_size >>
+				 PVIO_BLKIF_SECTOR_SHIFT);
+	if (!blkfront_block_size_ok(di->discard_granularity,
+				    di->logical_block_size, SZ_1G))
+		di->discard_granularity = di->logical_block_size;
+	return 0;
+}
+
+/* The serial number, printable or nothing. */
+static void blkfront_read_serial(struct blkfront_info *info)
+{
+	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
+	size_t i;
+
+	info->serial[0] = '\0';
+	snprintf(key, sizeof(key), "vbd%u/serial", info->pdev->index);
+	if (pvio_store_read(info->link, PVIO_STORE_BACKEND, key, buf,
+			    sizeof(buf)) ||
+	    strlen(buf) > PVIO_BLKIF_SERIAL_MAX)
+		return;
+	for (i = 0; buf[i]; i++)
+		if (!isgraph(buf[i]))
+			return;
+	strscpy(info->serial, buf, sizeof(info->serial));
+}
+
+/* ---- our state ---- */
+
+/* Move our end to Initialising from wherever it is, by the legal path. */
+static void blkfront_state_reset(struct blkfront_info *info)
+{
+	enum pvio_state cur = pvio_state_get(info->link, PVIO_FRONTEND);
+
+	if (cur == PVIO_STATE_INITIALISING)
+		return;
+	if (cur != PVIO_STATE_CLOSED && cur != PVIO_STATE_CLOSING)
+		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
+	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSED);
+	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_INITIALISING);
+}
+
+static void blkfront_quiesce(struct blkfront_info *info, bool on)
+{
+	if (!info->disk || info->quiesced == on)
+		return;
+	if (on)
+		blk_mq_quiesce_queue(info->disk->queue);
+	else
+		blk_mq_unquiesce_queue(info->disk->queue);
+	info->quiesced = on;
+}
+
+/*
+ * The backend is gone, or broke the protocol: hold the disk's I/O, take
+ * back what was sent for replay, and start over. Under info->lock.
+ */
+static void blkfront_lose(struct blkfront_info *info)
+{
+	if (info->conn == BLKFRONT_DISCONNECTED)
+		return;
+	if (info->conn == BLKFRONT_CONNECTED)
+		dev_info(&info->pdev->dev,
+			 "backend lost, holding I/O until it is back\n");
+	blkfront_quiesce(info, true);
+	blkfront_rings_disconnect(info, true);
+	info->conn = BLKFRONT_DISCONNECTED;
+	blkfront_state_reset(info);
+}
+
+/* Can rings fixed for an earlier backend work with this one? */
+static bool blkfront_fits(struct blkfront_info *info,
+			  const struct blkfront_disk_info *di)
+{
+	return di->max_queues >= info->nr_queues &&
+	       di->max_ring_order >= info->ring_order &&
+	       di->max_segs >= info->max_pages &&
+	       di->logical_block_size == info->di.logical_block_size;
+}
+
+/* The backend waits for us: publish rings. Under info->lock. */
+static void blkfront_setup(struct blkfront_info *info)
+{
+	struct blkfront_disk_info di;
+	int ret;
+
+	ret = blkfront_read_disk_info(info, &di);
+	if (ret) {
+		dev_err(&info->pdev->dev, "backend's disk info unusable: %d\n",
+			ret);
+		return;
+	}
+	if (info->rings && !blkfront_fits(info, &di)) {
+		dev_err(&info->pdev->dev,
+			"new backend offers less than the disk uses, waiting\n");
+		return;
+	}
+	info->di = di;
+	if (!info->rings) {
+		/* The first backend fixes the disk's geometry for good. */
+		info->nr_queues = min3(di.max_queues, max_queues,
+				       num_online_cpus());
+		info->ring_order = min(di.max_ring_order, ring_order);
+		ret = blkfront_rings_alloc(info);
+		if (ret) {
+			dev_err(&info->pdev->dev,
+				"cannot set up %u rings on the link: %d\n",
+				info->nr_queues, ret);
+			return;
+		}
+	}
+	blkfront_read_serial(info);
+	ret = blkfront_rings_connect(info);
+	if (ret) {
+		dev_err(&info->pdev->dev, "cannot publish rings: %d\n", ret);
+		return;
+	}
+	info->conn = BLKFRONT_INITIALISED;
+	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_INITIALISED);
+}
+
+/* ---- the disk ---- */
+
+static const struct block_device_operations blkfront_fops = {
+	.owner = THIS_MODULE,
+};
+
+static ssize_t serial_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct blkfront_info *info = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%s\n", info->serial);
+}
+static DEVICE_ATTR_RO(serial);
+
+static struct attribute *blkfront_disk_attrs[] = {
+	&dev_attr_serial.attr,
+	NULL,
+};
+
+static const struct attribute_group blkfront_disk_group = {
+	.attrs = blkfront_disk_attrs,
+};
+
+static const struct attribute_group *blkfront_disk_groups[] = {
+	&blkfront_disk_group,
+	NULL,
+};
+
+/* pvda ... pvdz, pvdaa ... as sd names its disks. */
+static void blkfront_disk_name(char *name, size_t len, int index)
+{
+	char suffix[8];
+	int i = sizeof(suffix) - 1;
+
+	suffix[i] = '\0';
+	do {
+		suffix[--i] = 'a' + index % 26;
+		index = index / 26 - 1;
+	} while (index >= 0 && i > 0);
+	snprintf(name, len, "pvd%s", &suffix[i]);
+}
+
+static void blkfront_limits(struct blkfront_info *info,
+			    struct queue_limits *lim)
+{
+	const struct blkfront_disk_info *di = &info->di;
+
+	lim->logical_block_size = di->logical_block_size;
+	lim->physical_block_size = di->physical_block_size;
+	lim->max_hw_sectors = info->max_pages <<
+			      (PVIO_PAGE_SHIFT - PVIO_BLKIF_SECTOR_SHIFT);
+	lim->max_segments = min_t(u32, info->max_pages, USHRT_MAX);
+	if (di->features & PVIO_BLKIF_FEAT_DISCARD) {
+		lim->max_hw_discard_sectors = BLKFRONT_ZERO_SECTORS_MAX;
+		lim->discard_granularity = di->discard_granularity;
+	}
+	if (di->features & PVIO_BLKIF_FEAT_WRITE_ZEROES)
+		lim->max_write_zeroes_sectors = BLKFRONT_ZERO_SECTORS_MAX;
+}
+
+static int blkfront_create_disk(struct blkfront_info *info)
+{
+	struct blk_mq_tag_set *set = &info->tag_set;
+	struct queue_limits lim = {};
+	struct gendisk *disk;
+	int ret;
+
+	set->ops = &blkfront_mq_ops;
+	set->nr_hw_queues = info->nr_queues;
+	set->queue_depth = 1U << info->ring_order;
+	set->numa_node = NUMA_NO_NODE;
+	set->cmd_size = sizeof(struct blkfront_pdu);
+	set->flags = BLK_MQ_F_SHOULD_MERGE;
+	set->driver_data = info;
+	ret = blk_mq_alloc_tag_set(set);
+	if (ret)
+		return ret;
+
+	blkfront_limits(info, &lim);
+	disk = pvio_compat_blk_alloc_disk(set, &lim,
+					  info->di.features & PVIO_BLKIF_FEAT_FLUSH,
+					  info->di.features & PVIO_BLKIF_FEAT_FUA,
+					  info);
+	if (IS_ERR(disk)) {
+		blk_mq_free_tag_set(set);
+		return PTR_ERR(disk);
+	}
+	disk->major = blkfront_major;
+	disk->first_minor = info->index * BLKFRONT_MINORS;
+	disk->minors = BLKFRONT_MINORS;
+	disk->fops = &blkfront_fops;
+	disk->private_data = info;
+	blkfront_disk_name(disk->disk_name, sizeof(disk->disk_name),
+			   info->index);
+	set_capacity(disk, info->di.sectors);
+	set_disk_ro(disk, info->di.features & PVIO_BLKIF_FEAT_READONLY);
+	ret = device_add_disk(&info->pdev->dev, disk, blkfront_disk_groups);
+	if (ret) {
+		put_disk(disk);
+		blk_mq_free_tag_set(set);
+		return ret;
+	}
+	info->disk = disk;
+	return 0;
+}
+
+/* The backend took our rings: run the disk. Under info->lock. */
+static void blkfront_connect(struct blkfront_info *info)
+{
+	int ret;
+
+	if (!info->disk) {
+		ret = blkfront_create_disk(info);
+		if (ret) {
+			dev_err(&info->pdev->dev, "cannot create disk: %d\n",
+				ret);
+			return;
+		}
+		dev_info(&info->pdev->dev, "%s: %llu sectors, %u queues\n",
+			 info->disk->disk_name, info->di.sectors,
+			 info->nr_queues);
+	} else {
+		set_capacity_and_notify(info->disk, info->di.sectors);
+		set_disk_ro(info->disk,
+			    info->di.features & PVIO_BLKIF_FEAT_READONLY);
+		blkfront_quiesce(info, false);
+		blkfront_rings_resume(info);
+		dev_info(&info->pdev->dev, "backend back, I/O resumed\n");
+	}
+	info->conn = BLKFRONT_CONNECTED;
+	info->pdev->ring_order = info->ring_order;
+	info->pdev->nr_rings = info->nr_queues;
+	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CONNECTED);
+}
+
+/*
+ * The backend's state changed: act on where it is now (doorbells
+ * coalesce, so a restart may show as its last state only).
+ */
+static void blkfront_backend_changed(struct pvio_link *link,
+				     enum pvio_role self,
+				     enum pvio_state peer, void *data)
+{
+	struct blkfront_info *info = data;
+
+	mutex_lock(&info->lock);
+	if (info->removing)
+		goto out;
+	switch (peer) {
+	case PVIO_STATE_INITWAIT:
+		/* Connected to a backend now waiting: a new one. */
+		if (info->conn == BLKFRONT_CONNECTED)
+			blkfront_lose(info);
+		if (info->conn == BLKFRONT_DISCONNECTED)
+			blkfront_setup(info);
+		break;
+	case PVIO_STATE_CONNECTED:
+		if (info->conn == BLKFRONT_INITIALISED)
+			blkfront_connect(info);
+		break;
+	default:
+		blkfront_lose(info);
+		break;
+	}
+out:
+	mutex_unlock(&info->lock);
+}
+
+/* The backend rewrote its disk info: the capacity changed. */
+static void blkfront_changed_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(work, struct blkfront_info,
+						  changed_work);
+	struct blkfront_disk_info di;
+
+	mutex_lock(&info->lock);
+	if (!info->removing && info->disk &&
+	    !blkfront_read_disk_info(info, &di)) {
+		info->di.sectors = di.sectors;
+		if (set_capacity_and_notify(info->disk, di.sectors))
+			dev_info(&info->pdev->dev, "%s: resized to %llu sectors\n",
+				 info->disk->disk_name, di.sectors);
+	}
+	mutex_unlock(&info->lock);
+}
+
+/* The backend broke the protocol: drop it and wait for a sane one. */
+static void blkfront_lost_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(work, struct blkfront_info,
+						  lost_work);
+
+	mutex_lock(&info->lock);
+	if (!info->removing)
+		blkfront_lose(info);
+	mutex_unlock(&info->lock);
+}
+
+static void blkfront_peer_gone(struct pvio_device *pdev)
+{
+	struct blkfront_info *info = dev_get_drvdata(&pdev->dev);
+
+	mutex_lock(&info->lock);
+	if (!info->removing)
+		blkfront_lose(info);
+	mutex_unlock(&info->lock);
+}
+
+static void blkfront_get_stats(struct pvio_device *pdev,
+			       struct pvio_dev_stats *stats)
+{
+	struct blkfront_info *info = dev_get_drvdata(&pdev->dev);
+
+	stats->requests = atomic64_read(&info->stats.requests);
+	stats->sectors = atomic64_read(&info->stats.sectors);
+	stats->errors = atomic64_read(&info->stats.errors);
+	stats->replays = atomic64_read(&info->stats.replays);
+	mutex_lock(&info->lock);
+	stats->in_flight = blkfront_in_flight(info);
+	mutex_unlock(&info->lock);
+}
+
+/* ---- the driver ---- */
+
+static int blkfront_probe(struct pvio_device *pdev)
+{
+	struct blkfront_info *info;
+	int ret;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	info->pdev = pdev;
+	info->link = pdev->link;
+	mutex_init(&info->lock);
+	INIT_WORK(&info->changed_work, blkfront_changed_work);
+	INIT_WORK(&info->lost_work, blkfront_lost_work);
+	info->index = ida_alloc_max(&blkfront_ida, BLKFRONT_DISKS_MAX - 1,
+				    GFP_KERNEL);
+	if (info->index < 0) {
+		ret = info->index;
+		goto err_free;
+	}
+	dev_set_drvdata(&pdev->dev, info);
+	blkfront_state_reset(info);
+	info->watch = pvio_state_watch(info->link, PVIO_FRONTEND,
+				       blkfront_backend_changed, info);
+	if (IS_ERR(info->watch)) {
+		ret = PTR_ERR(info->watch);
+		goto err_ida;
+	}
+	return 0;
+
+err_ida:
+	ida_free(&blkfront_ida, info->index);
+err_free:
+	kfree(info);
+	return ret;
+}
+
+/*
+ * Removing the device ends its I/O: what the backend holds or blk-mq
+ * waits to send fails, the disk goes, whoever holds it open gets errors.
+ */
+static void blkfront_remove(struct pvio_device *pdev)
+{
+	struct blkfront_info *info = dev_get_drvdata(&pdev->dev);
+
+	mutex_lock(&info->lock);
+	info->removing = true;
+	mutex_unlock(&info->lock);
+	pvio_state_unwatch(info->watch);
+	cancel_work_sync(&info->changed_work);
+	cancel_work_sync(&info->lost_work);
+
+	if (info->rings) {
+		blkfront_quiesce(info, true);
+		blkfront_rings_disconnect(info, false);
+	}
+	if (info->disk) {
+		blk_mark_disk_dead(info->disk);
+		blkfront_quiesce(info, false);
+		/* Waiting requests now run into ->removing and fail. */
+		blk_mq_start_stopped_hw_queues(info->disk->queue, true);
+		blk_mq_kick_requeue_list(info->disk->queue);
+		del_gendisk(info->disk);
+		blk_mq_free_tag_set(&info->tag_set);
+		put_disk(info->disk);
+	}
+	blkfront_rings_free(info);
+	if (pvio_state_get(info->link, PVIO_FRONTEND) != PVIO_STATE_CLOSED) {
+		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
+		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSED);
+	}
+	ida_free(&blkfront_ida, info->index);
+	kfree(info);
+}
+
+static struct pvio_driver blkfront_driver = {
+	.driver.name	= "pvio_blkfront",
+	.type		= PVIO_DEV_VBD,
+	.role		= PVIO_FRONTEND,
+	.probe		= blkfront_probe,
+	.remove		= blkfront_remove,
+	.peer_gone	= blkfront_peer_gone,
+	.get_stats	= blkfront_get_stats,
+};
+
+static int __init blkfront_init(void)
+{
+	int ret;
+
+	if (!max_queues || max_queues > PVIO_BLKIF_QUEUES_MAX ||
+	    ring_order > PVIO_BLKIF_RING_ORDER_MAX || blkfront_pool_pages < 4) {
+		pr_err("bad module parameters\n");
+		return -EINVAL;
+	}
+	blkfront_major = register_blkdev(0, "pvd");
+	if (blkfront_major < 0)
+		return blkfront_major;
+	ret = pvio_driver_register(&blkfront_driver);
+	if (ret)
+		unregister_blkdev(blkfront_major, "pvd");
+	return ret;
+}
+
+static void __exit blkfront_exit(void)
+{
+	pvio_driver_unregister(&blkfront_driver);
+	unregister_blkdev(blkfront_major, "pvd");
+	ida_destroy(&blkfront_ida);
+}
+
+module_init(blkfront_init);
+module_exit(blkfront_exit);
+
+MODULE_DESCRIPTION("pvio block frontend: /dev/pvdX over a pvio link");
+MODULE_AUTHOR("The pvio authors");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS("pvio:vbd-frontend");

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * pvio_blkfront: a vbd's frontend, an ordinary blk-mq disk (/dev/pvdX)
+ * whose requests travel to pvio_blkback over rings in the link's shared
+ * region (Documentation/blkif.rst). blkfront.c runs the device and the
+ * handshake, blkfront_ring.c the rings, the buffer pool and the requests.
+ */
+#ifndef _PVIO_BLKFRONT_H
+#define _PVIO_BLKFRONT_H
+
+#include <linux/blk-mq.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "blkif.h"
+#include "pvio.h"
+
+/* What the backend offers, from its "disk" key, validated. */
+struct blkfront_disk_info {
+	u64 sectors;
+	u32 logical_block_size;
+	u32 physical_block_size;
+	u32 features;
+	u32 max_segs;
+	u32 max_queues;
+	u32 max_ring_order;
+	u32 discard_granularity;
+};
+
+enum blkfront_shadow_state {
+	BLKFRONT_SHADOW_FREE,
+	BLKFRONT_SHADOW_SENT,		/* on the ring, backend has it */
+	BLKFRONT_SHADOW_DONE,		/* answered, ->complete() pending */
+};
+
+/**
+ * struct blkfront_shadow - this side's copy of a request it sent
+ * @rq: the block layer's request
+ * @state: enum blkfront_shadow_state
+ * @op: the op sent, checked against the response
+ * @status: the response's status once answered
+ * @nr_pages: pool pages the request holds (data, then indirect)
+ * @pages: their indices in the pool
+ */
+struct blkfront_shadow {
+	struct request *rq;
+	u8 state;
+	u8 op;
+	u16 status;
+	u32 nr_pages;
+	u32 *pages;
+};
+
+/**
+ * struct blkfront_ring - one queue: a request and a response ring
+ * @info: the vbd
+ * @qid: queue number, also the blk-mq hardware queue
+ * @lock: guards the rings' producer side, the shadows and the pool
+ * @req: request ring view (we produce)
+ * @rsp: response ring view (we consume; only the event handler and
+ *	the disconnect path, with the channel unbound, touch it)
+ * @ring_page: first data page of both rings (requests, then responses)
+ * @req_pages: pages of the request ring
+ * @rsp_pages: pages of the response ring
+ * @req_gref: first grant reference of the request ring
+ * @rsp_gref: first grant reference of the response ring
+ * @ch: event channel, NULL while disconnected
+ * @port: its port
+ * @connected: requests may go on the ring
+ * @stopped: a hardware queue was stopped for want of shadows or pool
+ * @broken: the backend broke the protocol; a disconnect is on its way
+ * @pool_page: first data page of the buffer pool
+ * @pool_gref: grant reference of its first page (one per page, in order)
+ * @pool_pages: pool size in pages
+ * @pool_free: stack of free pool page indices
+ * @pool_nr_free: entries on @pool_free
+ * @shadow: one per ring slot, indexed by request id
+ * @shadow_free: stack of free shadow ids
+ * @shadow_nr_free: entries on @shadow_free
+ * @done: ids the event handler found answered, to complete after it
+ *	drops @lock
+ */
+struct blkfront_ring {
+	struct blkfront_info *info;
+	unsigned int qid;
+	spinlock_t lock;	/* see above */
+	struct pvio_ring req;
+	struct pvio_ring rsp;
+	u32 ring_page;
+	u32 req_pages;
+	u32 rsp_pages;
+	int req_gref;
+	int rsp_gref;
+	struct pvio_evtchn *ch;
+	unsigned int port;
+	bool connected;
+	bool stopped;
+	bool broken;
+	u32 pool_page;
+	int pool_gref;
+	u32 pool_pages;
+	u32 *pool_free;
+	u32 pool_nr_free;
+	struct blkfront_shadow *shadow;
+	u32 *shadow_free;
+	u32 shadow_nr_free;
+	u32 *done;
+};
+
+/* Per request, after blk-mq's own data. */
+struct blkfront_pdu {
+	struct blkfront_ring *ring;
+	u32 id;
+};
+
+enum blkfront_conn {
+	BLKFRONT_DISCONNECTED,	/* no rings the backend uses */
+	BLKFRONT_INITIALISED,	/* rings published, backend not yet on them */
+	BLKFRONT_CONNECTED,
+};
+
+/**
+ * struct blkfront_info - the frontend of one vbd
+ * @pdev: its pvio device
+ * @link: the link
+ * @lock: serializes the handshake, reconnects and removal
+ * @watch: on the backend's state
+ * @conn: enum blkfront_conn
+ * @removing: remove() started: fail requests, never reconnect
+ * @quiesced: we quiesced the disk's queue (held while disconnected)
+ * @di: what the backend offers
+ * @nr_queues: queues in use (fixed once the disk exists)
+ * @ring_order: log2 of each ring's slots (fixed once the disk exists)
+ * @max_pages: pool pages one request may use for data (fixed likewise)
+ * @rings: @nr_queues rings
+ * @tag_set: blk-mq's
+ * @disk: /dev/pvdX, once the backend first connected
+ * @index: its number (a for 0)
+ * @serial: the backend's serial number
+ * @changed_work: re-reads the backend's "disk" key (capacity change)
+ * @lost_work: disconnects after the backend broke the protocol
+ * @stats: counters (requests, sectors, errors, replays)
+ */
+struct blkfront_info {
+	struct pvio_device *pdev;
+	struct pvio_link *link;
+	struct mutex lock;	/* see above */
+	struct pvio_state_watch *watch;
+	enum blkfront_conn conn;
+	bool removing;
+	bool quiesced;
+	struct blkfront_disk_info di;
+	unsigned int nr_queues;
+	unsigned int ring_order;
+	u32 max_pages;
+	struct blkfront_ring *rings;
+	struct blk_mq_tag_set tag_set;
+	struct gendisk *disk;
+	int index;
+	char serial[PVIO_BLKIF_SERIAL_MAX + 1];
+	struct work_struct changed_work;
+	struct work_struct lost_work;
+	struct {
+		atomic64_t requests;
+		atomic64_t sectors;
+		atomic64_t errors;
+		atomic64_t replays;
+	} stats;
+};
+
+/* blkfront.c */
+extern unsigned int blkfront_pool_pages;
+int blkfront_read_disk_info(struct blkfront_info *info,
+			    struct blkfront_disk_info *di);
+
+/* blkfront_ring.c */
+extern const struct blk_mq_ops blkfront_mq_ops;
+int blkfront_rings_alloc(struct blkfront_info *info);
+void blkfront_rings_free(struct blkfront_info *info);
+int blkfront_rings_connect(struct blkfront_info *info);
+void blkfront_rings_disconnect(struct blkfront_info *info, bool replay);
+void blkfront_rings_resume(struct blkfront_info *info);
+u64 blkfront_in_flight(struct blkfront_info *info);
+
+#endif /* _PVIO_BLKFRONT_H */

@@ -1,0 +1,733 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * The data path of pvio_blkfront: per queue a request ring and a response
+ * ring, a pool of pages granted once, and a shadow of every request sent.
+ *
+ * A request's data is copied between the bio and pool pages: the region
+ * may have no struct pages (DESIGN.md §3) and no grant is made per
+ * request. Request ids are shadow indexes, not blk-mq tags, so after the
+ * backend is lost every shadowed request can be handed back to blk-mq and
+ * sent again, its write data copied again from the bio, to whichever
+ * backend comes next (Documentation/blkif.rst, "Losing the other end").
+ */
+#include <linux/blk-mq.h>
+#include <linux/highmem.h>
+#include <linux/slab.h>
+
+#include "blkfront.h"
+
+#define BLKFRONT_REQ_SIZE	sizeof(struct pvio_blkif_request)
+#define BLKFRONT_RSP_SIZE	sizeof(struct pvio_blkif_response)
+
+static u32 blkfront_ring_pages(unsigned int order, u32 entry_size)
+{
+	return DIV_ROUND_UP(PVIO_RING_BYTES(order, entry_size), PVIO_PAGE_SIZE);
+}
+
+/* Indirect pages a request with @nr_data data pages needs. */
+static u32 blkfront_nr_indirect(u32 nr_data)
+{
+	if (nr_data <= PVIO_BLKIF_SEGS_DIRECT)
+		return 0;
+	return DIV_ROUND_UP(nr_data, PVIO_BLKIF_SEGS_PER_INDIRECT);
+}
+
+static void *blkfront_pool_addr(struct blkfront_ring *ring, u32 idx)
+{
+	return pvio_data_page(ring->info->link, ring->pool_page + idx);
+}
+
+/* ---- setting rings up and down ---- */
+
+static void blkfront_ring_free(struct blkfront_ring *ring)
+{
+	struct pvio_link *link = ring->info->link;
+	u32 i;
+
+	if (ring->pool_gref >= 0)
+		pvio_grant_revoke_range(link, ring->pool_gref, ring->pool_pages);
+	if (ring->pool_pages)
+		pvio_data_free(link, ring->pool_page, ring->pool_pages);
+	if (ring->req_gref >= 0)
+		pvio_grant_revoke_range(link, ring->req_gref, ring->req_pages);
+	if (ring->rsp_gref >= 0)
+		pvio_grant_revoke_range(link, ring->rsp_gref, ring->rsp_pages);
+	if (ring->req_pages)
+		pvio_data_free(link, ring->ring_page,
+			       ring->req_pages + ring->rsp_pages);
+	if (ring->shadow)
+		for (i = 0; i < ring->req.size; i++)
+			kfree(ring->shadow[i].pages);
+	kfree(ring->shadow);
+	kfree(ring->shadow_free);
+	kfree(ring->done);
+	kfree(ring->pool_free);
+}
+
+/* Reserve and grant @nr data pages; returns the first gref. */
+static int blkfront_grant_new(struct pvio_link *link, u32 nr, u32 *page)
+{
+	int first, gref;
+
+	first = pvio_data_alloc(link, nr);
+	if (first < 0)
+		return first;
+	gref = pvio_grant_access_range(link, first, nr, false);
+	if (gref < 0) {
+		pvio_data_free(link, first, nr);
+		return gref;
+	}
+	*page = first;
+	return gref;
+}
+
+static int blkfront_ring_alloc(struct blkfront_info *info,
+			       struct blkfront_ring *ring, u32 pool_pages)
+{
+	u32 size = 1U << info->ring_order;
+	u32 per_rq = info->max_pages + blkfront_nr_indirect(info->max_pages);
+	u32 i;
+
+	ring->req.size = size;
+	ring->shadow = kcalloc(size, sizeof(*ring->shadow), GFP_KERNEL);
+	ring->shadow_free = kcalloc(size, sizeof(u32), GFP_KERNEL);
+	ring->done = kcalloc(size, sizeof(u32), GFP_KERNEL);
+	ring->pool_free = kcalloc(pool_pages, sizeof(u32), GFP_KERNEL);
+	if (!ring->shadow || !ring->shadow_free || !ring->done ||
+	    !ring->pool_free)
+		return -ENOMEM;
+	for (i = 0; i < size; i++) {
+		ring->shadow[i].pages = kcalloc(per_rq, sizeof(u32),
+						GFP_KERNEL);
+		if (!ring->shadow[i].pages)
+			return -ENOMEM;
+		ring->shadow_free[i] = size - 1 - i;
+	}
+	ring->shadow_nr_free = size;
+
+	ring->req_pages = blkfront_ring_pages(info->ring_order,
+					      BLKFRONT_REQ_SIZE);
+	ring->rsp_pages = blkfront_ring_pages(info->ring_order,
+					      BLKFRONT_RSP_SIZE);
+	i = pvio_data_alloc(info->link, ring->req_pages + ring->rsp_pages);
+	if ((int)i < 0) {
+		ring->req_pages = 0;
+		return i;
+	}
+	ring->ring_page = i;
+	ring->req_gref = pvio_grant_access_range(info->link, ring->ring_page,
+						 ring->req_pages, false);
+	if (ring->req_gref < 0)
+		return ring->req_gref;
+	ring->rsp_gref = pvio_grant_access_range(info->link,
+						 ring->ring_page + ring->req_pages,
+						 ring->rsp_pages, false);
+	if (ring->rsp_gref < 0)
+		return ring->rsp_gref;
+
+	ring->pool_gref = blkfront_grant_new(info->link, pool_pages,
+					     &ring->pool_page);
+	if (ring->pool_gref < 0)
+		return ring->pool_gref;
+	ring->pool_pages = pool_pages;
+	for (i = 0; i < pool_pages; i++)
+		ring->pool_free[i] = pool_pages - 1 - i;
+	ring->pool_nr_free = pool_pages;
+	return 0;
+}
+
+/*
+ * Size the pools from what the link has left, shared evenly among the
+ * queues, and fix the largest request: half a pool, so two of the
+ * largest can be under way at once.
+ */
+static int blkfront_size_pool(struct blkfront_info *info, u32 *pool_pages)
+{
+	u32 rings = blkfront_ring_pages(info->ring_order, BLKFRONT_REQ_SIZE) +
+		    blkfront_ring_pages(info->ring_order, BLKFRONT_RSP_SIZE);
+	u32 avail = min(pvio_data_free_pages(info->link),
+			pvio_grant_free_entries(info->link));
+	u32 per_queue = avail / info->nr_queues;
+
+	if (per_queue < rings + 4)
+		return -ENOSPC;
+	*pool_pages = min(per_queue - rings, blkfront_pool_pages);
+	info->max_pages = min3(info->di.max_segs, (u32)PVIO_BLKIF_SEGS_MAX,
+			       *pool_pages / 2);
+	return 0;
+}
+
+int blkfront_rings_alloc(struct blkfront_info *info)
+{
+	u32 pool_pages;
+	unsigned int q;
+	int ret;
+
+	ret = blkfront_size_pool(info, &pool_pages);
+	if (ret)
+		return ret;
+	info->rings = kcalloc(info->nr_queues, sizeof(*info->rings),
+			      GFP_KERNEL);
+	if (!info->rings)
+		return -ENOMEM;
+	for (q = 0; q < info->nr_queues; q++) {
+		struct blkfront_ring *ring = &info->rings[q];
+
+		ring->info = info;
+		ring->qid = q;
+		ring->req_gref = -1;
+		ring->rsp_gref = -1;
+		ring->pool_gref = -1;
+		spin_lock_init(&ring->lock);
+		ret = blkfront_ring_alloc(info, ring, pool_pages);
+		if (ret) {
+			info->nr_queues = q + 1;
+			blkfront_rings_free(info);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void blkfront_rings_free(struct blkfront_info *info)
+{
+	unsigned int q;
+
+	if (!info->rings)
+		return;
+	for (q = 0; q < info->nr_queues; q++)
+		blkfront_ring_free(&info->rings[q]);
+	kfree(info->rings);
+	info->rings = NULL;
+}
+
+/* ---- the event handler: responses ---- */
+
+static blk_status_t blkfront_status(u16 status)
+{
+	switch (status) {
+	case PVIO_BLKIF_RSP_OK:
+		return BLK_STS_OK;
+	case PVIO_BLKIF_RSP_NOTSUPP:
+		return BLK_STS_NOTSUPP;
+	default:
+		return BLK_STS_IOERR;
+	}
+}
+
+/*
+ * Take one response, copied out of the ring. Returns false if the backend
+ * broke the protocol. Called under ring->lock.
+ */
+static bool blkfront_take_response(struct blkfront_ring *ring,
+				   const struct pvio_blkif_response *rsp,
+				   u32 *nr_done)
+{
+	u64 id = le64_to_cpu(rsp->id);
+	struct blkfront_shadow *sh;
+
+	if (id == PVIO_BLKIF_ID_CHANGED && ring->qid == 0) {
+		schedule_work(&ring->info->changed_work);
+		return true;
+	}
+	if (id >= ring->req.size)
+		return false;
+	sh = &ring->shadow[id];
+	if (sh->state != BLKFRONT_SHADOW_SENT || sh->op != rsp->op)
+		return false;
+	sh->state = BLKFRONT_SHADOW_DONE;
+	sh->status = le16_to_cpu(rsp->status);
+	ring->done[(*nr_done)++] = id;
+	return true;
+}
+
+static void blkfront_ring_broken(struct blkfront_ring *ring)
+{
+	ring->broken = true;
+	dev_err_ratelimited(&ring->info->pdev->dev,
+			    "queue %u: backend broke the protocol, reconnecting\n",
+			    ring->qid);
+	schedule_work(&ring->info->lost_work);
+}
+
+static void blkfront_ring_event(struct pvio_evtchn *ch, void *data)
+{
+	struct blkfront_ring *ring = data;
+	struct pvio_blkif_response rsp;
+	u32 nr_done = 0, i;
+	bool kick = false;
+
+	spin_lock(&ring->lock);
+	if (ring->broken)
+		goto out;
+	do {
+		if (pvio_ring_avail(&ring->rsp) < 0)
+			goto broken;
+		while (!pvio_ring_cons_copy(&ring->rsp, &rsp))
+			if (!blkfront_take_response(ring, &rsp, &nr_done))
+				goto broken;
+		kick |= pvio_ring_cons_release(&ring->rsp);
+	} while (pvio_ring_cons_enable_notify(&ring->rsp));
+	goto out;
+broken:
+	blkfront_ring_broken(ring);
+out:
+	spin_unlock(&ring->lock);
+	if (kick)
+		pvio_evtchn_notify(ch);
+	/* Outside the lock: ->complete() may run right here and takes it. */
+	for (i = 0; i < nr_done; i++)
+		blk_mq_complete_request(ring->shadow[ring->done[i]].rq);
+}
+
+/* ---- connecting rings to a backend ---- */
+
+/* Bind the first free port of our end. */
+static int blkfront_bind_port(struct blkfront_ring *ring)
+{
+	struct pvio_evtchn *ch;
+	unsigned int port;
+
+	for (port = PVIO_PORT_CONTROL + 1; ; port++) {
+		ch = pvio_evtchn_bind(ring->info->link, PVIO_FRONTEND, port,
+				      blkfront_ring_event, ring);
+		if (!IS_ERR(ch))
+			break;
+		if (PTR_ERR(ch) != -EBUSY)
+			return PTR_ERR(ch) == -ERANGE ? -ENOSPC : PTR_ERR(ch);
+	}
+	ring->ch = ch;
+	ring->port = port;
+	return 0;
+}
+
+/* Fresh rings in the pages we hold, and their key for the backend. */
+static int blkfront_ring_connect(struct blkfront_ring *ring)
+{
+	struct blkfront_info *info = ring->info;
+	void *req = pvio_data_page(info->link, ring->ring_page);
+	void *rsp = pvio_data_page(info->link,
+				   ring->ring_page + ring->req_pages);
+	char key[PVIO_STORE_KEY_MAX];
+	int ret;
+
+	ret = pvio_ring_init_shared(req, info->ring_order, BLKFRONT_REQ_SIZE);
+	if (!ret)
+		ret = pvio_ring_init_shared(rsp, info->ring_order,
+					    BLKFRONT_RSP_SIZE);
+	if (!ret)
+		ret = pvio_ring_attach(&ring->req, req, info->ring_order,
+				       BLKFRONT_REQ_SIZE);
+	if (!ret)
+		ret = pvio_ring_attach(&ring->rsp, rsp, info->ring_order,
+				       BLKFRONT_RSP_SIZE);
+	if (ret)
+		return ret;
+	ret = blkfront_bind_port(ring);
+	if (ret)
+		return ret;
+	snprintf(key, sizeof(key), "vbd%u/q%u", info->pdev->index, ring->qid);
+	ret = pvio_store_printf(info->link, PVIO_STORE_FRONTEND, key,
+				"%d %d %u", ring->req_gref, ring->rsp_gref,
+				ring->port);
+	if (ret)
+		return ret;
+	spin_lock_irq(&ring->lock);
+	ring->broken = false;
+	ring->connected = true;
+	spin_unlock_irq(&ring->lock);
+	return 0;
+}
+
+int blkfront_rings_connect(struct blkfront_info *info)
+{
+	char key[PVIO_STORE_KEY_MAX];
+	unsigned int q;
+	int ret;
+
+	for (q = 0; q < info->nr_queues; q++) {
+		ret = blkfront_ring_connect(&info->rings[q]);
+		if (ret) {
+			blkfront_rings_disconnect(info, true);
+			return ret;
+		}
+	}
+	snprintf(key, sizeof(key), "vbd%u/rings", info->pdev->index);
+	ret = pvio_store_printf(info->link, PVIO_STORE_FRONTEND, key, "%u %u",
+				info->nr_queues, info->ring_order);
+	if (ret)
+		blkfront_rings_disconnect(info, true);
+	return ret;
+}
+
+/* Give a sent request's pool pages and shadow back. Under ring->lock. */
+static void blkfront_shadow_put(struct blkfront_ring *ring, u32 id)
+{
+	struct blkfront_shadow *sh = &ring->shadow[id];
+	u32 i;
+
+	for (i = 0; i < sh->nr_pages; i++)
+		ring->pool_free[ring->pool_nr_free++] = sh->pages[i];
+	sh->nr_pages = 0;
+	sh->rq = NULL;
+	sh->state = BLKFRONT_SHADOW_FREE;
+	ring->shadow_free[ring->shadow_nr_free++] = id;
+}
+
+/*
+ * The backend is gone (or we are): take every request it had back from
+ * the ring and hand it to blk-mq to send again (@replay) or fail it.
+ * Answered requests still waiting for ->complete() finish on their own.
+ * The caller has quiesced the queues, so nothing is being sent.
+ */
+static void blkfront_ring_disconnect(struct blkfront_ring *ring, bool replay)
+{
+	struct blkfront_info *info = ring->info;
+	struct request *rq;
+	u32 id;
+
+	if (ring->ch) {
+		/* When it returns the handler is not running, and won't. */
+		pvio_evtchn_unbind(ring->ch);
+		ring->ch = NULL;
+	}
+	spin_lock_irq(&ring->lock);
+	ring->connected = false;
+	for (id = 0; id < ring->req.size; id++) {
+		if (ring->shadow[id].state != BLKFRONT_SHADOW_SENT)
+			continue;
+		rq = ring->shadow[id].rq;
+		blkfront_shadow_put(ring, id);
+		spin_unlock_irq(&ring->lock);
+		if (replay) {
+			atomic64_inc(&info->stats.replays);
+			blk_mq_requeue_request(rq, false);
+		} else {
+			atomic64_inc(&info->stats.errors);
+			blk_mq_end_request(rq, BLK_STS_IOERR);
+		}
+		spin_lock_irq(&ring->lock);
+	}
+	spin_unlock_irq(&ring->lock);
+}
+
+void blkfront_rings_disconnect(struct blkfront_info *info, bool replay)
+{
+	unsigned int q;
+
+	for (q = 0; q < info->nr_queues; q++)
+		blkfront_ring_disconnect(&info->rings[q], replay);
+}
+
+/* Connected again: send what waited, replays first. */
+void blkfront_rings_resume(struct blkfront_info *info)
+{
+	struct request_queue *q = info->disk->queue;
+
+	blk_mq_unquiesce_queue(q);
+	blk_mq_start_stopped_hw_queues(q, true);
+	blk_mq_kick_requeue_list(q);
+}
+
+u64 blkfront_in_flight(struct blkfront_info *info)
+{
+	u64 n = 0;
+	unsigned int q;
+
+	if (!info->rings)
+		return 0;
+	for (q = 0; q < info->nr_queues; q++) {
+		struct blkfront_ring *ring = &info->rings[q];
+
+		spin_lock_irq(&ring->lock);
+		n += ring->req.size - ring->shadow_nr_free;
+		spin_unlock_irq(&ring->lock);
+	}
+	return n;
+}
+
+/* ---- blk-mq: sending requests ---- */
+
+static int blkfront_op(struct blkfront_info *info, struct request *rq)
+{
+	switch (req_op(rq)) {
+	case REQ_OP_READ:
+		return PVIO_BLKIF_OP_READ;
+	case REQ_OP_WRITE:
+		return PVIO_BLKIF_OP_WRITE;
+	case REQ_OP_FLUSH:
+		return PVIO_BLKIF_OP_FLUSH;
+	case REQ_OP_DISCARD:
+		return PVIO_BLKIF_OP_DISCARD;
+	case REQ_OP_WRITE_ZEROES:
+		return PVIO_BLKIF_OP_WRITE_ZEROES;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/* Copy a write's data from the bio into its pool pages, packed. */
+static void blkfront_copy_from_rq(struct blkfront_ring *ring,
+				  struct request *rq,
+				  const struct blkfront_shadow *sh)
+{
+	struct req_iterator iter;
+	struct bio_vec bv;
+	u32 pg = 0, off = 0, n;
+
+	rq_for_each_segment(bv, rq, iter) {
+		while (bv.bv_len) {
+			n = min_t(u32, bv.bv_len, PVIO_PAGE_SIZE - off);
+			memcpy_from_page(blkfront_pool_addr(ring, sh->pages[pg]) +
+					 off, bv.bv_page, bv.bv_offset, n);
+			bv.bv_offset += n;
+			bv.bv_len -= n;
+			off += n;
+			if (off == PVIO_PAGE_SIZE) {
+				pg++;
+				off = 0;
+			}
+		}
+	}
+}
+
+/* And a read's back from the pool pages into the bio. */
+static void blkfront_copy_to_rq(struct blkfront_ring *ring,
+				struct request *rq,
+				const struct blkfront_shadow *sh)
+{
+	struct req_iterator iter;
+	struct bio_vec bv;
+	u32 pg = 0, off = 0, n;
+
+	rq_for_each_segment(bv, rq, iter) {
+		while (bv.bv_len) {
+			n = min_t(u32, bv.bv_len, PVIO_PAGE_SIZE - off);
+			memcpy_to_page(bv.bv_page, bv.bv_offset,
+				       blkfront_pool_addr(ring, sh->pages[pg]) +
+				       off, n);
+			bv.bv_offset += n;
+			bv.bv_len -= n;
+			off += n;
+			if (off == PVIO_PAGE_SIZE) {
+				pg++;
+				off = 0;
+			}
+		}
+	}
+}
+
+static void blkfront_set_seg(struct pvio_blkif_seg *seg, u32 gref, u32 len)
+{
+	seg->gref = cpu_to_le32(gref);
+	seg->offset = 0;
+	seg->len = cpu_to_le16(len);
+}
+
+/*
+ * Describe the data: @nr_data pool pages, each full but the last. Beyond
+ * what a slot holds, the segments go into the indirect pages that follow
+ * the data pages in sh->pages[].
+ */
+static void blkfront_fill_segs(struct blkfront_ring *ring,
+			       struct pvio_blkif_request *req,
+			       const struct blkfront_shadow *sh,
+			       u32 nr_data, u32 bytes)
+{
+	u32 nr_ind = sh->nr_pages - nr_data;
+	struct pvio_blkif_seg *seg, *ind;
+	u32 i, len;
+
+	req->nr_segs = cpu_to_le16(nr_data);
+	if (nr_ind) {
+		req->flags |= PVIO_BLKIF_F_INDIRECT;
+		req->nr_indirect = cpu_to_le16(nr_ind);
+	}
+	for (i = 0; i < nr_data; i++) {
+		len = min_t(u32, bytes - i * PVIO_PAGE_SIZE, PVIO_PAGE_SIZE);
+		if (!nr_ind) {
+			seg = &req->seg[i];
+		} else {
+			ind = blkfront_pool_addr(ring, sh->pages[nr_data +
+					i / PVIO_BLKIF_SEGS_PER_INDIRECT]);
+			seg = &ind[i % PVIO_BLKIF_SEGS_PER_INDIRECT];
+		}
+		blkfront_set_seg(seg, ring->pool_gref + sh->pages[i], len);
+	}
+	for (i = 0; i < nr_ind; i++) {
+		len = min_t(u32, nr_data - i * PVIO_BLKIF_SEGS_PER_INDIRECT,
+			    PVIO_BLKIF_SEGS_PER_INDIRECT);
+		blkfront_set_seg(&req->seg[i],
+				 ring->pool_gref + sh->pages[nr_data + i],
+				 len * sizeof(struct pvio_blkif_seg));
+	}
+}
+
+/* Publish what was pushed; kick the backend if it asked. */
+static void blkfront_ring_kick(struct blkfront_ring *ring)
+{
+	if (pvio_ring_publish(&ring->req) && ring->ch)
+		pvio_evtchn_notify(ring->ch);
+}
+
+/*
+ * Take a shadow and @nr pool pages, or say the queue must wait. Under
+ * ring->lock.
+ */
+static int blkfront_shadow_get(struct blkfront_ring *ring, struct request *rq,
+			       u8 op, u32 nr)
+{
+	struct blkfront_shadow *sh;
+	u32 id, i;
+
+	if (!ring->connected || !ring->shadow_nr_free ||
+	    ring->pool_nr_free < nr)
+		return -EBUSY;
+	id = ring->shadow_free[--ring->shadow_nr_free];
+	sh = &ring->shadow[id];
+	for (i = 0; i < nr; i++)
+		sh->pages[i] = ring->pool_free[--ring->pool_nr_free];
+	sh->nr_pages = nr;
+	sh->rq = rq;
+	sh->op = op;
+	sh->state = BLKFRONT_SHADOW_SENT;
+	return id;
+}
+
+static void blkfront_build(struct blkfront_ring *ring, struct request *rq,
+			   struct pvio_blkif_request *req, u32 id, u8 op)
+{
+	const struct blkfront_shadow *sh = &ring->shadow[id];
+	u32 bytes = blk_rq_bytes(rq);
+
+	memset(req, 0, sizeof(*req));
+	req->id = cpu_to_le64(id);
+	req->op = op;
+	req->sector = cpu_to_le64(blk_rq_pos(rq));
+	req->nr_sectors = cpu_to_le32(blk_rq_sectors(rq));
+	if (op == PVIO_BLKIF_OP_WRITE && (rq->cmd_flags & REQ_FUA))
+		req->flags |= PVIO_BLKIF_F_FUA;
+	if (op != PVIO_BLKIF_OP_READ && op != PVIO_BLKIF_OP_WRITE)
+		return;
+	if (op == PVIO_BLKIF_OP_WRITE)
+		blkfront_copy_from_rq(ring, rq, sh);
+	blkfront_fill_segs(ring, req, sh,
+			   DIV_ROUND_UP(bytes, PVIO_PAGE_SIZE), bytes);
+}
+
+static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
+				      const struct blk_mq_queue_data *bd)
+{
+	struct blkfront_ring *ring = hctx->driver_data;
+	struct blkfront_pdu *pdu = blk_mq_rq_to_pdu(bd->rq);
+	struct request *rq = bd->rq;
+	struct pvio_blkif_request req;
+	u32 nr_data = 0;
+	void *slot;
+	int op, id;
+
+	if (READ_ONCE(ring->info->removing))
+		return BLK_STS_IOERR;
+	op = blkfront_op(ring->info, rq);
+	if (op < 0)
+		return BLK_STS_NOTSUPP;
+	if (op == PVIO_BLKIF_OP_READ || op == PVIO_BLKIF_OP_WRITE)
+		nr_data = DIV_ROUND_UP(blk_rq_bytes(rq), PVIO_PAGE_SIZE);
+	if (nr_data > ring->info->max_pages)
+		return BLK_STS_IOERR;	/* larger than the limits we set */
+
+	blk_mq_start_request(rq);
+	spin_lock_irq(&ring->lock);
+	id = blkfront_shadow_get(ring, rq, op,
+				 nr_data + blkfront_nr_indirect(nr_data));
+	if (id < 0) {
+		blk_mq_stop_hw_queue(hctx);
+		ring->stopped = true;
+		spin_unlock_irq(&ring->lock);
+		return BLK_STS_DEV_RESOURCE;
+	}
+	spin_unlock_irq(&ring->lock);
+
+	/* The pages are ours alone now: copy without the lock. */
+	pdu->ring = ring;
+	pdu->id = id;
+	blkfront_build(ring, rq, &req, id, op);
+
+	spin_lock_irq(&ring->lock);
+	slot = pvio_ring_prod_slot(&ring->req);
+	if (slot) {
+		memcpy(slot, &req, sizeof(req));
+		pvio_ring_prod_push(&ring->req);
+		if (bd->last)
+			blkfront_ring_kick(ring);
+	} else if (!ring->broken) {
+		/* Never full with one slot per shadow: the backend lies. */
+		blkfront_ring_broken(ring);
+	}
+	spin_unlock_irq(&ring->lock);
+	return BLK_STS_OK;
+}
+
+static void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	struct blkfront_ring *ring = hctx->driver_data;
+
+	spin_lock_irq(&ring->lock);
+	blkfront_ring_kick(ring);
+	spin_unlock_irq(&ring->lock);
+}
+
+/* Softirq (or the handler's context): finish an answered request. */
+static void blkfront_complete_rq(struct request *rq)
+{
+	struct blkfront_pdu *pdu = blk_mq_rq_to_pdu(rq);
+	struct blkfront_ring *ring = pdu->ring;
+	struct blkfront_info *info = ring->info;
+	struct blkfront_shadow *sh = &ring->shadow[pdu->id];
+	blk_status_t status = blkfront_status(sh->status);
+	unsigned long flags;
+	bool restart;
+
+	if (status == BLK_STS_OK && sh->op == PVIO_BLKIF_OP_READ)
+		blkfront_copy_to_rq(ring, rq, sh);
+	spin_lock_irqsave(&ring->lock, flags);
+	blkfront_shadow_put(ring, pdu->id);
+	restart = ring->stopped;
+	ring->stopped = false;
+	spin_unlock_irqrestore(&ring->lock, flags);
+	if (restart)
+		blk_mq_start_stopped_hw_queues(rq->q, true);
+
+	atomic64_inc(&info->stats.requests);
+	atomic64_add(blk_rq_sectors(rq), &info->stats.sectors);
+	if (status != BLK_STS_OK)
+		atomic64_inc(&info->stats.errors);
+	blk_mq_end_request(rq, status);
+}
+
+/*
+ * A request answers when the backend does: while it is gone, or slow
+ * under emulation, waiting longer is right and failing is not.
+ */
+static enum blk_eh_timer_return blkfront_timeout(struct request *rq)
+{
+	return BLK_EH_RESET_TIMER;
+}
+
+static int blkfront_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
+			      unsigned int index)
+{
+	struct blkfront_info *info = data;
+
+	hctx->driver_data = &info->rings[index];
+	return 0;
+}
+
+const struct blk_mq_ops blkfront_mq_ops = {
+	.queue_rq	= blkfront_queue_rq,
+	.commit_rqs	= blkfront_commit_rqs,
+	.complete	= blkfront_complete_rq,
+	.timeout	= blkfront_timeout,
+	.init_hctx	= blkfront_init_hctx,
+};
