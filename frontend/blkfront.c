@@ -101,13 +101,19 @@ static void blkfront_read_serial(struct blkfront_info *info)
 /* Move our end to Initialising from wherever it is, by the legal path. */
 static void blkfront_state_reset(struct blkfront_info *info)
 {
-	enum pvio_state cur = pvio_state_get(info->link, PVIO_FRONTEND);
-
-	if (cur == PVIO_STATE_INITIALISING)
+	switch (pvio_state_get(info->link, PVIO_FRONTEND)) {
+	case PVIO_STATE_INITIALISING:
 		return;
-	if (cur != PVIO_STATE_CLOSED && cur != PVIO_STATE_CLOSING)
+	case PVIO_STATE_UNKNOWN:
+	case PVIO_STATE_CLOSED:
+		break;
+	default:
 		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
-	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSED);
+		fallthrough;
+	case PVIO_STATE_CLOSING:
+		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSED);
+		break;
+	}
 	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_INITIALISING);
 }
 
@@ -170,7 +176,7 @@ static void blkfront_setup(struct blkfront_info *info)
 	if (!info->rings) {
 		/* The first backend fixes the disk's geometry for good. */
 		info->nr_queues = min3(di.max_queues, max_queues,
-				       num_online_cpus());
+				       nr_cpu_ids);
 		info->ring_order = min(di.max_ring_order, ring_order);
 		ret = blkfront_rings_alloc(info);
 		if (ret) {
@@ -179,6 +185,7 @@ static void blkfront_setup(struct blkfront_info *info)
 				info->nr_queues, ret);
 			return;
 		}
+		blkfront_debugfs_add(info);
 	}
 	blkfront_read_serial(info);
 	ret = blkfront_rings_connect(info);
@@ -463,6 +470,7 @@ static void blkfront_remove(struct pvio_device *pdev)
 	info->removing = true;
 	mutex_unlock(&info->lock);
 	pvio_state_unwatch(info->watch);
+	blkfront_debugfs_del(info);
 	cancel_work_sync(&info->changed_work);
 	cancel_work_sync(&info->lost_work);
 
@@ -511,15 +519,19 @@ static int __init blkfront_init(void)
 	blkfront_major = register_blkdev(0, "pvd");
 	if (blkfront_major < 0)
 		return blkfront_major;
+	blkfront_debugfs_init();
 	ret = pvio_driver_register(&blkfront_driver);
-	if (ret)
+	if (ret) {
+		blkfront_debugfs_exit();
 		unregister_blkdev(blkfront_major, "pvd");
+	}
 	return ret;
 }
 
 static void __exit blkfront_exit(void)
 {
 	pvio_driver_unregister(&blkfront_driver);
+	blkfront_debugfs_exit();
 	unregister_blkdev(blkfront_major, "pvd");
 	ida_destroy(&blkfront_ida);
 }

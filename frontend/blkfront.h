@@ -141,6 +141,7 @@ enum blkfront_conn {
  * @serial: the backend's serial number
  * @changed_work: re-reads the backend's "disk" key (capacity change)
  * @lost_work: disconnects after the backend broke the protocol
+ * @debugfs: its directory in debugfs, once the rings exist
  * @stats: counters (requests, sectors, errors, replays)
  */
 struct blkfront_info {
@@ -162,6 +163,7 @@ struct blkfront_info {
 	char serial[PVIO_BLKIF_SERIAL_MAX + 1];
 	struct work_struct changed_work;
 	struct work_struct lost_work;
+	struct dentry *debugfs;
 	struct {
 		atomic64_t requests;
 		atomic64_t sectors;
@@ -174,6 +176,12 @@ struct blkfront_info {
 extern unsigned int blkfront_pool_pages;
 int blkfront_read_disk_info(struct blkfront_info *info,
 			    struct blkfront_disk_info *di);
+
+/* blkfront_debugfs.c */
+void blkfront_debugfs_add(struct blkfront_info *info);
+void blkfront_debugfs_del(struct blkfront_info *info);
+void blkfront_debugfs_init(void);
+void blkfront_debugfs_exit(void);
 
 /* blkfront_ring.c */
 extern const struct blk_mq_ops blkfront_mq_ops;

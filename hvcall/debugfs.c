@@ -98,6 +98,28 @@ static const struct file_operations pvio_restart_fops = {
 	.llseek	= noop_llseek,
 };
 
+void pvio_ring_seq_show(struct seq_file *m, const char *name,
+			const struct pvio_ring *r)
+{
+	const struct pvio_ring_shared *sh = r->sh;
+
+	if (!sh) {
+		seq_printf(m, "%s: not set up\n", name);
+		return;
+	}
+	seq_printf(m, "%s: size %u entry %u err %d\n", name, r->size,
+		   r->entry_size, r->err);
+	seq_printf(m, "  shared  prod %u cons %u prod_event %u cons_event %u\n",
+		   le32_to_cpu(READ_ONCE(sh->prod)),
+		   le32_to_cpu(READ_ONCE(sh->cons)),
+		   le32_to_cpu(READ_ONCE(sh->prod_event)),
+		   le32_to_cpu(READ_ONCE(sh->cons_event)));
+	seq_printf(m, "  private prod %u/%u cons_seen %u cons %u/%u prod_seen %u\n",
+		   r->prod_pvt, r->prod_pub, r->cons_seen, r->cons_pvt,
+		   r->cons_pub, r->prod_seen);
+}
+EXPORT_SYMBOL_GPL(pvio_ring_seq_show);
+
 void pvio_debugfs_link_add(struct pvio_link *link)
 {
 	char name[24];

@@ -220,6 +220,12 @@ void pvio_link_event(struct pvio_link *link, enum pvio_role to,
 }
 EXPORT_SYMBOL_GPL(pvio_link_event);
 
+void pvio_evtchn_inject(struct pvio_evtchn *ch)
+{
+	pvio_link_event(ch->link, ch->self, ch->port);
+}
+EXPORT_SYMBOL_GPL(pvio_evtchn_inject);
+
 void pvio_evtchn_mask(struct pvio_evtchn *ch)
 {
 	set_bit(PVIO_EVTCHN_MASKED, &ch->flags);

@@ -755,4 +755,24 @@ struct pvio_evtchn_stats {
 void pvio_evtchn_get_stats(struct pvio_evtchn *ch,
 			   struct pvio_evtchn_stats *stats);
 
+/**
+ * pvio_evtchn_inject() - run a channel's handler as if the peer rang
+ * @ch: the channel
+ *
+ * For debugfs "kick" files: a handler that missed a doorbell (or a test
+ * that wants to know) gets another look at its rings. Any context.
+ */
+void pvio_evtchn_inject(struct pvio_evtchn *ch);
+
+/* ---- debugfs.c ---- */
+
+struct seq_file;
+/*
+ * Print a ring view's shared and private indices under @name, for the
+ * drivers' per-ring debugfs files (as xen-netback's io_ring_qN). Racy by
+ * nature: a snapshot for people, not for code.
+ */
+void pvio_ring_seq_show(struct seq_file *m, const char *name,
+			const struct pvio_ring *r);
+
 #endif /* _PVIO_H */
