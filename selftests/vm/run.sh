@@ -8,10 +8,13 @@
 # area continues in a fresh one. Host-side tests (*.host.sh) drive several
 # VMs themselves. Output is TAP, ending with "N passed, N failed, N skipped".
 #
-# usage: selftests/vm/run.sh [-k stock|debug] [-t GLOB[,GLOB...]]
+# usage: selftests/vm/run.sh [-k stock|debug] [-t GLOB[,GLOB...]] [-v]
 #   -k  stock: Debian's 6.12 kernel matching the installed headers (default)
 #       debug: the KASAN/lockdep/kmemleak kernel of scripts/debug-kernel.sh
 #   -t  test names to run, shell globs (default: all), e.g. -t 'blk_*'
+#   -v  print each test's whole output as TAP comments, not only a
+#       failure's (the demo and the benchmarks print their tables so)
+# VM_EXTRA in the environment adds QEMU arguments (e.g. -icount ...).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,10 +22,12 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tests_dir=${PVIO_TESTS_DIR:-$top/selftests/tests}
 kernel=stock
 globs='*'
-while getopts "k:t:h" opt; do
+verbose=
+while getopts "k:t:vh" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	t) globs=$OPTARG ;;
+	v) verbose=pvioverbose=1 ;;
 	*) sed -n '3,/^set /p' "$0" | sed 's/^# \{0,1\}//;/^set /d'
 	   exit 2 ;;
 	esac
@@ -134,7 +139,9 @@ run_area_vm() {
 	for t in "$@"; do
 		limit=$((limit + $(test_limit "$tests_dir/$t.sh")))
 	done
-	vm_qemu "$logdir" "$vm" "$limit" "pviotests=$(echo "$@" | tr ' ' ,)"
+	# shellcheck disable=SC2086
+	vm_qemu "$logdir" "$vm" "$limit" \
+		"pviotests=$(echo "$@" | tr ' ' ,) $verbose" ${VM_EXTRA:-}
 	while IFS= read -r line; do
 		line=${line%$'\r'}
 		case $line in
