@@ -72,7 +72,7 @@ static const struct file_operations blkfront_queue_fops = {
 /* Once the rings exist (they live as long as the device is bound). */
 void blkfront_debugfs_add(struct blkfront_info *info)
 {
-	char name[8];
+	char name[16];
 	unsigned int q;
 
 	info->debugfs = debugfs_create_dir(dev_name(&info->pdev->dev),
