@@ -15,6 +15,13 @@
 /* bus.c */
 extern PVIO_BUS_TYPE pvio_bus_type;
 int pvio_bus_init(void);
+/*
+ * The @role end of device @index of @type on @link, referenced (drop it
+ * with put_device()), or NULL if there is none.
+ */
+struct pvio_device *pvio_device_find(struct pvio_link *link,
+				     enum pvio_dev_type type,
+				     enum pvio_role role, u32 index);
 void pvio_bus_exit(void);
 
 /* provider.c */
