@@ -71,4 +71,14 @@
 } while (0)
 #endif
 
+/*
+ * A dump's request attributes, parsed with its op's policy: in the
+ * struct genl_info of the dump since 6.6, beside the op before.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#define pvio_compat_dump_attrs(cb)	(genl_info_dump(cb)->attrs)
+#else
+#define pvio_compat_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
+#endif
+
 #endif /* _PVIO_COMPAT_H */

@@ -234,6 +234,19 @@ static bool pvio_device_exists(const struct pvio_device_key *key)
 	return dev;
 }
 
+struct pvio_device *pvio_device_find(struct pvio_link *link,
+				     enum pvio_dev_type type,
+				     enum pvio_role role, u32 index)
+{
+	struct pvio_device_key key = {
+		.link = link, .type = type, .role = role, .index = index,
+	};
+	struct device *dev;
+
+	dev = bus_find_device(&pvio_bus_type, NULL, &key, pvio_device_is);
+	return dev ? to_pvio_device(dev) : NULL;
+}
+
 static void pvio_device_release(struct device *dev)
 {
 	struct pvio_device *pdev = to_pvio_device(dev);

@@ -30,8 +30,39 @@ const struct nla_policy pvio_link_get_nl_policy[PVIO_A_LINK_ID + 1] = {
 	[PVIO_A_LINK_ID] = { .type = NLA_U32, },
 };
 
+/* PVIO_CMD_VBD_NEW - do */
+const struct nla_policy pvio_vbd_new_nl_policy[PVIO_A_VBD_BPS_LIMIT + 1] = {
+	[PVIO_A_VBD_LINK_ID] = { .type = NLA_U32, },
+	[PVIO_A_VBD_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VBD_INDEX_MAX),
+	[PVIO_A_VBD_PATH] = { .type = NLA_NUL_STRING, .len = PVIO_VBD_PATH_MAX_LEN, },
+	[PVIO_A_VBD_READONLY] = { .type = NLA_FLAG, },
+	[PVIO_A_VBD_IOPS_LIMIT] = { .type = NLA_U32, },
+	[PVIO_A_VBD_BPS_LIMIT] = { .type = NLA_U64, },
+};
+
+/* PVIO_CMD_VBD_DEL - do */
+const struct nla_policy pvio_vbd_del_nl_policy[PVIO_A_VBD_INDEX + 1] = {
+	[PVIO_A_VBD_LINK_ID] = { .type = NLA_U32, },
+	[PVIO_A_VBD_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VBD_INDEX_MAX),
+};
+
+/* PVIO_CMD_VBD_GET - do */
+const struct nla_policy pvio_vbd_get_nl_policy[PVIO_A_VBD_INDEX + 1] = {
+	[PVIO_A_VBD_LINK_ID] = { .type = NLA_U32, },
+	[PVIO_A_VBD_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VBD_INDEX_MAX),
+};
+
+/* PVIO_CMD_VBD_SET - do */
+const struct nla_policy pvio_vbd_set_nl_policy[PVIO_A_VBD_REREAD + 1] = {
+	[PVIO_A_VBD_LINK_ID] = { .type = NLA_U32, },
+	[PVIO_A_VBD_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VBD_INDEX_MAX),
+	[PVIO_A_VBD_IOPS_LIMIT] = { .type = NLA_U32, },
+	[PVIO_A_VBD_BPS_LIMIT] = { .type = NLA_U64, },
+	[PVIO_A_VBD_REREAD] = { .type = NLA_FLAG, },
+};
+
 /* Ops table for pvio */
-const struct genl_ops pvio_nl_ops[3] = {
+const struct genl_ops pvio_nl_ops[7] = {
 	{
 		.cmd		= PVIO_CMD_LINK_NEW,
 		.doit		= pvio_nl_link_new_doit,
@@ -52,6 +83,31 @@ const struct genl_ops pvio_nl_ops[3] = {
 		.dumpit		= pvio_nl_link_get_dumpit,
 		.policy		= pvio_link_get_nl_policy,
 		.maxattr	= PVIO_A_LINK_ID,
+	},
+	{
+		.cmd		= PVIO_CMD_VBD_NEW,
+		.doit		= pvio_nl_vbd_new_doit,
+		.policy		= pvio_vbd_new_nl_policy,
+		.maxattr	= PVIO_A_VBD_BPS_LIMIT,
+	},
+	{
+		.cmd		= PVIO_CMD_VBD_DEL,
+		.doit		= pvio_nl_vbd_del_doit,
+		.policy		= pvio_vbd_del_nl_policy,
+		.maxattr	= PVIO_A_VBD_INDEX,
+	},
+	{
+		.cmd		= PVIO_CMD_VBD_GET,
+		.doit		= pvio_nl_vbd_get_doit,
+		.dumpit		= pvio_nl_vbd_get_dumpit,
+		.policy		= pvio_vbd_get_nl_policy,
+		.maxattr	= PVIO_A_VBD_INDEX,
+	},
+	{
+		.cmd		= PVIO_CMD_VBD_SET,
+		.doit		= pvio_nl_vbd_set_doit,
+		.policy		= pvio_vbd_set_nl_policy,
+		.maxattr	= PVIO_A_VBD_REREAD,
 	},
 };
 

@@ -18,13 +18,26 @@ extern const struct nla_policy pvio_link_del_nl_policy[PVIO_A_LINK_ID + 1];
 
 extern const struct nla_policy pvio_link_get_nl_policy[PVIO_A_LINK_ID + 1];
 
+extern const struct nla_policy pvio_vbd_new_nl_policy[PVIO_A_VBD_BPS_LIMIT + 1];
+
+extern const struct nla_policy pvio_vbd_del_nl_policy[PVIO_A_VBD_INDEX + 1];
+
+extern const struct nla_policy pvio_vbd_get_nl_policy[PVIO_A_VBD_INDEX + 1];
+
+extern const struct nla_policy pvio_vbd_set_nl_policy[PVIO_A_VBD_REREAD + 1];
+
 /* Ops table for pvio */
-extern const struct genl_ops pvio_nl_ops[3];
+extern const struct genl_ops pvio_nl_ops[7];
 
 int pvio_nl_link_new_doit(struct sk_buff *skb, struct genl_info *info);
 int pvio_nl_link_del_doit(struct sk_buff *skb, struct genl_info *info);
 int pvio_nl_link_get_doit(struct sk_buff *skb, struct genl_info *info);
 int pvio_nl_link_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int pvio_nl_vbd_new_doit(struct sk_buff *skb, struct genl_info *info);
+int pvio_nl_vbd_del_doit(struct sk_buff *skb, struct genl_info *info);
+int pvio_nl_vbd_get_doit(struct sk_buff *skb, struct genl_info *info);
+int pvio_nl_vbd_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int pvio_nl_vbd_set_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	PVIO_NLGRP_MONITOR,

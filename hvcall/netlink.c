@@ -2,13 +2,16 @@
 /* Copyright (C) 2026 The pvio authors. */
 /*
  * The "pvio" generic netlink family: how the toolstack (pvioctl) creates,
- * lists and destroys this kernel's links, and watches them come and go.
+ * lists and destroys this kernel's links and their vbds (vbd.c), and
+ * watches them come, change and go.
  * The policies and the ops table are generated from the spec,
  * Documentation/netlink/specs/pvio.yaml, into netlink-gen.c; this file has
  * the handlers and the notifications. The policy checks each attribute's
  * type and length; the handlers check presence, link.c the values.
  */
+#include <linux/capability.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
@@ -216,6 +219,364 @@ int pvio_nl_link_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		id++;
 	}
 	cb->args[0] = id;
+	/* A full skb ends this part of the dump; the next goes on. */
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
+}
+
+/* ---- vbds ---- */
+
+/* Payload of a nest of counters. */
+static size_t pvio_nl_vbd_stats_size(void)
+{
+	return nla_total_size(0) + 5 * nla_total_size_64bit(sizeof(u64));
+}
+
+/* Payload of a message describing a vbd, path and counters included. */
+static size_t pvio_nl_vbd_size(void)
+{
+	return 2 * nla_total_size(sizeof(u32)) +	/* link-id, index */
+	       nla_total_size(PVIO_STORE_VALUE_MAX) +	/* path */
+	       nla_total_size(0) +			/* readonly */
+	       nla_total_size(sizeof(u32)) +		/* iops-limit */
+	       nla_total_size_64bit(sizeof(u64)) +	/* bps-limit */
+	       2 * nla_total_size(sizeof(u32)) +	/* states */
+	       2 * pvio_nl_vbd_stats_size();
+}
+
+static int pvio_nl_vbd_put_stats(struct sk_buff *skb, int type,
+				 const struct pvio_dev_stats *stats)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, PVIO_A_VBD_STATS_REQUESTS, stats->requests,
+			      PVIO_A_VBD_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VBD_STATS_SECTORS, stats->sectors,
+			      PVIO_A_VBD_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VBD_STATS_ERRORS, stats->errors,
+			      PVIO_A_VBD_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VBD_STATS_REPLAYS, stats->replays,
+			      PVIO_A_VBD_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VBD_STATS_IN_FLIGHT,
+			      stats->in_flight, PVIO_A_VBD_STATS_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Put one message describing vbd @info of link @link_id. */
+static int pvio_nl_vbd_fill(struct sk_buff *skb, u32 link_id,
+			    const struct pvio_vbd_info *info, u32 portid,
+			    u32 seq, int flags, u8 cmd)
+{
+	void *msg;
+
+	msg = genlmsg_put(skb, portid, seq, &pvio_nl_family, flags, cmd);
+	if (!msg)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, PVIO_A_VBD_LINK_ID, link_id) ||
+	    nla_put_u32(skb, PVIO_A_VBD_INDEX, info->index) ||
+	    nla_put_string(skb, PVIO_A_VBD_PATH, info->path) ||
+	    (info->readonly && nla_put_flag(skb, PVIO_A_VBD_READONLY)) ||
+	    nla_put_u32(skb, PVIO_A_VBD_IOPS_LIMIT, info->iops) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VBD_BPS_LIMIT, info->bps,
+			      PVIO_A_VBD_PAD) ||
+	    nla_put_u32(skb, PVIO_A_VBD_BACKEND_STATE,
+			info->state[PVIO_BACKEND]) ||
+	    nla_put_u32(skb, PVIO_A_VBD_FRONTEND_STATE,
+			info->state[PVIO_FRONTEND]) ||
+	    ((info->has_stats & BIT(PVIO_BACKEND)) &&
+	     pvio_nl_vbd_put_stats(skb, PVIO_A_VBD_BACKEND_STATS,
+				   &info->stats[PVIO_BACKEND])) ||
+	    ((info->has_stats & BIT(PVIO_FRONTEND)) &&
+	     pvio_nl_vbd_put_stats(skb, PVIO_A_VBD_FRONTEND_STATS,
+				   &info->stats[PVIO_FRONTEND]))) {
+		genlmsg_cancel(skb, msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, msg);
+	return 0;
+}
+
+void pvio_nl_vbd_notify(struct pvio_link *link,
+			const struct pvio_vbd_info *info, u8 cmd)
+{
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&pvio_nl_family, &init_net, PVIO_NLGRP_MONITOR))
+		return;
+	msg = genlmsg_new(pvio_nl_vbd_size(), GFP_KERNEL);
+	if (msg && !pvio_nl_vbd_fill(msg, link->id, info, 0, 0, 0, cmd)) {
+		genlmsg_multicast(&pvio_nl_family, msg, 0, PVIO_NLGRP_MONITOR,
+				  GFP_KERNEL);
+		return;
+	}
+	nlmsg_free(msg);
+	genl_set_err(&pvio_nl_family, &init_net, 0, PVIO_NLGRP_MONITOR,
+		     -ENOBUFS);
+}
+
+/*
+ * vbd changes open block devices: CAP_SYS_ADMIN in the init user
+ * namespace, of the socket's opener as of the caller.
+ */
+static bool pvio_nl_vbd_capable(struct sk_buff *skb, struct genl_info *info)
+{
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		return true;
+	NL_SET_ERR_MSG(info->extack, "vbd changes need CAP_SYS_ADMIN");
+	return false;
+}
+
+/* The link the request names, referenced, or NULL with the reason set. */
+static struct pvio_link *pvio_nl_vbd_link(struct genl_info *info)
+{
+	struct nlattr *id = info->attrs[PVIO_A_VBD_LINK_ID];
+	struct pvio_link *link;
+
+	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VBD_LINK_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing link id");
+		return NULL;
+	}
+	link = pvio_link_get(nla_get_u32(id));
+	if (!link)
+		NL_SET_ERR_MSG_ATTR(info->extack, id, "unknown link");
+	return link;
+}
+
+/* Is the vbd index there (it is required)? */
+static bool pvio_nl_vbd_has_index(struct genl_info *info)
+{
+	if (!GENL_REQ_ATTR_CHECK(info, PVIO_A_VBD_INDEX))
+		return true;
+	NL_SET_ERR_MSG(info->extack, "missing vbd index");
+	return false;
+}
+
+/* Reply to @info with vbd @index of @link as it is now. */
+static int pvio_nl_vbd_reply(struct pvio_link *link, u32 index,
+			     struct genl_info *info)
+{
+	struct pvio_vbd_info *vbd;
+	struct sk_buff *msg;
+	int ret;
+
+	vbd = kmalloc(sizeof(*vbd), GFP_KERNEL);
+	msg = genlmsg_new(pvio_nl_vbd_size(), GFP_KERNEL);
+	if (!vbd || !msg) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	ret = pvio_vbd_get(link, index, vbd);
+	if (ret) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[PVIO_A_VBD_INDEX],
+				    "no such vbd");
+		goto err;
+	}
+	ret = pvio_nl_vbd_fill(msg, link->id, vbd, info->snd_portid,
+			       info->snd_seq, 0, info->genlhdr->cmd);
+	kfree(vbd);
+	/* pvio_nl_vbd_size() is wrong if this fails. */
+	if (WARN_ON_ONCE(ret)) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+
+err:
+	nlmsg_free(msg);
+	kfree(vbd);
+	return ret;
+}
+
+int pvio_nl_vbd_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct pvio_vbd_params params = {
+		.index = PVIO_VBD_ANY_INDEX,
+	};
+	struct pvio_link *link;
+	int ret;
+
+	if (!pvio_nl_vbd_capable(skb, info))
+		return -EPERM;
+	link = pvio_nl_vbd_link(info);
+	if (!link)
+		return info->attrs[PVIO_A_VBD_LINK_ID] ? -ENOENT : -EINVAL;
+	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VBD_PATH)) {
+		NL_SET_ERR_MSG(info->extack, "vbd needs a backing path");
+		ret = -EINVAL;
+		goto out;
+	}
+	/* NLA_NUL_STRING: the policy made sure it is terminated. */
+	params.path = nla_data(attrs[PVIO_A_VBD_PATH]);
+	if (!params.path[0]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[PVIO_A_VBD_PATH],
+				    "vbd needs a backing path");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (attrs[PVIO_A_VBD_INDEX])
+		params.index = nla_get_u32(attrs[PVIO_A_VBD_INDEX]);
+	params.readonly = nla_get_flag(attrs[PVIO_A_VBD_READONLY]);
+	if (attrs[PVIO_A_VBD_IOPS_LIMIT])
+		params.iops = nla_get_u32(attrs[PVIO_A_VBD_IOPS_LIMIT]);
+	if (attrs[PVIO_A_VBD_BPS_LIMIT])
+		params.bps = nla_get_u64(attrs[PVIO_A_VBD_BPS_LIMIT]);
+
+	ret = pvio_vbd_new(link, &params, info->extack);
+	if (ret == -EEXIST)
+		NL_SET_BAD_ATTR(info->extack, attrs[PVIO_A_VBD_INDEX]);
+	/*
+	 * The reply is built after the vbd exists: a failure to send it
+	 * does not undo the vbd, which vbd-get and the monitor show.
+	 */
+	if (!ret)
+		ret = pvio_nl_vbd_reply(link, params.index, info);
+out:
+	pvio_link_put(link);
+	return ret;
+}
+
+int pvio_nl_vbd_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pvio_link *link;
+	int ret;
+
+	if (!pvio_nl_vbd_capable(skb, info))
+		return -EPERM;
+	link = pvio_nl_vbd_link(info);
+	if (!link)
+		return info->attrs[PVIO_A_VBD_LINK_ID] ? -ENOENT : -EINVAL;
+	if (pvio_nl_vbd_has_index(info)) {
+		ret = pvio_vbd_del(link,
+				   nla_get_u32(info->attrs[PVIO_A_VBD_INDEX]),
+				   info->extack);
+		if (ret == -ENOENT)
+			NL_SET_BAD_ATTR(info->extack,
+					info->attrs[PVIO_A_VBD_INDEX]);
+	} else {
+		ret = -EINVAL;
+	}
+	pvio_link_put(link);
+	return ret;
+}
+
+int pvio_nl_vbd_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct pvio_vbd_params params = {};
+	struct pvio_link *link;
+	int ret;
+
+	if (!pvio_nl_vbd_capable(skb, info))
+		return -EPERM;
+	link = pvio_nl_vbd_link(info);
+	if (!link)
+		return attrs[PVIO_A_VBD_LINK_ID] ? -ENOENT : -EINVAL;
+	if (!pvio_nl_vbd_has_index(info)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	params.index = nla_get_u32(attrs[PVIO_A_VBD_INDEX]);
+	if (attrs[PVIO_A_VBD_IOPS_LIMIT]) {
+		params.iops = nla_get_u32(attrs[PVIO_A_VBD_IOPS_LIMIT]);
+		params.set_iops = true;
+	}
+	if (attrs[PVIO_A_VBD_BPS_LIMIT]) {
+		params.bps = nla_get_u64(attrs[PVIO_A_VBD_BPS_LIMIT]);
+		params.set_bps = true;
+	}
+	params.reread = nla_get_flag(attrs[PVIO_A_VBD_REREAD]);
+	if (!params.set_iops && !params.set_bps && !params.reread) {
+		NL_SET_ERR_MSG(info->extack, "nothing to change");
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = pvio_vbd_set(link, &params, info->extack);
+	if (ret == -ENOENT)
+		NL_SET_BAD_ATTR(info->extack, attrs[PVIO_A_VBD_INDEX]);
+out:
+	pvio_link_put(link);
+	return ret;
+}
+
+int pvio_nl_vbd_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pvio_link *link;
+	int ret;
+
+	link = pvio_nl_vbd_link(info);
+	if (!link)
+		return info->attrs[PVIO_A_VBD_LINK_ID] ? -ENOENT : -EINVAL;
+	if (pvio_nl_vbd_has_index(info))
+		ret = pvio_nl_vbd_reply(link,
+					nla_get_u32(info->attrs[PVIO_A_VBD_INDEX]),
+					info);
+	else
+		ret = -EINVAL;
+	pvio_link_put(link);
+	return ret;
+}
+
+/*
+ * cb->args[0]: the link id to continue from; cb->args[1]: the vbd index.
+ * Request attributes link-id and index narrow the dump.
+ */
+int pvio_nl_vbd_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr **attrs = pvio_compat_dump_attrs(cb);
+	u32 id = cb->args[0], index = cb->args[1];
+	struct pvio_vbd_info *vbd;
+	struct pvio_link *link;
+	int ret = 0;
+
+	if (attrs[PVIO_A_VBD_LINK_ID]) {
+		u32 only = nla_get_u32(attrs[PVIO_A_VBD_LINK_ID]);
+
+		/* Past it: the dump is over. */
+		if (id > only)
+			return 0;
+		id = only;
+	}
+	vbd = kmalloc(sizeof(*vbd), GFP_KERNEL);
+	if (!vbd)
+		return -ENOMEM;
+	while ((link = pvio_link_get_next(&id))) {
+		if (attrs[PVIO_A_VBD_LINK_ID] &&
+		    id != nla_get_u32(attrs[PVIO_A_VBD_LINK_ID])) {
+			pvio_link_put(link);
+			break;
+		}
+		for (; index <= PVIO_VBD_INDEX_MAX; index++) {
+			if (attrs[PVIO_A_VBD_INDEX] &&
+			    index != nla_get_u32(attrs[PVIO_A_VBD_INDEX]))
+				continue;
+			if (pvio_vbd_get(link, index, vbd))
+				continue;
+			ret = pvio_nl_vbd_fill(skb, id, vbd,
+					       NETLINK_CB(cb->skb).portid,
+					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					       PVIO_CMD_VBD_GET);
+			if (ret)
+				break;
+		}
+		pvio_link_put(link);
+		if (ret)
+			break;
+		id++;
+		index = 0;
+	}
+	kfree(vbd);
+	cb->args[0] = id;
+	cb->args[1] = index;
 	/* A full skb ends this part of the dump; the next goes on. */
 	if (ret == -EMSGSIZE && skb->len)
 		return skb->len;

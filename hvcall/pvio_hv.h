@@ -15,6 +15,13 @@
 /* bus.c */
 extern PVIO_BUS_TYPE pvio_bus_type;
 int pvio_bus_init(void);
+/*
+ * The @role end of device @index of @type on @link, referenced (drop it
+ * with put_device()), or NULL if there is none.
+ */
+struct pvio_device *pvio_device_find(struct pvio_link *link,
+				     enum pvio_dev_type type,
+				     enum pvio_role role, u32 index);
 void pvio_bus_exit(void);
 
 /* provider.c */
@@ -64,6 +71,65 @@ void pvio_debugfs_link_del(struct pvio_link *link);
 int pvio_liveness_start(struct pvio_link *link);
 void pvio_liveness_stop(struct pvio_link *link);
 
+/* vbd.c */
+
+/**
+ * struct pvio_vbd_params - a vbd's configuration, as netlink gives it
+ * @index: its number on the link; on pvio_vbd_new() PVIO_VBD_ANY_INDEX
+ *	picks the lowest free one
+ * @path: vbd-new: the backing path, at most PVIO_VBD_PATH_MAX_LEN bytes
+ * @readonly: vbd-new: the frontend may only read
+ * @iops: requests per second at most, 0 for no limit
+ * @bps: bytes per second at most, 0 for no limit
+ * @set_iops: vbd-set: change @iops
+ * @set_bps: vbd-set: change @bps
+ * @reread: vbd-set: the backend re-reads its capacity
+ */
+struct pvio_vbd_params {
+	u32 index;
+	const char *path;
+	bool readonly;
+	u32 iops;
+	u64 bps;
+	bool set_iops;
+	bool set_bps;
+	bool reread;
+};
+
+#define PVIO_VBD_ANY_INDEX	U32_MAX
+
+/**
+ * struct pvio_vbd_info - what netlink reports of a vbd
+ * @index: its number on the link
+ * @path: its backing path (the params key)
+ * @readonly: mode "r"
+ * @iops: the iops key, 0 if absent
+ * @bps: the bps key, 0 if absent
+ * @state: the state each end of the link publishes
+ * @has_stats: BIT(role) for each end whose bound driver gave counters
+ * @stats: those counters, by end
+ */
+struct pvio_vbd_info {
+	u32 index;
+	char path[PVIO_STORE_VALUE_MAX];
+	bool readonly;
+	u32 iops;
+	u64 bps;
+	enum pvio_state state[2];
+	unsigned long has_stats;
+	struct pvio_dev_stats stats[2];
+};
+
+int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
+		 struct netlink_ext_ack *extack);
+int pvio_vbd_del(struct pvio_link *link, u32 index,
+		 struct netlink_ext_ack *extack);
+int pvio_vbd_set(struct pvio_link *link, const struct pvio_vbd_params *params,
+		 struct netlink_ext_ack *extack);
+/* Fill @info for vbd @index of @link: 0, or -ENOENT if there is none. */
+int pvio_vbd_get(struct pvio_link *link, u32 index,
+		 struct pvio_vbd_info *info);
+
 /* netlink.c */
 int pvio_nl_init(void);
 void pvio_nl_exit(void);
@@ -73,5 +139,12 @@ void pvio_nl_exit(void);
  * orders link creation and destruction, so events arrive in order.
  */
 void pvio_nl_link_notify(struct pvio_link *link, u8 cmd);
+/*
+ * Tell the monitor group that a vbd of @link came, went or changed
+ * (PVIO_CMD_VBD_*_NTF), as @info describes it. Process context; called
+ * under the lock that orders vbd changes.
+ */
+void pvio_nl_vbd_notify(struct pvio_link *link,
+			const struct pvio_vbd_info *info, u8 cmd);
 
 #endif /* _PVIO_HV_H */

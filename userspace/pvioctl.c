@@ -9,6 +9,10 @@
  *                         [pages N] [grants N]
  *   pvioctl [-j] link show [ID]
  *   pvioctl link del ID
+ *   pvioctl [-j] vbd add LINK PATH [index N] [readonly] [iops N] [bps N]
+ *   pvioctl [-j] vbd show [LINK [INDEX]]
+ *   pvioctl vbd set LINK INDEX [iops N] [bps N] [reread]
+ *   pvioctl vbd del LINK INDEX
  *   pvioctl [-j] monitor
  *
  * Every error ends the program with a non-zero status and one line on
@@ -44,11 +48,23 @@ static const char usage_text[] =
 "                                 and grant table)\n"
 "  pvioctl link show [ID]         show one link or all (also: list)\n"
 "  pvioctl link del ID            destroy a link (also: delete)\n"
-"  pvioctl monitor                print links as they come and go\n"
+"  pvioctl vbd add LINK PATH [index N] [readonly] [iops N] [bps N]\n"
+"                                 export block device or file PATH as a\n"
+"                                 vbd of link LINK (defaults: the lowest\n"
+"                                 free index, read-write, no limits)\n"
+"  pvioctl vbd show [LINK [INDEX]]\n"
+"                                 show vbds with their ends' states and\n"
+"                                 counters (also: list)\n"
+"  pvioctl vbd set LINK INDEX [iops N] [bps N] [reread]\n"
+"                                 change a vbd's limits (0: none), or\n"
+"                                 have its backend re-read the capacity\n"
+"  pvioctl vbd del LINK INDEX     remove a vbd (also: delete)\n"
+"  pvioctl monitor                print links and vbds as they come,\n"
+"                                 change and go\n"
 "  pvioctl help                   this text\n"
 "\n"
 "options:\n"
-"  -j, --json   print JSON: an object per link, an array for show\n"
+"  -j, --json   print JSON: an object per link or vbd, an array for show\n"
 "  -h, --help   this text\n";
 
 static void usage(FILE *f)
@@ -69,7 +85,7 @@ usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-static const char *const attr_names[] = {
+static const char *const link_attr_names[] = {
 	[PVIO_A_LINK_ID] = "id",
 	[PVIO_A_LINK_PROVIDER] = "provider",
 	[PVIO_A_LINK_BACKEND_ID] = "backend-id",
@@ -81,10 +97,27 @@ static const char *const attr_names[] = {
 	[PVIO_A_LINK_FRONTEND_STATE] = "frontend-state",
 };
 
+static const char *const vbd_attr_names[] = {
+	[PVIO_A_VBD_LINK_ID] = "link-id",
+	[PVIO_A_VBD_INDEX] = "index",
+	[PVIO_A_VBD_PATH] = "path",
+	[PVIO_A_VBD_READONLY] = "readonly",
+	[PVIO_A_VBD_IOPS_LIMIT] = "iops-limit",
+	[PVIO_A_VBD_BPS_LIMIT] = "bps-limit",
+	[PVIO_A_VBD_REREAD] = "reread",
+	[PVIO_A_VBD_BACKEND_STATE] = "backend-state",
+	[PVIO_A_VBD_FRONTEND_STATE] = "frontend-state",
+	[PVIO_A_VBD_BACKEND_STATS] = "backend-stats",
+	[PVIO_A_VBD_FRONTEND_STATS] = "frontend-stats",
+};
+
+/* The attribute set of the request being made, to name attributes. */
+static const char *const *attr_names = link_attr_names;
+static size_t nr_attr_names = ARRAY_SIZE(link_attr_names);
+
 static void attr_name(char *buf, size_t len, int type)
 {
-	if (type >= 0 && (size_t)type < ARRAY_SIZE(attr_names) &&
-	    attr_names[type])
+	if (type >= 0 && (size_t)type < nr_attr_names && attr_names[type])
 		snprintf(buf, len, "%s", attr_names[type]);
 	else
 		snprintf(buf, len, "%d", type);
@@ -414,14 +447,392 @@ static int do_link(int argc, char **argv)
 	usage_error("link: unknown command '%s'", argv[0]);
 }
 
+/* ---- a vbd as the kernel describes it ---- */
+
+struct vbd {
+	const struct nlattr *tb[PVIO_A_VBD_MAX + 1];
+	const struct nlattr *stats[2][PVIO_A_VBD_STATS_MAX + 1];
+};
+
+static const enum mnl_attr_data_type vbd_types[PVIO_A_VBD_MAX + 1] = {
+	[PVIO_A_VBD_LINK_ID] = MNL_TYPE_U32,
+	[PVIO_A_VBD_INDEX] = MNL_TYPE_U32,
+	[PVIO_A_VBD_PATH] = MNL_TYPE_NUL_STRING,
+	[PVIO_A_VBD_READONLY] = MNL_TYPE_FLAG,
+	[PVIO_A_VBD_IOPS_LIMIT] = MNL_TYPE_U32,
+	[PVIO_A_VBD_BPS_LIMIT] = MNL_TYPE_U64,
+	[PVIO_A_VBD_REREAD] = MNL_TYPE_FLAG,
+	[PVIO_A_VBD_BACKEND_STATE] = MNL_TYPE_U32,
+	[PVIO_A_VBD_FRONTEND_STATE] = MNL_TYPE_U32,
+	[PVIO_A_VBD_BACKEND_STATS] = MNL_TYPE_NESTED,
+	[PVIO_A_VBD_FRONTEND_STATS] = MNL_TYPE_NESTED,
+	[PVIO_A_VBD_PAD] = MNL_TYPE_UNSPEC,
+};
+
+/* The counters, in the order they are printed. */
+static const struct {
+	int type;
+	const char *text;
+	const char *key;
+} vbd_stats[] = {
+	{ PVIO_A_VBD_STATS_REQUESTS, "requests", "requests" },
+	{ PVIO_A_VBD_STATS_SECTORS, "sectors", "sectors" },
+	{ PVIO_A_VBD_STATS_ERRORS, "errors", "errors" },
+	{ PVIO_A_VBD_STATS_REPLAYS, "replays", "replays" },
+	{ PVIO_A_VBD_STATS_IN_FLIGHT, "in-flight", "in_flight" },
+};
+
+static int vbd_stats_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= 0 || type > PVIO_A_VBD_STATS_MAX ||
+	    type == PVIO_A_VBD_STATS_PAD)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int vbd_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct vbd *v = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= 0 || type > PVIO_A_VBD_MAX || type == PVIO_A_VBD_PAD)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, vbd_types[type]) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (type == PVIO_A_VBD_BACKEND_STATS ||
+	    type == PVIO_A_VBD_FRONTEND_STATS) {
+		int end = type == PVIO_A_VBD_FRONTEND_STATS;
+
+		if (mnl_attr_parse_nested(attr, vbd_stats_attr_cb,
+					  v->stats[end]) < 0)
+			return MNL_CB_ERROR;
+	}
+	v->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int vbd_parse(const struct nlmsghdr *nlh, struct vbd *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (mnl_attr_parse(nlh, GENL_HDRLEN, vbd_attr_cb, v) < 0)
+		return MNL_CB_ERROR;
+	if (!v->tb[PVIO_A_VBD_LINK_ID] || !v->tb[PVIO_A_VBD_INDEX]) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+static uint32_t vbd_u32(const struct vbd *v, int type)
+{
+	return v->tb[type] ? mnl_attr_get_u32(v->tb[type]) : 0;
+}
+
+static uint64_t vbd_u64(const struct vbd *v, int type)
+{
+	return v->tb[type] ? mnl_attr_get_u64(v->tb[type]) : 0;
+}
+
+/*
+ * One vbd: text "vbd N link L path P mode w iops N bps N backend-state S
+ * frontend-state S", then a line of counters per end that has them; or
+ * one JSON object.
+ */
+static void vbd_print(const struct vbd *v)
+{
+	static const char *const ends[] = { "backend", "frontend" };
+	const char *path = v->tb[PVIO_A_VBD_PATH] ?
+			   mnl_attr_get_str(v->tb[PVIO_A_VBD_PATH]) : "";
+	bool ro = v->tb[PVIO_A_VBD_READONLY];
+	size_t i;
+	int end;
+
+	if (json) {
+		printf("{\"link_id\":%u,\"index\":%u,\"path\":",
+		       vbd_u32(v, PVIO_A_VBD_LINK_ID),
+		       vbd_u32(v, PVIO_A_VBD_INDEX));
+		json_string(path);
+		printf(",\"readonly\":%s,\"iops_limit\":%u,"
+		       "\"bps_limit\":%llu,\"backend_state\":",
+		       ro ? "true" : "false",
+		       vbd_u32(v, PVIO_A_VBD_IOPS_LIMIT),
+		       (unsigned long long)vbd_u64(v, PVIO_A_VBD_BPS_LIMIT));
+		json_string(state_name(vbd_u32(v, PVIO_A_VBD_BACKEND_STATE)));
+		fputs(",\"frontend_state\":", stdout);
+		json_string(state_name(vbd_u32(v, PVIO_A_VBD_FRONTEND_STATE)));
+	} else {
+		printf("vbd %u link %u path %s mode %s iops %u bps %llu "
+		       "backend-state %s",
+		       vbd_u32(v, PVIO_A_VBD_INDEX),
+		       vbd_u32(v, PVIO_A_VBD_LINK_ID), path, ro ? "r" : "w",
+		       vbd_u32(v, PVIO_A_VBD_IOPS_LIMIT),
+		       (unsigned long long)vbd_u64(v, PVIO_A_VBD_BPS_LIMIT),
+		       state_name(vbd_u32(v, PVIO_A_VBD_BACKEND_STATE)));
+		printf(" frontend-state %s",
+		       state_name(vbd_u32(v, PVIO_A_VBD_FRONTEND_STATE)));
+	}
+	for (end = 0; end < 2; end++) {
+		int type = end ? PVIO_A_VBD_FRONTEND_STATS :
+				 PVIO_A_VBD_BACKEND_STATS;
+
+		if (!v->tb[type])
+			continue;
+		if (json)
+			printf(",\"%s_stats\":{", ends[end]);
+		else
+			printf("\n    %s:", ends[end]);
+		for (i = 0; i < ARRAY_SIZE(vbd_stats); i++) {
+			const struct nlattr *a = v->stats[end][vbd_stats[i].type];
+			unsigned long long n = a ? mnl_attr_get_u64(a) : 0;
+
+			if (json)
+				printf("%s\"%s\":%llu", i ? "," : "",
+				       vbd_stats[i].key, n);
+			else
+				printf(" %s %llu", vbd_stats[i].text, n);
+		}
+		if (json)
+			putchar('}');
+	}
+	if (json)
+		putchar('}');
+}
+
+/* ---- vbd commands ---- */
+
+static int vbd_show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct show *s = data;
+	struct vbd v;
+
+	if (vbd_parse(nlh, &v) != MNL_CB_OK)
+		return MNL_CB_ERROR;
+	if (json && s->array)
+		putchar(s->count ? ',' : '[');
+	vbd_print(&v);
+	if (!json)
+		putchar('\n');
+	s->count++;
+	return MNL_CB_OK;
+}
+
+/* Requests about vbds: errors name the vbd set's attributes. */
+static void open_genl_vbd(void)
+{
+	attr_names = vbd_attr_names;
+	nr_attr_names = ARRAY_SIZE(vbd_attr_names);
+	open_genl();
+}
+
+static int vbd_add(int argc, char **argv)
+{
+	static char buf[PVIO_GENL_BUFSIZE];
+	unsigned long link, index = 0, iops = 0;
+	unsigned long long bps = 0;
+	bool has_index = false, has_iops = false, has_bps = false;
+	bool readonly = false;
+	struct show s = { 0 };
+	struct nlmsghdr *nlh;
+	const char *path;
+	int i, ret;
+
+	if (argc < 2)
+		usage_error("vbd add: give a link id and a backing path");
+	link = parse_num("link id", argv[0], UINT32_MAX);
+	path = argv[1];
+	for (i = 2; i < argc; i++) {
+		const char *key = argv[i];
+
+		if (!strcmp(key, "readonly") || !strcmp(key, "ro")) {
+			readonly = true;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage_error("vbd add: '%s' needs a value", key);
+		if (!strcmp(key, "index")) {
+			index = parse_num(key, argv[++i], UINT32_MAX);
+			has_index = true;
+		} else if (!strcmp(key, "iops")) {
+			iops = parse_num(key, argv[++i], UINT32_MAX);
+			has_iops = true;
+		} else if (!strcmp(key, "bps")) {
+			bps = parse_num(key, argv[++i], ULONG_MAX);
+			has_bps = true;
+		} else {
+			usage_error("vbd add: unknown argument '%s'", key);
+		}
+	}
+
+	open_genl_vbd();
+	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_NEW, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, PVIO_A_VBD_LINK_ID, link);
+	/* The kernel judges the length, so that its word is the one. */
+	if (!mnl_attr_put_strz_check(nlh, sizeof(buf) / 2, PVIO_A_VBD_PATH,
+				     path))
+		usage_error("vbd add: backing path too long");
+	if (has_index)
+		mnl_attr_put_u32(nlh, PVIO_A_VBD_INDEX, index);
+	if (readonly)
+		mnl_attr_put(nlh, PVIO_A_VBD_READONLY, 0, NULL);
+	if (has_iops)
+		mnl_attr_put_u32(nlh, PVIO_A_VBD_IOPS_LIMIT, iops);
+	if (has_bps)
+		mnl_attr_put_u64(nlh, PVIO_A_VBD_BPS_LIMIT, bps);
+	ret = pvio_genl_talk(&genl, nlh, vbd_show_cb, &s);
+	if (ret)
+		fail("vbd add", ret);
+	if (s.count != 1)
+		fail("vbd add", -EBADMSG);
+	if (json)
+		putchar('\n');
+	return 0;
+}
+
+static int vbd_show(int argc, char **argv)
+{
+	static char buf[PVIO_GENL_BUFSIZE];
+	struct show s = { .array = true };
+	struct nlmsghdr *nlh;
+	uint32_t link = 0, index = 0;
+	int ret;
+
+	if (argc > 2)
+		usage_error("vbd show: unexpected argument '%s'", argv[2]);
+	if (argc >= 1)
+		link = parse_num("link id", argv[0], UINT32_MAX);
+	if (argc == 2)
+		index = parse_num("vbd index", argv[1], UINT32_MAX);
+	open_genl_vbd();
+	if (argc == 2) {
+		nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_GET, NLM_F_ACK);
+		s.array = false;
+	} else {
+		nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_GET, NLM_F_DUMP);
+	}
+	if (argc >= 1)
+		mnl_attr_put_u32(nlh, PVIO_A_VBD_LINK_ID, link);
+	if (argc == 2)
+		mnl_attr_put_u32(nlh, PVIO_A_VBD_INDEX, index);
+	ret = pvio_genl_talk(&genl, nlh, vbd_show_cb, &s);
+	if (ret)
+		fail("vbd show", ret);
+	if (json && s.array)
+		puts(s.count ? "]" : "[]");
+	else if (json)
+		putchar('\n');
+	return 0;
+}
+
+static int vbd_set(int argc, char **argv)
+{
+	static char buf[PVIO_GENL_BUFSIZE];
+	unsigned long link, index, iops = 0;
+	unsigned long long bps = 0;
+	bool has_iops = false, has_bps = false, reread = false;
+	struct nlmsghdr *nlh;
+	int i, ret;
+
+	if (argc < 2)
+		usage_error("vbd set: give a link id and a vbd index");
+	link = parse_num("link id", argv[0], UINT32_MAX);
+	index = parse_num("vbd index", argv[1], UINT32_MAX);
+	for (i = 2; i < argc; i++) {
+		const char *key = argv[i];
+
+		if (!strcmp(key, "reread")) {
+			reread = true;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage_error("vbd set: '%s' needs a value", key);
+		if (!strcmp(key, "iops")) {
+			iops = parse_num(key, argv[++i], UINT32_MAX);
+			has_iops = true;
+		} else if (!strcmp(key, "bps")) {
+			bps = parse_num(key, argv[++i], ULONG_MAX);
+			has_bps = true;
+		} else {
+			usage_error("vbd set: unknown argument '%s'", key);
+		}
+	}
+	if (!has_iops && !has_bps && !reread)
+		usage_error("vbd set: nothing to change (iops, bps, reread)");
+
+	open_genl_vbd();
+	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_SET, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, PVIO_A_VBD_LINK_ID, link);
+	mnl_attr_put_u32(nlh, PVIO_A_VBD_INDEX, index);
+	if (has_iops)
+		mnl_attr_put_u32(nlh, PVIO_A_VBD_IOPS_LIMIT, iops);
+	if (has_bps)
+		mnl_attr_put_u64(nlh, PVIO_A_VBD_BPS_LIMIT, bps);
+	if (reread)
+		mnl_attr_put(nlh, PVIO_A_VBD_REREAD, 0, NULL);
+	ret = pvio_genl_talk(&genl, nlh, NULL, NULL);
+	if (ret)
+		fail("vbd set", ret);
+	return 0;
+}
+
+static int vbd_del(int argc, char **argv)
+{
+	static char buf[PVIO_GENL_BUFSIZE];
+	struct nlmsghdr *nlh;
+	uint32_t link, index;
+	int ret;
+
+	if (argc != 2)
+		usage_error("vbd del: give a link id and a vbd index");
+	link = parse_num("link id", argv[0], UINT32_MAX);
+	index = parse_num("vbd index", argv[1], UINT32_MAX);
+	open_genl_vbd();
+	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_DEL, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, PVIO_A_VBD_LINK_ID, link);
+	mnl_attr_put_u32(nlh, PVIO_A_VBD_INDEX, index);
+	ret = pvio_genl_talk(&genl, nlh, NULL, NULL);
+	if (ret)
+		fail("vbd del", ret);
+	return 0;
+}
+
+static int do_vbd(int argc, char **argv)
+{
+	if (argc < 1 || !strcmp(argv[0], "show") || !strcmp(argv[0], "list"))
+		return vbd_show(argc ? argc - 1 : 0, argv + 1);
+	if (!strcmp(argv[0], "add"))
+		return vbd_add(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "set"))
+		return vbd_set(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "del") || !strcmp(argv[0], "delete"))
+		return vbd_del(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	usage_error("vbd: unknown command '%s'", argv[0]);
+}
+
 /* ---- monitor ---- */
 
 static int monitor_cb(const struct nlmsghdr *nlh,
 		      void *data __attribute__((unused)))
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	bool is_vbd = false;
 	const char *event;
 	struct link l;
+	struct vbd v;
+	int ret;
 
 	if (nlh->nlmsg_type != genl.family ||
 	    mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
@@ -433,23 +844,40 @@ static int monitor_cb(const struct nlmsghdr *nlh,
 	case PVIO_CMD_LINK_DEL_NTF:
 		event = "del";
 		break;
+	case PVIO_CMD_VBD_NEW_NTF:
+		event = "new";
+		is_vbd = true;
+		break;
+	case PVIO_CMD_VBD_DEL_NTF:
+		event = "del";
+		is_vbd = true;
+		break;
+	case PVIO_CMD_VBD_CHANGE_NTF:
+		event = "change";
+		is_vbd = true;
+		break;
 	default:
 		return MNL_CB_OK;	/* an event newer than this program */
 	}
-	if (link_parse(nlh, &l) != MNL_CB_OK) {
-		fprintf(stderr, "pvioctl: monitor: malformed %s event\n",
-			event);
+	ret = is_vbd ? vbd_parse(nlh, &v) : link_parse(nlh, &l);
+	if (ret != MNL_CB_OK) {
+		fprintf(stderr, "pvioctl: monitor: malformed %s %s event\n",
+			event, is_vbd ? "vbd" : "link");
 		return MNL_CB_OK;
 	}
-	if (json) {
-		printf("{\"event\":\"%s\",\"link\":", event);
-		link_print(&l);
-		puts("}");
-	} else {
+	if (json)
+		printf("{\"event\":\"%s\",\"%s\":", event,
+		       is_vbd ? "vbd" : "link");
+	else
 		printf("%s ", event);
+	if (is_vbd)
+		vbd_print(&v);
+	else
 		link_print(&l);
+	if (json)
+		puts("}");
+	else
 		putchar('\n');
-	}
 	fflush(stdout);
 	return MNL_CB_OK;
 }
@@ -510,6 +938,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "link"))
 		return do_link(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "vbd"))
+		return do_vbd(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "monitor"))
 		return do_monitor(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "help")) {

@@ -7,7 +7,8 @@
  * hostile or buggy client could send. pvioctl never sends such messages.
  *
  * usage: nlraw [-d] COMMAND [TYPE:KIND[:VALUE]]...
- *   COMMAND  link-new, link-del, link-get or a command number
+ *   COMMAND  link-new, link-del, link-get, vbd-new, vbd-del, vbd-get,
+ *            vbd-set or a command number
  *   -d       send it as a dump request (NLM_F_DUMP)
  *   TYPE     attribute type number
  *   KIND     u8, u16, u32, u64 (VALUE a number), str (VALUE and a NUL),
@@ -121,6 +122,14 @@ int main(int argc, char **argv)
 		cmd = PVIO_CMD_LINK_DEL;
 	else if (!strcmp(argv[i], "link-get"))
 		cmd = PVIO_CMD_LINK_GET;
+	else if (!strcmp(argv[i], "vbd-new"))
+		cmd = PVIO_CMD_VBD_NEW;
+	else if (!strcmp(argv[i], "vbd-del"))
+		cmd = PVIO_CMD_VBD_DEL;
+	else if (!strcmp(argv[i], "vbd-get"))
+		cmd = PVIO_CMD_VBD_GET;
+	else if (!strcmp(argv[i], "vbd-set"))
+		cmd = PVIO_CMD_VBD_SET;
 	else if ((cmd = num(argv[i])) > UINT8_MAX)
 		bad("command");
 

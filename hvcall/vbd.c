@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * Virtual block devices as the toolstack configures them (netlink vbd-new,
+ * vbd-del, vbd-set; netlink.c parses and replies). A vbd is its keys in
+ * the link's toolstack store area, vbd<N>/params, mode, iops and bps
+ * (Documentation/blkif.rst), plus a device on the pvio bus for each end
+ * that lives in this kernel: the block drivers read the keys when they
+ * bind. Only the kernel that laid out the link's region writes that area.
+ */
+#include <linux/device.h>
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "pvio.h"
+#include "pvio_hv.h"
+
+/* Orders vbd changes, and so their notifications. */
+static DEFINE_MUTEX(pvio_vbd_lock);
+
+static const char * const pvio_vbd_key_names[] = {
+	"params", "mode", "iops", "bps",
+};
+
+/* @buf of PVIO_STORE_KEY_MAX bytes gets key vbd<index>/<name>. */
+static const char *pvio_vbd_key(char *buf, u32 index, const char *name)
+{
+	snprintf(buf, PVIO_STORE_KEY_MAX, "vbd%u/%s", index, name);
+	return buf;
+}
+
+/* Remove every key of vbd @index; absent ones are no error. */
+static void pvio_vbd_remove_keys(struct pvio_link *link, u32 index)
+{
+	char key[PVIO_STORE_KEY_MAX];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(pvio_vbd_key_names); i++)
+		pvio_store_remove(link, PVIO_STORE_TOOLSTACK,
+				  pvio_vbd_key(key, index,
+					       pvio_vbd_key_names[i]));
+}
+
+/*
+ * Set limit key @name of vbd @index to @val; 0 (no limit) is no key at
+ * all, which keeps the area's 31 entries for 8 vbds of 2 to 4 keys.
+ */
+static int pvio_vbd_write_limit(struct pvio_link *link, u32 index,
+				const char *name, u64 val)
+{
+	char key[PVIO_STORE_KEY_MAX];
+	int ret;
+
+	pvio_vbd_key(key, index, name);
+	if (val)
+		return pvio_store_printf(link, PVIO_STORE_TOOLSTACK, key,
+					 "%llu", val);
+	ret = pvio_store_remove(link, PVIO_STORE_TOOLSTACK, key);
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* Read limit key @name of vbd @index; absent or unreadable is no limit. */
+static u64 pvio_vbd_read_limit(struct pvio_link *link, u32 index,
+			       const char *name)
+{
+	char key[PVIO_STORE_KEY_MAX];
+	char buf[24];
+	u64 val;
+
+	if (pvio_store_read(link, PVIO_STORE_TOOLSTACK,
+			    pvio_vbd_key(key, index, name), buf, sizeof(buf)) ||
+	    kstrtou64(buf, 10, &val))
+		return 0;
+	return val;
+}
+
+static bool pvio_vbd_has_dev(struct pvio_link *link, enum pvio_role role,
+			     u32 index)
+{
+	struct pvio_device *pdev;
+
+	pdev = pvio_device_find(link, PVIO_DEV_VBD, role, index);
+	if (!pdev)
+		return false;
+	put_device(&pdev->dev);
+	return true;
+}
+
+/* Is vbd @index configured: its params key, or a device of it, exists? */
+static bool pvio_vbd_in_use(struct pvio_link *link, u32 index)
+{
+	char key[PVIO_STORE_KEY_MAX];
+	char buf[PVIO_STORE_VALUE_MAX];
+
+	if (pvio_store_read(link, PVIO_STORE_TOOLSTACK,
+			    pvio_vbd_key(key, index, "params"), buf,
+			    sizeof(buf)) != -ENOENT)
+		return true;
+	return pvio_vbd_has_dev(link, PVIO_BACKEND, index) ||
+	       pvio_vbd_has_dev(link, PVIO_FRONTEND, index);
+}
+
+/* Delete the @role device of vbd @index, if there is one. */
+static void pvio_vbd_del_dev(struct pvio_link *link, enum pvio_role role,
+			     u32 index)
+{
+	struct pvio_device *pdev;
+
+	pdev = pvio_device_find(link, PVIO_DEV_VBD, role, index);
+	if (!pdev)
+		return;
+	pvio_device_del(pdev);
+	put_device(&pdev->dev);
+}
+
+/*
+ * Add the backend device of vbd @index. The backend driver, if loaded,
+ * binds it within device_add() (pvio_blkback probes synchronously); a
+ * device left unbound is deleted again, with the driver's reason.
+ */
+static int pvio_vbd_add_backend(struct pvio_link *link, u32 index,
+				struct netlink_ext_ack *extack)
+{
+	struct pvio_device *pdev;
+	const char *msg;
+	bool bound;
+	int err;
+
+	pdev = pvio_device_add(link, PVIO_DEV_VBD, PVIO_BACKEND, index);
+	if (IS_ERR(pdev)) {
+		NL_SET_ERR_MSG(extack, "cannot add the vbd backend device");
+		return PTR_ERR(pdev);
+	}
+	device_lock(&pdev->dev);
+	bound = pdev->dev.driver;
+	err = pdev->probe_err;
+	/*
+	 * A string constant of the driver's module, which stays loaded
+	 * until the ack is sent unless someone removes it in that moment.
+	 */
+	msg = pdev->probe_msg;
+	device_unlock(&pdev->dev);
+	if (bound)
+		return 0;
+	if (err && msg && extack) {
+		/* Not NL_SET_ERR_MSG(): it takes string literals only. */
+		extack->_msg = msg;
+	} else if (err) {
+		NL_SET_ERR_MSG(extack, "the vbd backend refused the device");
+	} else {
+		NL_SET_ERR_MSG(extack,
+			       "no vbd backend driver loaded (modprobe pvio_blkback)");
+		err = -ENODEV;
+	}
+	pvio_device_del(pdev);
+	return err;
+}
+
+static void pvio_vbd_store_error(struct netlink_ext_ack *extack, int err)
+{
+	if (err == -ENOSPC)
+		NL_SET_ERR_MSG(extack, "the link's config store is full");
+	else
+		NL_SET_ERR_MSG(extack, "cannot write the vbd's config store keys");
+}
+
+/* The keys of a new vbd, written before its devices look for them. */
+static int pvio_vbd_write_keys(struct pvio_link *link,
+			       const struct pvio_vbd_params *params)
+{
+	char key[PVIO_STORE_KEY_MAX];
+	u32 index = params->index;
+	int ret;
+
+	ret = pvio_store_write(link, PVIO_STORE_TOOLSTACK,
+			       pvio_vbd_key(key, index, "params"),
+			       params->path);
+	if (!ret)
+		ret = pvio_store_write(link, PVIO_STORE_TOOLSTACK,
+				       pvio_vbd_key(key, index, "mode"),
+				       params->readonly ? "r" : "w");
+	if (!ret)
+		ret = pvio_vbd_write_limit(link, index, "iops", params->iops);
+	if (!ret)
+		ret = pvio_vbd_write_limit(link, index, "bps", params->bps);
+	return ret;
+}
+
+/* The lowest free index of @link, or PVIO_VBD_ANY_INDEX if none is. */
+static u32 pvio_vbd_free_index(struct pvio_link *link)
+{
+	u32 index;
+
+	for (index = 0; index <= PVIO_VBD_INDEX_MAX; index++)
+		if (!pvio_vbd_in_use(link, index))
+			return index;
+	return PVIO_VBD_ANY_INDEX;
+}
+
+/* Only the kernel that laid out the region writes the toolstack area. */
+static bool pvio_vbd_configurable(struct pvio_link *link,
+				  struct netlink_ext_ack *extack)
+{
+	if (link->provider->lays_out_region)
+		return true;
+	NL_SET_ERR_MSG(extack,
+		       "the link's devices are configured where its region was laid out");
+	return false;
+}
+
+static void pvio_vbd_notify(struct pvio_link *link, u32 index, u8 cmd)
+{
+	struct pvio_vbd_info *info;
+
+	info = kmalloc(sizeof(*info), GFP_KERNEL);
+	if (info && pvio_vbd_get(link, index, info))
+		info->path[0] = '\0';	/* gone (del): index and states */
+	if (info)
+		pvio_nl_vbd_notify(link, info, cmd);
+	kfree(info);
+}
+
+int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
+		 struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	if (!pvio_vbd_configurable(link, extack))
+		return -EOPNOTSUPP;
+	mutex_lock(&pvio_vbd_lock);
+	if (READ_ONCE(link->dead)) {
+		NL_SET_ERR_MSG(extack, "unknown link");
+		ret = -ENOENT;
+		goto out;
+	}
+	if (params->index == PVIO_VBD_ANY_INDEX) {
+		params->index = pvio_vbd_free_index(link);
+		if (params->index == PVIO_VBD_ANY_INDEX) {
+			NL_SET_ERR_MSG(extack, "no free vbd index on the link");
+			ret = -ENOSPC;
+			goto out;
+		}
+	} else if (pvio_vbd_in_use(link, params->index)) {
+		NL_SET_ERR_MSG(extack, "vbd index in use");
+		ret = -EEXIST;
+		goto out;
+	}
+
+	ret = pvio_vbd_write_keys(link, params);
+	if (ret) {
+		pvio_vbd_store_error(extack, ret);
+		goto err_keys;
+	}
+	if (link->local_roles & BIT(PVIO_BACKEND)) {
+		ret = pvio_vbd_add_backend(link, params->index, extack);
+		if (ret)
+			goto err_keys;
+	}
+	if (link->local_roles & BIT(PVIO_FRONTEND)) {
+		struct pvio_device *pdev;
+
+		/* Its driver may come later: a frontend waits for nothing. */
+		pdev = pvio_device_add(link, PVIO_DEV_VBD, PVIO_FRONTEND,
+				       params->index);
+		if (IS_ERR(pdev)) {
+			NL_SET_ERR_MSG(extack,
+				       "cannot add the vbd frontend device");
+			ret = PTR_ERR(pdev);
+			goto err_backend;
+		}
+	}
+	pvio_vbd_notify(link, params->index, PVIO_CMD_VBD_NEW_NTF);
+	mutex_unlock(&pvio_vbd_lock);
+	return 0;
+
+err_backend:
+	pvio_vbd_del_dev(link, PVIO_BACKEND, params->index);
+err_keys:
+	pvio_vbd_remove_keys(link, params->index);
+out:
+	mutex_unlock(&pvio_vbd_lock);
+	return ret;
+}
+
+int pvio_vbd_del(struct pvio_link *link, u32 index,
+		 struct netlink_ext_ack *extack)
+{
+	struct pvio_vbd_info *info;
+	int ret = 0;
+
+	if (!pvio_vbd_configurable(link, extack))
+		return -EOPNOTSUPP;
+	/* Taken first: the notification carries the vbd's last values. */
+	info = kmalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	mutex_lock(&pvio_vbd_lock);
+	if (!pvio_vbd_in_use(link, index)) {
+		NL_SET_ERR_MSG(extack, "no such vbd");
+		ret = -ENOENT;
+		goto out;
+	}
+	if (pvio_vbd_get(link, index, info))
+		info->path[0] = '\0';
+	/* The frontend goes first, so it never sees its backend vanish. */
+	pvio_vbd_del_dev(link, PVIO_FRONTEND, index);
+	pvio_vbd_del_dev(link, PVIO_BACKEND, index);
+	pvio_vbd_remove_keys(link, index);
+	pvio_nl_vbd_notify(link, info, PVIO_CMD_VBD_DEL_NTF);
+out:
+	mutex_unlock(&pvio_vbd_lock);
+	kfree(info);
+	return ret;
+}
+
+/*
+ * Tell the backend driver bound to vbd @index that its keys changed.
+ * With no driver bound, the new keys wait for the next one, unless the
+ * caller needs one now (@reread).
+ */
+static int pvio_vbd_config_changed(struct pvio_link *link, u32 index,
+				   bool reread, struct netlink_ext_ack *extack)
+{
+	struct pvio_driver *pdrv;
+	struct pvio_device *pdev;
+	bool told = false;
+	int ret = 0;
+
+	pdev = pvio_device_find(link, PVIO_DEV_VBD, PVIO_BACKEND, index);
+	if (pdev) {
+		/* The driver cannot unbind while the device is locked. */
+		device_lock(&pdev->dev);
+		pdrv = pdev->dev.driver ? to_pvio_driver(pdev->dev.driver) :
+					  NULL;
+		if (pdrv && pdrv->config_changed) {
+			ret = pdrv->config_changed(pdev);
+			told = true;
+		}
+		device_unlock(&pdev->dev);
+		put_device(&pdev->dev);
+	}
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "the vbd backend refused the change");
+	} else if (!told && reread) {
+		NL_SET_ERR_MSG(extack,
+			       "no vbd backend driver here to re-read the capacity");
+		ret = -ENODEV;
+	}
+	return ret;
+}
+
+int pvio_vbd_set(struct pvio_link *link, const struct pvio_vbd_params *params,
+		 struct netlink_ext_ack *extack)
+{
+	u32 index = params->index;
+	u64 old_iops, old_bps;
+	int ret;
+
+	if (!pvio_vbd_configurable(link, extack))
+		return -EOPNOTSUPP;
+	mutex_lock(&pvio_vbd_lock);
+	if (!pvio_vbd_in_use(link, index)) {
+		NL_SET_ERR_MSG(extack, "no such vbd");
+		ret = -ENOENT;
+		goto out;
+	}
+	old_iops = pvio_vbd_read_limit(link, index, "iops");
+	old_bps = pvio_vbd_read_limit(link, index, "bps");
+	ret = 0;
+	if (params->set_iops)
+		ret = pvio_vbd_write_limit(link, index, "iops", params->iops);
+	if (!ret && params->set_bps)
+		ret = pvio_vbd_write_limit(link, index, "bps", params->bps);
+	if (ret)
+		pvio_vbd_store_error(extack, ret);
+	else
+		ret = pvio_vbd_config_changed(link, index, params->reread,
+					      extack);
+	if (ret) {
+		/* Back to what the backend last accepted. */
+		pvio_vbd_write_limit(link, index, "iops", old_iops);
+		pvio_vbd_write_limit(link, index, "bps", old_bps);
+		goto out;
+	}
+	pvio_vbd_notify(link, index, PVIO_CMD_VBD_CHANGE_NTF);
+out:
+	mutex_unlock(&pvio_vbd_lock);
+	return ret;
+}
+
+/*
+ * The counters of the @role device of vbd @index, from its bound driver;
+ * false if there is no such device, driver or counters.
+ */
+static bool pvio_vbd_stats(struct pvio_link *link, enum pvio_role role,
+			   u32 index, struct pvio_dev_stats *stats)
+{
+	struct pvio_driver *pdrv;
+	struct pvio_device *pdev;
+	bool ret = false;
+
+	pdev = pvio_device_find(link, PVIO_DEV_VBD, role, index);
+	if (!pdev)
+		return false;
+	/* The driver cannot unbind while the device is locked. */
+	device_lock(&pdev->dev);
+	pdrv = pdev->dev.driver ? to_pvio_driver(pdev->dev.driver) : NULL;
+	if (pdrv && pdrv->get_stats) {
+		memset(stats, 0, sizeof(*stats));
+		pdrv->get_stats(pdev, stats);
+		ret = true;
+	}
+	device_unlock(&pdev->dev);
+	put_device(&pdev->dev);
+	return ret;
+}
+
+int pvio_vbd_get(struct pvio_link *link, u32 index,
+		 struct pvio_vbd_info *info)
+{
+	char key[PVIO_STORE_KEY_MAX];
+	char mode[4];
+	int role, ret;
+
+	memset(info, 0, sizeof(*info));
+	info->index = index;
+	/* A path too long, torn or garbled shows as empty: still a vbd. */
+	ret = pvio_store_read(link, PVIO_STORE_TOOLSTACK,
+			      pvio_vbd_key(key, index, "params"), info->path,
+			      sizeof(info->path));
+	if (ret == -ENOENT)
+		return ret;
+	if (ret)
+		info->path[0] = '\0';
+	info->readonly = !pvio_store_read(link, PVIO_STORE_TOOLSTACK,
+					  pvio_vbd_key(key, index, "mode"),
+					  mode, sizeof(mode)) &&
+			 !strcmp(mode, "r");
+	info->iops = min_t(u64, pvio_vbd_read_limit(link, index, "iops"),
+			   U32_MAX);
+	info->bps = pvio_vbd_read_limit(link, index, "bps");
+	for (role = PVIO_BACKEND; role <= PVIO_FRONTEND; role++) {
+		info->state[role] = pvio_state_get(link, role);
+		if (pvio_vbd_stats(link, role, index, &info->stats[role]))
+			info->has_stats |= BIT(role);
+	}
+	return 0;
+}
