@@ -189,6 +189,17 @@ static int pvio_vbd_write_keys(struct pvio_link *link,
 	return ret;
 }
 
+/* Has @link a vbd at any index? */
+static bool pvio_vbd_any(struct pvio_link *link)
+{
+	u32 index;
+
+	for (index = 0; index <= PVIO_VBD_INDEX_MAX; index++)
+		if (pvio_vbd_in_use(link, index))
+			return true;
+	return false;
+}
+
 /* The lowest free index of @link, or PVIO_VBD_ANY_INDEX if none is. */
 static u32 pvio_vbd_free_index(struct pvio_link *link)
 {
@@ -234,6 +245,16 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 	if (READ_ONCE(link->dead)) {
 		NL_SET_ERR_MSG(extack, "unknown link");
 		ret = -ENOENT;
+		goto out;
+	}
+	/*
+	 * Each end of a link publishes one state, which its one device's
+	 * handshake drives: a second vbd would share it and confuse both.
+	 */
+	if (pvio_vbd_any(link)) {
+		NL_SET_ERR_MSG(extack,
+			       "the link has a vbd already (one device per link)");
+		ret = -EBUSY;
 		goto out;
 	}
 	if (params->index == PVIO_VBD_ANY_INDEX) {

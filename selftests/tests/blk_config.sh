@@ -157,17 +157,21 @@ if [ -e $PVIO_MODULES/pvio_blkback.ko ]; then
 	check "vbd set iops 0 removes the limit" pvioctl vbd set "$link" 0 iops 0
 	check "... shows" sh -c "pvioctl vbd show $link 0 | grep -q ' iops 0 '"
 
-	check "index 0 again: in use" \
-		ctl "pvioctl: vbd add: File exists: vbd index in use \(attribute index\)" \
-		vbd add "$link" /dev/null index 0
+	check "a second vbd on the link: refused" \
+		ctl "pvioctl: vbd add: Device or resource busy: the link has a vbd already \(one device per link\)" \
+		vbd add "$link" /dev/null index 1
+	link2=$(link_add)
 	check "/dev/nullb0 read-write a second time" \
 		ctl "pvioctl: vbd add: .*already exported read-write.*" \
-		vbd add "$link" /dev/nullb0
+		vbd add "$link2" /dev/nullb0
 	check "/dev/null (not a block device or file)" \
-		ctl "pvioctl: vbd add: [^:]+: .+" vbd add "$link" /dev/null
-	check "a directory" ctl "pvioctl: vbd add: [^:]+: .+" vbd add "$link" /tmp
+		ctl "pvioctl: vbd add: [^:]+: .+" vbd add "$link2" /dev/null
+	check "a directory" ctl "pvioctl: vbd add: [^:]+: .+" vbd add "$link2" /tmp
 	check "a path that does not exist" \
-		ctl "pvioctl: vbd add: [^:]+: .+" vbd add "$link" /nonexistent
+		ctl "pvioctl: vbd add: [^:]+: .+" vbd add "$link2" /nonexistent
+	check "nothing was left on the second link" \
+		test -z "$(pvioctl vbd show "$link2")"
+	pvioctl link del "$link2"
 	check "only vbd 0 is there" test "$(pvioctl vbd show | grep -c ^vbd)" -eq 1
 	check "no vbd1 device was left" \
 		test ! -e /sys/bus/pvio/devices/link$link-vbd1-backend
