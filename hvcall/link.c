@@ -65,6 +65,7 @@ static void pvio_link_release(struct kref *kref)
 {
 	struct pvio_link *link = container_of(kref, struct pvio_link, kref);
 
+	pvio_liveness_free(link);
 	pvio_link_exit_core(link);
 	link->provider->ops->destroy(link);
 	pvio_provider_put(link->provider);

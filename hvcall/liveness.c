@@ -165,7 +165,11 @@ static void pvio_liveness_reset(struct pvio_liveness *lv, u32 generation)
 	lv->peer_gone = false;
 }
 
-/* Start beating for every end of @link that lives here. */
+/*
+ * Start beating for every end of @link that lives here. On failure the
+ * ends started are stopped again; what was allocated goes with the link
+ * (pvio_liveness_free()).
+ */
 int pvio_liveness_start(struct pvio_link *link)
 {
 	struct pvio_liveness *lv;
@@ -188,14 +192,27 @@ int pvio_liveness_start(struct pvio_link *link)
 	return 0;
 }
 
+/*
+ * Stop beating and watching. The state stays until the link's last
+ * reference goes: drivers still bound while the link is destroyed, or
+ * anyone else holding a reference, may call pvio_peer_alive().
+ */
 void pvio_liveness_stop(struct pvio_link *link)
 {
 	int role;
 
 	for (role = PVIO_BACKEND; role <= PVIO_FRONTEND; role++) {
-		if (!link->liveness[role])
-			continue;
-		cancel_delayed_work_sync(&link->liveness[role]->work);
+		if (link->liveness[role])
+			cancel_delayed_work_sync(&link->liveness[role]->work);
+	}
+}
+
+/* The link's final release: pvio_liveness_stop() ran, if start did. */
+void pvio_liveness_free(struct pvio_link *link)
+{
+	int role;
+
+	for (role = PVIO_BACKEND; role <= PVIO_FRONTEND; role++) {
 		kfree(link->liveness[role]);
 		link->liveness[role] = NULL;
 	}

@@ -133,7 +133,8 @@ struct pvio_link_params {
  * @store_lock: guards @store and the writes to the local store areas
  * @state: the state each local end last published (state.c)
  * @state_lock: guards @state and orders the writes of the ends' states
- * @liveness: heartbeat and peer watch of each local end (liveness.c)
+ * @liveness: heartbeat and peer watch of each local end (liveness.c); set
+ *	before the link is visible, freed only in its final release
  * @debugfs: its directory, link<id> (debugfs.c)
  */
 struct pvio_link {
@@ -282,6 +283,9 @@ const char *pvio_role_name(enum pvio_role role);
  * gone"; beating again under a new generation is "peer back" (both reach
  * the drivers of that end through struct pvio_driver). The module
  * parameters heartbeat_ms and peer_timeout_ms set the pace.
+ *
+ * pvio_peer_alive() is safe for whoever holds a reference on @link, also
+ * while the link is being destroyed. Any context.
  */
 bool pvio_peer_alive(struct pvio_link *link, enum pvio_role self);
 /*

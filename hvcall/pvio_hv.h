@@ -69,7 +69,10 @@ void pvio_debugfs_link_del(struct pvio_link *link);
 
 /* liveness.c */
 int pvio_liveness_start(struct pvio_link *link);
+/* Cancel the heartbeat work; destroy. */
 void pvio_liveness_stop(struct pvio_link *link);
+/* Free what start allocated; the link's final release. */
+void pvio_liveness_free(struct pvio_link *link);
 
 /* vbd.c */
 
