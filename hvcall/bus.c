@@ -206,7 +206,11 @@ EXPORT_SYMBOL_GPL(pvio_driver_unregister);
 
 /* ---- devices ---- */
 
-/* Serializes pvio_device_add(), so one end of a device is added once. */
+/*
+ * Serializes pvio_device_add(), so one end of a device is added once, and
+ * orders it against pvio_link_del_devices(), so a link being destroyed
+ * gets no device that destroy does not remove.
+ */
 static DEFINE_MUTEX(pvio_devices_lock);
 
 struct pvio_device_key {
@@ -297,7 +301,9 @@ struct pvio_device *pvio_device_add(struct pvio_link *link,
 	    !(link->local_roles & BIT(role)))
 		return ERR_PTR(-EINVAL);
 	mutex_lock(&pvio_devices_lock);
-	if (pvio_device_exists(&key))
+	if (READ_ONCE(link->dead))
+		pdev = ERR_PTR(-ENODEV);
+	else if (pvio_device_exists(&key))
 		pdev = ERR_PTR(-EEXIST);
 	else
 		pdev = pvio_device_create(link, type, role, index);
@@ -311,6 +317,32 @@ void pvio_device_del(struct pvio_device *pdev)
 	device_unregister(&pdev->dev);
 }
 EXPORT_SYMBOL_GPL(pvio_device_del);
+
+static int pvio_device_on_link(struct device *dev, const void *link)
+{
+	return to_pvio_device(dev)->link == link;
+}
+
+void pvio_link_del_devices(struct pvio_link *link)
+{
+	struct device *dev;
+
+	/*
+	 * Destroy set ->dead before, and pvio_device_add() looks at it
+	 * under the lock: one that saw the link alive has added its device
+	 * when we get the lock, and any later one fails. So the loop below
+	 * finds every device of the link.
+	 */
+	mutex_lock(&pvio_devices_lock);
+	WARN_ON_ONCE(!READ_ONCE(link->dead));
+	mutex_unlock(&pvio_devices_lock);
+
+	while ((dev = bus_find_device(&pvio_bus_type, NULL, link,
+				      pvio_device_on_link))) {
+		pvio_device_del(to_pvio_device(dev));
+		put_device(dev);
+	}
+}
 
 int pvio_bus_init(void)
 {

@@ -23,8 +23,8 @@
 /* Link ids, for lookup by netlink and the drivers. */
 static DEFINE_IDR(pvio_links);
 /*
- * Guards pvio_links and every link's ->dead, and orders the netlink
- * notifications of creation and destruction.
+ * Guards pvio_links, and orders the netlink notifications of creation and
+ * destruction; every link's ->dead is set under it.
  */
 static DEFINE_MUTEX(pvio_links_lock);
 
@@ -298,23 +298,6 @@ err_free:
 }
 EXPORT_SYMBOL_GPL(pvio_link_create);
 
-static int pvio_device_on_link(struct device *dev, const void *link)
-{
-	return to_pvio_device(dev)->link == link;
-}
-
-/* Remove every device on @link, unbinding its drivers first. */
-static void pvio_link_del_devices(struct pvio_link *link)
-{
-	struct device *dev;
-
-	while ((dev = bus_find_device(&pvio_bus_type, NULL, link,
-				      pvio_device_on_link))) {
-		pvio_device_del(to_pvio_device(dev));
-		put_device(dev);
-	}
-}
-
 int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
 {
 	struct pvio_link *link;
@@ -322,7 +305,8 @@ int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
 	mutex_lock(&pvio_links_lock);
 	link = idr_remove(&pvio_links, id);
 	if (link) {
-		link->dead = true;
+		/* First of all: see pvio_link_del_devices(). */
+		WRITE_ONCE(link->dead, true);
 		pvio_nl_link_notify(link, PVIO_CMD_LINK_DEL_NTF);
 	}
 	mutex_unlock(&pvio_links_lock);
@@ -332,8 +316,8 @@ int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
 	}
 	/* debugfs first: removal waits for a restart being written. */
 	pvio_debugfs_link_del(link);
-	pvio_liveness_stop(link);
 	pvio_link_del_devices(link);
+	pvio_liveness_stop(link);
 	pvio_link_put(link);
 	return 0;
 }

@@ -117,7 +117,9 @@ struct pvio_link_params {
  * @provider: who runs the link
  * @provider_priv: the provider's own state
  * @kref: freed when the last reference goes
- * @dead: set once destroy started; no new users
+ * @dead: set once destroy started: no new devices (pvio_device_add()
+ *	checks it under the devices lock, which destroy takes after setting
+ *	it), no restarts
  * @node: in the link list (link.c)
  * @events: event channels bound to this link, by end and port (event.c);
  *	dispatch reads them under RCU, bind and unbind write them under
@@ -265,7 +267,8 @@ void pvio_driver_unregister(struct pvio_driver *drv);
 
 /*
  * Add the @role end of device @index of @type on @link; a matching driver
- * binds at once if loaded. -EEXIST if that end exists.
+ * binds at once if loaded. -EEXIST if that end exists, -ENODEV if the
+ * link is being destroyed.
  */
 struct pvio_device *pvio_device_add(struct pvio_link *link,
 				    enum pvio_dev_type type,

@@ -23,6 +23,11 @@ struct pvio_device *pvio_device_find(struct pvio_link *link,
 				     enum pvio_dev_type type,
 				     enum pvio_role role, u32 index);
 void pvio_bus_exit(void);
+/*
+ * Link destroy, once @link is marked dead (pvio_device_add() refuses it
+ * from then on): remove every device on it, unbinding its drivers first.
+ */
+void pvio_link_del_devices(struct pvio_link *link);
 
 /* provider.c */
 const struct pvio_provider *pvio_provider_get(const char *name);

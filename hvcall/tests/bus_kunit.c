@@ -197,6 +197,18 @@ static void bus_link_destroy_removes_devices(struct kunit *test)
 	put_device(dev);
 }
 
+/* A destroyed link, still referenced, takes no new device. */
+static void bus_refuses_dead_link(struct kunit *test)
+{
+	struct pvio_link *link = pvio_kunit_link(test, &both);
+
+	KUNIT_ASSERT_EQ(test, pvio_link_destroy(link->id, NULL), 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pvio_device_add(link, PVIO_DEV_VBD,
+						      PVIO_BACKEND, 0)),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_back.probes), 0);
+}
+
 static u32 heartbeat(struct pvio_link *link, enum pvio_role end)
 {
 	return le32_to_cpu(READ_ONCE(link->hdr->ends[end].heartbeat));
@@ -261,6 +273,7 @@ static struct kunit_case pvio_bus_cases[] = {
 	KUNIT_CASE(bus_binds_by_type_and_role),
 	KUNIT_CASE(bus_refuses_remote_end),
 	KUNIT_CASE(bus_link_destroy_removes_devices),
+	KUNIT_CASE(bus_refuses_dead_link),
 	KUNIT_CASE_SLOW(liveness_both_ends_beat),
 	KUNIT_CASE_SLOW(liveness_restart_is_gone_then_back),
 	KUNIT_CASE(liveness_restart_needs_own_header),
