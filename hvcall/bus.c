@@ -209,7 +209,9 @@ EXPORT_SYMBOL_GPL(pvio_driver_unregister);
 /*
  * Serializes pvio_device_add(), so one end of a device is added once, and
  * orders it against pvio_link_del_devices(), so a link being destroyed
- * gets no device that destroy does not remove.
+ * gets no device that destroy does not remove; and the removal of
+ * devices, so one is removed once: guards every device's ->deleted. Held
+ * while drivers probe and remove.
  */
 static DEFINE_MUTEX(pvio_devices_lock);
 
@@ -285,6 +287,11 @@ static struct pvio_device *pvio_device_create(struct pvio_link *link,
 		put_device(&pdev->dev);
 		return ERR_PTR(ret);
 	}
+	/*
+	 * The reference of device_initialize() goes with the registration,
+	 * to whoever removes the device first; this one is the caller's.
+	 */
+	get_device(&pdev->dev);
 	return pdev;
 }
 
@@ -312,15 +319,34 @@ struct pvio_device *pvio_device_add(struct pvio_link *link,
 }
 EXPORT_SYMBOL_GPL(pvio_device_add);
 
+/*
+ * Remove @pdev unless its creator or link destroy did already. The caller
+ * holds a reference, so @pdev is there to look at either way.
+ */
+static void pvio_device_unregister(struct pvio_device *pdev)
+{
+	lockdep_assert_held(&pvio_devices_lock);
+	if (pdev->deleted)
+		return;
+	pdev->deleted = true;
+	device_unregister(&pdev->dev);
+}
+
 void pvio_device_del(struct pvio_device *pdev)
 {
-	device_unregister(&pdev->dev);
+	mutex_lock(&pvio_devices_lock);
+	pvio_device_unregister(pdev);
+	mutex_unlock(&pvio_devices_lock);
+	put_device(&pdev->dev);
 }
 EXPORT_SYMBOL_GPL(pvio_device_del);
 
+/* Under pvio_devices_lock: a device of @link not removed yet. */
 static int pvio_device_on_link(struct device *dev, const void *link)
 {
-	return to_pvio_device(dev)->link == link;
+	const struct pvio_device *pdev = to_pvio_device(dev);
+
+	return pdev->link == link && !pdev->deleted;
 }
 
 void pvio_link_del_devices(struct pvio_link *link)
@@ -335,13 +361,12 @@ void pvio_link_del_devices(struct pvio_link *link)
 	 */
 	mutex_lock(&pvio_devices_lock);
 	WARN_ON_ONCE(!READ_ONCE(link->dead));
-	mutex_unlock(&pvio_devices_lock);
-
 	while ((dev = bus_find_device(&pvio_bus_type, NULL, link,
 				      pvio_device_on_link))) {
-		pvio_device_del(to_pvio_device(dev));
+		pvio_device_unregister(to_pvio_device(dev));
 		put_device(dev);
 	}
+	mutex_unlock(&pvio_devices_lock);
 }
 
 int pvio_bus_init(void)

@@ -196,6 +196,8 @@ enum pvio_dev_type {
  * @probe_err: what the driver's probe returned last (bus.c)
  * @probe_msg: why it failed, for the netlink caller that added the device
  *	(a string constant the driver sets before it fails)
+ * @deleted: removed from the bus, by its creator or by link destroy,
+ *	whichever came first (bus.c, under its devices lock)
  *
  * Created by the toolstack side (netlink) for each end that lives in this
  * kernel; a driver of the same type and role binds to it.
@@ -210,6 +212,7 @@ struct pvio_device {
 	u32 nr_rings;
 	int probe_err;
 	const char *probe_msg;
+	bool deleted;
 };
 
 #define to_pvio_device(d) container_of(d, struct pvio_device, dev)
@@ -268,12 +271,18 @@ void pvio_driver_unregister(struct pvio_driver *drv);
 /*
  * Add the @role end of device @index of @type on @link; a matching driver
  * binds at once if loaded. -EEXIST if that end exists, -ENODEV if the
- * link is being destroyed.
+ * link is being destroyed. The device comes with a reference for the
+ * caller: pvio_device_del() gives it back (or put_device(), to leave the
+ * device to link destroy).
  */
 struct pvio_device *pvio_device_add(struct pvio_link *link,
 				    enum pvio_dev_type type,
 				    enum pvio_role role, u32 index);
-/* Unbind the driver and remove the device. */
+/*
+ * Unbind the driver and remove the device, unless link destroy did
+ * already, and drop the caller's reference (from pvio_device_add() or a
+ * lookup). When it returns the device is off the bus. Process context.
+ */
 void pvio_device_del(struct pvio_device *pdev);
 const char *pvio_dev_type_name(enum pvio_dev_type type);
 const char *pvio_role_name(enum pvio_role role);

@@ -17,7 +17,8 @@ extern PVIO_BUS_TYPE pvio_bus_type;
 int pvio_bus_init(void);
 /*
  * The @role end of device @index of @type on @link, referenced (drop it
- * with put_device()), or NULL if there is none.
+ * with put_device(), or with pvio_device_del() to remove it), or NULL if
+ * there is none.
  */
 struct pvio_device *pvio_device_find(struct pvio_link *link,
 				     enum pvio_dev_type type,
@@ -26,6 +27,7 @@ void pvio_bus_exit(void);
 /*
  * Link destroy, once @link is marked dead (pvio_device_add() refuses it
  * from then on): remove every device on it, unbinding its drivers first.
+ * Creators' references stay; their pvio_device_del() then only drops them.
  */
 void pvio_link_del_devices(struct pvio_link *link);
 

@@ -110,10 +110,8 @@ static void pvio_vbd_del_dev(struct pvio_link *link, enum pvio_role role,
 	struct pvio_device *pdev;
 
 	pdev = pvio_device_find(link, PVIO_DEV_VBD, role, index);
-	if (!pdev)
-		return;
-	pvio_device_del(pdev);
-	put_device(&pdev->dev);
+	if (pdev)
+		pvio_device_del(pdev);	/* drops find's reference */
 }
 
 /*
@@ -143,8 +141,11 @@ static int pvio_vbd_add_backend(struct pvio_link *link, u32 index,
 	 */
 	msg = pdev->probe_msg;
 	device_unlock(&pdev->dev);
-	if (bound)
+	if (bound) {
+		/* Found again by pvio_vbd_del(), or removed by link destroy. */
+		put_device(&pdev->dev);
 		return 0;
+	}
 	if (err && msg && extack) {
 		/* Not NL_SET_ERR_MSG(): it takes string literals only. */
 		extack->_msg = msg;
@@ -292,6 +293,7 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 			ret = PTR_ERR(pdev);
 			goto err_backend;
 		}
+		put_device(&pdev->dev);
 	}
 	pvio_vbd_notify(link, params->index, PVIO_CMD_VBD_NEW_NTF);
 	mutex_unlock(&pvio_vbd_lock);

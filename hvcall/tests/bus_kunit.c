@@ -123,13 +123,28 @@ static void bus_suite_exit(struct kunit_suite *suite)
 
 static const struct pvio_kunit_link_cfg both = { .roles = PVIO_KUNIT_BOTH };
 
+KUNIT_DEFINE_ACTION_WRAPPER(del_action, pvio_device_del,
+			    struct pvio_device *);
+
+/*
+ * A new device, deleted by its creator when @test ends (the link's
+ * destroy, registered before, comes after), unless del() did earlier.
+ */
 static struct pvio_device *add(struct kunit *test, struct pvio_link *link,
 			       enum pvio_dev_type type, enum pvio_role role)
 {
 	struct pvio_device *pdev = pvio_device_add(link, type, role, 0);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, del_action,
+							pdev), 0);
 	return pdev;
+}
+
+/* The creator deletes a device from add() now. */
+static void del(struct kunit *test, struct pvio_device *pdev)
+{
+	kunit_release_action(test, del_action, pdev);
 }
 
 static void bus_binds_by_type_and_role(struct kunit *test)
@@ -157,9 +172,9 @@ static void bus_binds_by_type_and_role(struct kunit *test)
 						      PVIO_BACKEND, 0)),
 			-EEXIST);
 
-	pvio_device_del(back);
-	pvio_device_del(front);
-	pvio_device_del(vif);
+	del(test, back);
+	del(test, front);
+	del(test, vif);
 	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_back.removes), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_front.removes), 1);
 }
@@ -195,6 +210,34 @@ static void bus_link_destroy_removes_devices(struct kunit *test)
 	dev = bus_find_device(&pvio_bus_type, NULL, link, on_link);
 	KUNIT_EXPECT_NULL(test, dev);
 	put_device(dev);
+}
+
+/*
+ * Link destroy removed the device; its creator's delete comes second and
+ * only drops the creator's reference.
+ */
+static void bus_del_after_link_destroy(struct kunit *test)
+{
+	struct pvio_link *link = pvio_kunit_link(test, &both);
+	struct pvio_device *back;
+
+	back = add(test, link, PVIO_DEV_VBD, PVIO_BACKEND);
+	KUNIT_ASSERT_EQ(test, pvio_link_destroy(link->id, NULL), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_back.removes), 1);
+	KUNIT_EXPECT_TRUE(test, back->deleted);
+	del(test, back);
+	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_back.removes), 1);
+}
+
+/* The other way round: destroy finds nothing left to remove. */
+static void bus_link_destroy_after_del(struct kunit *test)
+{
+	struct pvio_link *link = pvio_kunit_link(test, &both);
+
+	del(test, add(test, link, PVIO_DEV_VBD, PVIO_FRONTEND));
+	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_front.removes), 1);
+	KUNIT_ASSERT_EQ(test, pvio_link_destroy(link->id, NULL), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_front.removes), 1);
 }
 
 /* A destroyed link, still referenced, takes no new device. */
@@ -273,6 +316,8 @@ static struct kunit_case pvio_bus_cases[] = {
 	KUNIT_CASE(bus_binds_by_type_and_role),
 	KUNIT_CASE(bus_refuses_remote_end),
 	KUNIT_CASE(bus_link_destroy_removes_devices),
+	KUNIT_CASE(bus_del_after_link_destroy),
+	KUNIT_CASE(bus_link_destroy_after_del),
 	KUNIT_CASE(bus_refuses_dead_link),
 	KUNIT_CASE_SLOW(liveness_both_ends_beat),
 	KUNIT_CASE_SLOW(liveness_restart_is_gone_then_back),
