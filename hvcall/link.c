@@ -30,6 +30,7 @@ static DEFINE_MUTEX(pvio_links_lock);
 
 static void pvio_link_free(struct pvio_link *link)
 {
+	mutex_destroy(&link->restart_lock);
 	kfree(link->events[PVIO_BACKEND]);
 	kfree(link->events[PVIO_FRONTEND]);
 	kfree(link);
@@ -188,6 +189,7 @@ static struct pvio_link *pvio_link_alloc(const struct pvio_provider *prov)
 	link = kzalloc(sizeof(*link), GFP_KERNEL);
 	if (!link)
 		return NULL;
+	mutex_init(&link->restart_lock);
 	link->events[PVIO_BACKEND] = kcalloc(prov->nr_ports,
 					     sizeof(struct pvio_evtchn *),
 					     GFP_KERNEL);

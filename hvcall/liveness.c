@@ -165,6 +165,16 @@ static void pvio_liveness_reset(struct pvio_liveness *lv, u32 generation)
 	lv->peer_gone = false;
 }
 
+static void pvio_liveness_cancel(struct pvio_link *link)
+{
+	int role;
+
+	for (role = PVIO_BACKEND; role <= PVIO_FRONTEND; role++) {
+		if (link->liveness[role])
+			cancel_delayed_work_sync(&link->liveness[role]->work);
+	}
+}
+
 /*
  * Start beating for every end of @link that lives here. On failure the
  * ends started are stopped again; what was allocated goes with the link
@@ -180,7 +190,8 @@ int pvio_liveness_start(struct pvio_link *link)
 			continue;
 		lv = kzalloc(sizeof(*lv), GFP_KERNEL);
 		if (!lv) {
-			pvio_liveness_stop(link);
+			/* Not visible yet: no restart to wait for. */
+			pvio_liveness_cancel(link);
 			return -ENOMEM;
 		}
 		lv->link = link;
@@ -199,12 +210,10 @@ int pvio_liveness_start(struct pvio_link *link)
  */
 void pvio_liveness_stop(struct pvio_link *link)
 {
-	int role;
-
-	for (role = PVIO_BACKEND; role <= PVIO_FRONTEND; role++) {
-		if (link->liveness[role])
-			cancel_delayed_work_sync(&link->liveness[role]->work);
-	}
+	/* A restart under way queues the work again: let it finish first. */
+	mutex_lock(&link->restart_lock);
+	pvio_liveness_cancel(link);
+	mutex_unlock(&link->restart_lock);
 }
 
 /* The link's final release: pvio_liveness_stop() ran, if start did. */
@@ -218,22 +227,43 @@ void pvio_liveness_free(struct pvio_link *link)
 	}
 }
 
+/**
+ * struct pvio_restart - one end's restart, device by device
+ * @link: the link
+ * @role: the end restarting
+ * @attach: binding drivers again, else unbinding them
+ * @err: the first error binding a device again
+ */
 struct pvio_restart {
 	struct pvio_link *link;
 	enum pvio_role role;
 	bool attach;
+	int err;
 };
 
 static int pvio_restart_device(struct device *dev, void *data)
 {
 	struct pvio_device *pdev = to_pvio_device(dev);
 	struct pvio_restart *r = data;
+	int ret;
 
 	if (pdev->link != r->link || pdev->role != r->role)
 		return 0;
-	if (r->attach)
-		return device_attach(dev) < 0 ? -EIO : 0;
-	device_release_driver(dev);
+	if (!r->attach) {
+		device_release_driver(dev);
+		return 0;
+	}
+	/*
+	 * Every device gets its chance, whatever the others did. The
+	 * driver core keeps a probe's error to itself and says "none
+	 * bound" (0); pvio_bus_probe() kept it (still 0 when no driver
+	 * is loaded).
+	 */
+	ret = device_attach(dev);
+	if (!ret)
+		ret = pdev->probe_err;
+	if (ret < 0 && !r->err)
+		r->err = ret;
 	return 0;
 }
 
@@ -249,6 +279,7 @@ int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end)
 	    !(link->local_roles & BIT(end)))
 		return -EOPNOTSUPP;
 
+	mutex_lock(&link->restart_lock);
 	bus_for_each_dev(&pvio_bus_type, NULL, &r, pvio_restart_device);
 	lv = link->liveness[end];
 	cancel_delayed_work_sync(&lv->work);
@@ -262,6 +293,8 @@ int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end)
 	pvio_liveness_reset(lv, gen);
 	queue_delayed_work(system_wq, &lv->work, 0);
 	r.attach = true;
-	return bus_for_each_dev(&pvio_bus_type, NULL, &r, pvio_restart_device);
+	bus_for_each_dev(&pvio_bus_type, NULL, &r, pvio_restart_device);
+	mutex_unlock(&link->restart_lock);
+	return r.err;
 }
 EXPORT_SYMBOL_GPL(pvio_link_restart_end);

@@ -137,6 +137,8 @@ struct pvio_link_params {
  * @state_lock: guards @state and orders the writes of the ends' states
  * @liveness: heartbeat and peer watch of each local end (liveness.c); set
  *	before the link is visible, freed only in its final release
+ * @restart_lock: serializes pvio_link_restart_end() calls, and them
+ *	against the heartbeat's stop in destroy
  * @debugfs: its directory, link<id> (debugfs.c)
  */
 struct pvio_link {
@@ -164,6 +166,7 @@ struct pvio_link {
 	enum pvio_state state[2];
 	spinlock_t state_lock;		/* guards @state, hdr->ends[].state */
 	struct pvio_liveness *liveness[2];
+	struct mutex restart_lock;	/* serializes restarts */
 	struct dentry *debugfs;
 };
 
@@ -303,7 +306,11 @@ bool pvio_peer_alive(struct pvio_link *link, enum pvio_role self);
 /*
  * Simulate the death and restart of end @end (a driver domain crash):
  * unbind its drivers, forget its status, bump the generation, bind them
- * again. For the loop provider and tests.
+ * again, every device even if one fails. Restarts of one link run one at
+ * a time. For the loop provider and tests; process context.
+ *
+ * Return: 0; the first error binding a device again; -EOPNOTSUPP unless
+ * this kernel laid out the region and @end is local.
  */
 int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end);
 

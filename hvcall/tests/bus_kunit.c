@@ -24,6 +24,7 @@
  * @removes: remove calls
  * @gone: peer_gone calls
  * @back: peer_back calls
+ * @fail_index: probe fails (-EIO) for the device with this index
  */
 struct fake_driver {
 	struct pvio_driver drv;
@@ -31,6 +32,7 @@ struct fake_driver {
 	atomic_t removes;
 	atomic_t gone;
 	atomic_t back;
+	u32 fail_index;
 };
 
 static struct fake_driver *fake_of(struct pvio_device *pdev)
@@ -41,8 +43,10 @@ static struct fake_driver *fake_of(struct pvio_device *pdev)
 
 static int fake_probe(struct pvio_device *pdev)
 {
-	atomic_inc(&fake_of(pdev)->probes);
-	return 0;
+	struct fake_driver *f = fake_of(pdev);
+
+	atomic_inc(&f->probes);
+	return pdev->index == READ_ONCE(f->fail_index) ? -EIO : 0;
 }
 
 static void fake_remove(struct pvio_device *pdev)
@@ -83,6 +87,7 @@ static void fake_reset(struct fake_driver *f)
 	atomic_set(&f->removes, 0);
 	atomic_set(&f->gone, 0);
 	atomic_set(&f->back, 0);
+	f->fail_index = U32_MAX;
 }
 
 static int bus_test_init(struct kunit *test)
@@ -130,15 +135,22 @@ KUNIT_DEFINE_ACTION_WRAPPER(del_action, pvio_device_del,
  * A new device, deleted by its creator when @test ends (the link's
  * destroy, registered before, comes after), unless del() did earlier.
  */
-static struct pvio_device *add(struct kunit *test, struct pvio_link *link,
-			       enum pvio_dev_type type, enum pvio_role role)
+static struct pvio_device *add_nr(struct kunit *test, struct pvio_link *link,
+				  enum pvio_dev_type type, enum pvio_role role,
+				  u32 index)
 {
-	struct pvio_device *pdev = pvio_device_add(link, type, role, 0);
+	struct pvio_device *pdev = pvio_device_add(link, type, role, index);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, del_action,
 							pdev), 0);
 	return pdev;
+}
+
+static struct pvio_device *add(struct kunit *test, struct pvio_link *link,
+			       enum pvio_dev_type type, enum pvio_role role)
+{
+	return add_nr(test, link, type, role, 0);
 }
 
 /* The creator deletes a device from add() now. */
@@ -302,6 +314,24 @@ static void liveness_restart_is_gone_then_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_front.removes), 0);
 }
 
+/* A device its driver refuses after the restart holds up no other. */
+static void liveness_restart_binds_every_device(struct kunit *test)
+{
+	struct pvio_link *link = pvio_kunit_link(test, &both);
+	struct pvio_device *first, *second;
+
+	first = add_nr(test, link, PVIO_DEV_VBD, PVIO_BACKEND, 0);
+	second = add_nr(test, link, PVIO_DEV_VBD, PVIO_BACKEND, 1);
+	KUNIT_ASSERT_EQ(test, atomic_read(&vbd_back.probes), 2);
+
+	WRITE_ONCE(vbd_back.fail_index, 0);
+	KUNIT_EXPECT_EQ(test, pvio_link_restart_end(link, PVIO_BACKEND), -EIO);
+	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_back.removes), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_back.probes), 4);
+	KUNIT_EXPECT_NULL(test, first->dev.driver);
+	KUNIT_EXPECT_PTR_EQ(test, second->dev.driver, &vbd_back.drv.driver);
+}
+
 static void liveness_restart_needs_own_header(struct kunit *test)
 {
 	struct pvio_kunit_link_cfg cfg = { .roles = PVIO_KUNIT_BOTH,
@@ -321,6 +351,7 @@ static struct kunit_case pvio_bus_cases[] = {
 	KUNIT_CASE(bus_refuses_dead_link),
 	KUNIT_CASE_SLOW(liveness_both_ends_beat),
 	KUNIT_CASE_SLOW(liveness_restart_is_gone_then_back),
+	KUNIT_CASE(liveness_restart_binds_every_device),
 	KUNIT_CASE(liveness_restart_needs_own_header),
 	{}
 };
