@@ -274,14 +274,24 @@ int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end)
 	struct pvio_liveness *lv;
 	u32 gen;
 
+	if ((unsigned int)end > PVIO_FRONTEND)
+		return -EINVAL;
 	/* Only where this kernel owns the header, as the hypervisor would. */
 	if (!link->provider->lays_out_region ||
 	    !(link->local_roles & BIT(end)))
 		return -EOPNOTSUPP;
 
 	mutex_lock(&link->restart_lock);
-	bus_for_each_dev(&pvio_bus_type, NULL, &r, pvio_restart_device);
+	/*
+	 * Destroy sets ->dead before pvio_liveness_stop() takes the lock:
+	 * after that stop, no restart brings the heartbeat back.
+	 */
 	lv = link->liveness[end];
+	if (READ_ONCE(link->dead) || !lv) {
+		mutex_unlock(&link->restart_lock);
+		return -ENODEV;
+	}
+	bus_for_each_dev(&pvio_bus_type, NULL, &r, pvio_restart_device);
 	cancel_delayed_work_sync(&lv->work);
 	/* The dead end's status goes with it... */
 	memset(&hdr->ends[end], 0, sizeof(hdr->ends[end]));

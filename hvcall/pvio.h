@@ -310,7 +310,9 @@ bool pvio_peer_alive(struct pvio_link *link, enum pvio_role self);
  * a time. For the loop provider and tests; process context.
  *
  * Return: 0; the first error binding a device again; -EOPNOTSUPP unless
- * this kernel laid out the region and @end is local.
+ * this kernel laid out the region and @end is local; -ENODEV once the
+ * link is being destroyed, or if @end has no heartbeat; -EINVAL for a
+ * bad @end.
  */
 int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end);
 

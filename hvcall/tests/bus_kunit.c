@@ -332,6 +332,33 @@ static void liveness_restart_binds_every_device(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, second->dev.driver, &vbd_back.drv.driver);
 }
 
+/* A destroyed link, still referenced, has no end to restart. */
+static void liveness_restart_dead_link(struct kunit *test)
+{
+	struct pvio_link *link = pvio_kunit_link(test, &both);
+	u32 gen = le32_to_cpu(link->hdr->generation);
+
+	KUNIT_ASSERT_EQ(test, pvio_link_destroy(link->id, NULL), 0);
+	KUNIT_EXPECT_EQ(test, pvio_link_restart_end(link, PVIO_BACKEND),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(link->hdr->generation), gen);
+}
+
+/* Nor has an end whose heartbeat is missing. */
+static void liveness_restart_needs_heartbeat(struct kunit *test)
+{
+	struct pvio_link *link = pvio_kunit_link(test, &both);
+	struct pvio_liveness *lv = link->liveness[PVIO_FRONTEND];
+	int ret;
+
+	link->liveness[PVIO_FRONTEND] = NULL;
+	ret = pvio_link_restart_end(link, PVIO_FRONTEND);
+	link->liveness[PVIO_FRONTEND] = lv;
+	KUNIT_EXPECT_EQ(test, ret, -ENODEV);
+	KUNIT_EXPECT_EQ(test, pvio_link_restart_end(link, (enum pvio_role)2),
+			-EINVAL);
+}
+
 static void liveness_restart_needs_own_header(struct kunit *test)
 {
 	struct pvio_kunit_link_cfg cfg = { .roles = PVIO_KUNIT_BOTH,
@@ -352,6 +379,8 @@ static struct kunit_case pvio_bus_cases[] = {
 	KUNIT_CASE_SLOW(liveness_both_ends_beat),
 	KUNIT_CASE_SLOW(liveness_restart_is_gone_then_back),
 	KUNIT_CASE(liveness_restart_binds_every_device),
+	KUNIT_CASE(liveness_restart_dead_link),
+	KUNIT_CASE(liveness_restart_needs_heartbeat),
 	KUNIT_CASE(liveness_restart_needs_own_header),
 	{}
 };
