@@ -272,6 +272,7 @@ int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end)
 	struct pvio_restart r = { .link = link, .role = end };
 	struct pvio_link_header *hdr = link->hdr;
 	struct pvio_liveness *lv;
+	unsigned long flags;
 	u32 gen;
 
 	if ((unsigned int)end > PVIO_FRONTEND)
@@ -293,8 +294,15 @@ int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end)
 	}
 	bus_for_each_dev(&pvio_bus_type, NULL, &r, pvio_restart_device);
 	cancel_delayed_work_sync(&lv->work);
-	/* The dead end's status goes with it... */
+	/*
+	 * The dead end's status goes with it, its state too (Unknown is 0),
+	 * here and in pvio_state_set()'s record, so that the new end's
+	 * drivers start from Unknown...
+	 */
+	spin_lock_irqsave(&link->state_lock, flags);
 	memset(&hdr->ends[end], 0, sizeof(hdr->ends[end]));
+	link->state[end] = PVIO_STATE_UNKNOWN;
+	spin_unlock_irqrestore(&link->state_lock, flags);
 	/* ...and the survivor learns of it from the generation, first. */
 	virt_wmb();
 	gen = le32_to_cpu(READ_ONCE(hdr->generation)) + 1;

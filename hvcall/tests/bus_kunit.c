@@ -314,6 +314,30 @@ static void liveness_restart_is_gone_then_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&vbd_front.removes), 0);
 }
 
+/* A restarted end starts from Unknown, as a fresh one would. */
+static void liveness_restart_forgets_state(struct kunit *test)
+{
+	struct pvio_link *link = pvio_kunit_link(test, &both);
+
+	KUNIT_ASSERT_EQ(test, pvio_state_set(link, PVIO_BACKEND,
+					     PVIO_STATE_INITIALISING), 0);
+	KUNIT_ASSERT_EQ(test, pvio_state_set(link, PVIO_BACKEND,
+					     PVIO_STATE_CONNECTED), 0);
+	KUNIT_ASSERT_EQ(test, pvio_state_set(link, PVIO_FRONTEND,
+					     PVIO_STATE_INITIALISING), 0);
+
+	KUNIT_ASSERT_EQ(test, pvio_link_restart_end(link, PVIO_BACKEND), 0);
+	KUNIT_EXPECT_EQ(test, pvio_state_get(link, PVIO_BACKEND),
+			PVIO_STATE_UNKNOWN);
+	KUNIT_EXPECT_EQ(test, pvio_state_set(link, PVIO_BACKEND,
+					     PVIO_STATE_INITIALISING), 0);
+	KUNIT_EXPECT_EQ(test, pvio_state_get(link, PVIO_BACKEND),
+			PVIO_STATE_INITIALISING);
+	/* The other end keeps its state. */
+	KUNIT_EXPECT_EQ(test, pvio_state_get(link, PVIO_FRONTEND),
+			PVIO_STATE_INITIALISING);
+}
+
 /* A device its driver refuses after the restart holds up no other. */
 static void liveness_restart_binds_every_device(struct kunit *test)
 {
@@ -378,6 +402,7 @@ static struct kunit_case pvio_bus_cases[] = {
 	KUNIT_CASE(bus_refuses_dead_link),
 	KUNIT_CASE_SLOW(liveness_both_ends_beat),
 	KUNIT_CASE_SLOW(liveness_restart_is_gone_then_back),
+	KUNIT_CASE(liveness_restart_forgets_state),
 	KUNIT_CASE(liveness_restart_binds_every_device),
 	KUNIT_CASE(liveness_restart_dead_link),
 	KUNIT_CASE(liveness_restart_needs_heartbeat),
