@@ -81,4 +81,63 @@
 #define pvio_compat_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
 #endif
 
+/*
+ * Opening a backing block device: since 6.9 the open returns a struct
+ * file (put with fput(), the device from file_bdev()); 6.1 returns the
+ * block_device itself, closed with blkdev_put() and the mode it was
+ * opened with. A read-write open is exclusive, with @holder; a read-only
+ * one is shared. Macros, as above: the block headers come later. The
+ * open fills @h and gives 0 or a negative errno.
+ */
+#include <linux/types.h>
+struct block_device;
+struct file;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+struct pvio_compat_bdev_handle {
+	struct file *file;
+};
+
+#define pvio_compat_bdev_open(h, path, rw, holder) ({			\
+	(h)->file = bdev_file_open_by_path(path, (rw) ?		\
+			BLK_OPEN_READ | BLK_OPEN_WRITE : BLK_OPEN_READ,	\
+			(rw) ? (holder) : NULL, NULL);			\
+	PTR_ERR_OR_ZERO((h)->file);					\
+})
+#define pvio_compat_bdev(h)		file_bdev((h)->file)
+#define pvio_compat_bdev_close(h)	fput((h)->file)
+#else
+struct pvio_compat_bdev_handle {
+	struct block_device *bdev;
+	fmode_t mode;
+};
+
+#define pvio_compat_bdev_open(h, path, rw, holder) ({			\
+	(h)->mode = (rw) ? FMODE_READ | FMODE_WRITE | FMODE_EXCL :	\
+		    FMODE_READ;						\
+	(h)->bdev = blkdev_get_by_path(path, (h)->mode,		\
+				       (rw) ? (holder) : NULL);		\
+	PTR_ERR_OR_ZERO((h)->bdev);					\
+})
+#define pvio_compat_bdev(h)		((h)->bdev)
+#define pvio_compat_bdev_close(h)	blkdev_put((h)->bdev, (h)->mode)
+#endif
+
+/*
+ * vfs_iter_write() takes the file system's freeze protection itself
+ * since 6.7; before, its caller did.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#define pvio_compat_vfs_iter_write(file, iter, pos)			\
+	vfs_iter_write(file, iter, pos, 0)
+#else
+#define pvio_compat_vfs_iter_write(file, iter, pos) ({			\
+	ssize_t __ret;							\
+									\
+	file_start_write(file);						\
+	__ret = vfs_iter_write(file, iter, pos, 0);			\
+	file_end_write(file);						\
+	__ret;								\
+})
+#endif
+
 #endif /* _PVIO_COMPAT_H */

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * pvio_blkback: the backend of a vbd. Probe opens the backing store the
+ * toolstack named and publishes the disk; then the vbd follows the
+ * frontend's state through the handshake of Documentation/blkif.rst,
+ * serving its rings while both are connected and waiting for the next
+ * frontend whenever this one goes.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "blkback.h"
+
+unsigned int blkback_max_segs = 256;
+module_param_named(max_segs, blkback_max_segs, uint, 0444);
+MODULE_PARM_DESC(max_segs,
+		 "Segments per request offered, at most (default 256, max 1024)");
+
+static unsigned int max_queues = 4;
+module_param(max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues, "Queues per vbd offered, at most (default 4, max 16)");
+
+static unsigned int max_ring_order = 8;
+module_param(max_ring_order, uint, 0444);
+MODULE_PARM_DESC(max_ring_order,
+		 "log2 of ring slots offered, at most (default 8, max 10)");
+
+struct workqueue_struct *blkback_wq;
+
+/* ---- the toolstack's keys ---- */
+
+static int blkback_read_key(struct blkback_vbd *vbd, const char *name,
+			    char *buf, size_t len)
+{
+	char key[PVIO_STORE_KEY_MAX];
+
+	snprintf(key, sizeof(key), "vbd%u/%s", vbd->pdev->index, name);
+	return pvio_store_read(vbd->link, PVIO_STORE_TOOLSTACK, key, buf, len);
+}
+
+/* An optional limit: absent is 0, no limit. */
+static int blkback_read_limit(struct blkback_vbd *vbd, const char *name,
+			      u32 *val)
+{
+	char key[PVIO_STORE_KEY_MAX];
+	int ret;
+
+	snprintf(key, sizeof(key), "vbd%u/%s", vbd->pdev->index, name);
+	ret = pvio_store_read_u32(vbd->link, PVIO_STORE_TOOLSTACK, key, val);
+	if (ret == -ENOENT) {
+		*val = 0;
+		ret = 0;
+	}
+	return ret;
+}
+
+static int blkback_read_limits(struct blkback_vbd *vbd, u32 *iops, u32 *bps)
+{
+	int ret;
+
+	ret = blkback_read_limit(vbd, "iops", iops);
+	if (!ret)
+		ret = blkback_read_limit(vbd, "bps", bps);
+	if (ret)
+		vbd->pdev->probe_msg = "vbd iops or bps is not a decimal number";
+	return ret;
+}
+
+/* "params" and "mode"; a vbd without a mode is read-write, as in xl. */
+static int blkback_read_config(struct blkback_vbd *vbd, bool *rw)
+{
+	char mode[4];
+	int ret;
+
+	ret = blkback_read_key(vbd, "params", vbd->path, sizeof(vbd->path));
+	if (ret == -ENOENT || (!ret && !vbd->path[0])) {
+		vbd->pdev->probe_msg = "vbd has no backing path";
+		return -EINVAL;
+	}
+	if (ret) {
+		vbd->pdev->probe_msg = "cannot read the vbd's backing path";
+		return ret;
+	}
+	ret = blkback_read_key(vbd, "mode", mode, sizeof(mode));
+	if (ret == -ENOENT) {
+		*rw = true;
+		return 0;
+	}
+	if (ret || (strcmp(mode, "r") && strcmp(mode, "w"))) {
+		vbd->pdev->probe_msg = "vbd mode is not r or w";
+		return -EINVAL;
+	}
+	*rw = mode[0] == 'w';
+	return 0;
+}
+
+/* ---- what we publish ---- */
+
+static void blkback_describe(struct blkback_vbd *vbd)
+{
+	u32 lbs, pbs, gran;
+
+	blkback_backing_geometry(vbd, &lbs, &pbs, &gran);
+	vbd->lbs_sectors = lbs >> PVIO_BLKIF_SECTOR_SHIFT;
+	vbd->sectors = blkback_backing_sectors(vbd);
+	/* Write-zeroes always works: zero pages are written where needed. */
+	vbd->features = PVIO_BLKIF_FEAT_FLUSH | PVIO_BLKIF_FEAT_FUA |
+			PVIO_BLKIF_FEAT_WRITE_ZEROES;
+	if (blkback_backing_can_discard(vbd))
+		vbd->features |= PVIO_BLKIF_FEAT_DISCARD;
+	if (!vbd->backing.rw)
+		vbd->features |= PVIO_BLKIF_FEAT_READONLY;
+}
+
+static int blkback_write_disk(struct blkback_vbd *vbd)
+{
+	char key[PVIO_STORE_KEY_MAX];
+	u32 lbs, pbs, gran;
+
+	blkback_backing_geometry(vbd, &lbs, &pbs, &gran);
+	snprintf(key, sizeof(key), "vbd%u/disk", vbd->pdev->index);
+	return pvio_store_printf(vbd->link, PVIO_STORE_BACKEND, key,
+				 "%llu %u %u %u %u %u %u %u", vbd->sectors,
+				 lbs, pbs, vbd->features, blkback_max_segs,
+				 max_queues, max_ring_order, gran);
+}
+
+/*
+ * The serial: stable for a backing path across backend restarts, so the
+ * frontend's /dev/disk/by-id link stays. "PVIO" and a 64-bit FNV-1a hash
+ * of the path in hex: 20 characters, PVIO_BLKIF_SERIAL_MAX.
+ */
+static int blkback_write_serial(struct blkback_vbd *vbd)
+{
+	char key[PVIO_STORE_KEY_MAX];
+	u64 hash = 0xcbf29ce484222325ULL;
+	const char *p;
+
+	for (p = vbd->path; *p; p++)
+		hash = (hash ^ (u8)*p) * 0x100000001b3ULL;
+	snprintf(key, sizeof(key), "vbd%u/serial", vbd->pdev->index);
+	return pvio_store_printf(vbd->link, PVIO_STORE_BACKEND, key,
+				 "PVIO%016llx", hash);
+}
+
+static void blkback_unpublish(struct blkback_vbd *vbd)
+{
+	char key[PVIO_STORE_KEY_MAX];
+
+	snprintf(key, sizeof(key), "vbd%u/disk", vbd->pdev->index);
+	pvio_store_remove(vbd->link, PVIO_STORE_BACKEND, key);
+	snprintf(key, sizeof(key), "vbd%u/serial", vbd->pdev->index);
+	pvio_store_remove(vbd->link, PVIO_STORE_BACKEND, key);
+}
+
+/* ---- our state ---- */
+
+/*
+ * The backend's states:
+ *
+ *   Unknown, Closed --> Initialising --> InitWait --> Connected
+ *                            ^                            |
+ *                            |                            v
+ *                          Closed <-------------------- Closing
+ *
+ * The next state on the shortest legal path from @cur to @to (InitWait,
+ * Connected or Closed); @cur itself if there is nowhere to go.
+ */
+static enum pvio_state blkback_next_state(enum pvio_state cur,
+					  enum pvio_state to)
+{
+	switch (cur) {
+	case PVIO_STATE_UNKNOWN:
+		/* Never announced: nothing to close. */
+		return to == PVIO_STATE_CLOSED ? cur : PVIO_STATE_INITIALISING;
+	case PVIO_STATE_CLOSED:
+		return PVIO_STATE_INITIALISING;
+	case PVIO_STATE_CLOSING:
+		return PVIO_STATE_CLOSED;
+	case PVIO_STATE_INITIALISING:
+		return to == PVIO_STATE_CLOSED ? PVIO_STATE_CLOSING :
+		       PVIO_STATE_INITWAIT;
+	case PVIO_STATE_INITWAIT:
+		return to == PVIO_STATE_CONNECTED ? to : PVIO_STATE_CLOSING;
+	default:
+		return PVIO_STATE_CLOSING;
+	}
+}
+
+/* Walk our end to @to; the core refuses (and logs) anything illegal. */
+static void blkback_set_state(struct blkback_vbd *vbd, enum pvio_state to)
+{
+	enum pvio_state cur = pvio_state_get(vbd->link, PVIO_BACKEND);
+	enum pvio_state next;
+	int steps;
+
+	for (steps = 0; cur != to && steps < 8; steps++) {
+		next = blkback_next_state(cur, to);
+		if (next == cur ||
+		    pvio_state_set(vbd->link, PVIO_BACKEND, next))
+			return;
+		cur = next;
+	}
+}
+
+/* ---- the handshake ---- */
+
+/* The frontend is Initialised: take its rings. Under vbd->lock. */
+static void blkback_connect(struct blkback_vbd *vbd)
+{
+	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
+	unsigned int nr, order;
+	int ret;
+
+	snprintf(key, sizeof(key), "vbd%u/rings", vbd->pdev->index);
+	ret = pvio_store_read(vbd->link, PVIO_STORE_FRONTEND, key, buf,
+			      sizeof(buf));
+	if (!ret && (sscanf(buf, "%u %u", &nr, &order) != 2 || !nr ||
+		     nr > max_queues || order > max_ring_order))
+		ret = -EPROTO;
+	if (!ret)
+		ret = blkback_rings_connect(vbd, nr, order);
+	if (ret) {
+		dev_err(&vbd->pdev->dev,
+			"cannot use the frontend's rings: %d\n", ret);
+		return;
+	}
+	vbd->connected = true;
+	WRITE_ONCE(vbd->pdev->ring_order, order);
+	WRITE_ONCE(vbd->pdev->nr_rings, nr);
+	blkback_set_state(vbd, PVIO_STATE_CONNECTED);
+	dev_info(&vbd->pdev->dev, "connected: %u queues of %u slots\n", nr,
+		 1U << order);
+}
+
+/* Stop serving the rings and drop them. Under vbd->lock. */
+static void blkback_disconnect(struct blkback_vbd *vbd)
+{
+	blkback_rings_disconnect(vbd);
+	if (vbd->connected)
+		dev_info(&vbd->pdev->dev, "disconnected\n");
+	vbd->connected = false;
+	WRITE_ONCE(vbd->pdev->nr_rings, 0);
+	WRITE_ONCE(vbd->pdev->ring_order, 0);
+}
+
+/* Drop this frontend and wait for the next one. Under vbd->lock. */
+static void blkback_reset(struct blkback_vbd *vbd)
+{
+	blkback_disconnect(vbd);
+	blkback_set_state(vbd, PVIO_STATE_INITWAIT);
+}
+
+/* Act on where the frontend is now. Under vbd->lock. */
+static void blkback_follow(struct blkback_vbd *vbd, enum pvio_state peer)
+{
+	switch (peer) {
+	case PVIO_STATE_INITIALISED:
+		/* Still connected: it restarted between two looks. */
+		if (vbd->connected)
+			blkback_reset(vbd);
+		blkback_connect(vbd);
+		break;
+	case PVIO_STATE_CONNECTED:
+		break;
+	default:
+		if (vbd->connected)
+			blkback_reset(vbd);
+		break;
+	}
+}
+
+static void blkback_frontend_changed(struct pvio_link *link,
+				     enum pvio_role self,
+				     enum pvio_state peer, void *data)
+{
+	struct blkback_vbd *vbd = data;
+
+	mutex_lock(&vbd->lock);
+	if (!vbd->removing)
+		blkback_follow(vbd, peer);
+	mutex_unlock(&vbd->lock);
+}
+
+static bool blkback_rings_broken(struct blkback_vbd *vbd)
+{
+	unsigned int q;
+
+	for (q = 0; q < vbd->nr_rings; q++)
+		if (READ_ONCE(vbd->rings[q].broken))
+			return true;
+	return false;
+}
+
+/* A ring broke (blkback_ring.c): drop the frontend. */
+static void blkback_lost_work(struct work_struct *work)
+{
+	struct blkback_vbd *vbd = container_of(work, struct blkback_vbd,
+					       lost_work);
+
+	mutex_lock(&vbd->lock);
+	if (!vbd->removing && blkback_rings_broken(vbd))
+		blkback_reset(vbd);
+	mutex_unlock(&vbd->lock);
+}
+
+/* ---- the driver ---- */
+
+static void blkback_peer_gone(struct pvio_device *pdev)
+{
+	struct blkback_vbd *vbd = dev_get_drvdata(&pdev->dev);
+
+	mutex_lock(&vbd->lock);
+	if (!vbd->removing && vbd->connected)
+		blkback_reset(vbd);
+	mutex_unlock(&vbd->lock);
+}
+
+static void blkback_peer_back(struct pvio_device *pdev)
+{
+	struct blkback_vbd *vbd = dev_get_drvdata(&pdev->dev);
+
+	mutex_lock(&vbd->lock);
+	if (!vbd->removing && !vbd->connected)
+		blkback_follow(vbd, pvio_state_get(vbd->link, PVIO_FRONTEND));
+	mutex_unlock(&vbd->lock);
+}
+
+/* The toolstack rewrote our keys (limits), or the backing was resized. */
+static int blkback_config_changed(struct pvio_device *pdev)
+{
+	struct blkback_vbd *vbd = dev_get_drvdata(&pdev->dev);
+	u32 iops, bps;
+	u64 sectors;
+	int ret;
+
+	mutex_lock(&vbd->lock);
+	if (vbd->removing) {
+		mutex_unlock(&vbd->lock);
+		return 0;
+	}
+	ret = blkback_read_limits(vbd, &iops, &bps);
+	if (!ret) {
+		blkback_limit_set(&vbd->limit, iops, bps);
+		blkback_rings_kick(vbd);
+	}
+	sectors = blkback_backing_sectors(vbd);
+	if (sectors != vbd->sectors) {
+		WRITE_ONCE(vbd->sectors, sectors);
+		blkback_write_disk(vbd);
+		blkback_ring_changed(vbd);
+		dev_info(&pdev->dev, "resized to %llu sectors\n", sectors);
+	}
+	mutex_unlock(&vbd->lock);
+	return ret;
+}
+
+static void blkback_get_stats(struct pvio_device *pdev,
+			      struct pvio_dev_stats *stats)
+{
+	struct blkback_vbd *vbd = dev_get_drvdata(&pdev->dev);
+
+	mutex_lock(&vbd->lock);
+	blkback_rings_stats(vbd, stats);
+	mutex_unlock(&vbd->lock);
+}
+
+/* Open the backing store and publish the disk. */
+static int blkback_setup(struct blkback_vbd *vbd)
+{
+	u32 iops, bps;
+	bool rw;
+	int ret;
+
+	ret = blkback_read_config(vbd, &rw);
+	if (!ret)
+		ret = blkback_read_limits(vbd, &iops, &bps);
+	if (ret)
+		return ret;
+	ret = blkback_backing_open(vbd, rw);
+	if (ret) {
+		if (!vbd->pdev->probe_msg)
+			vbd->pdev->probe_msg = "cannot open the backing path";
+		return ret;
+	}
+	blkback_limit_set(&vbd->limit, iops, bps);
+	blkback_describe(vbd);
+	ret = blkback_write_disk(vbd);
+	if (!ret)
+		ret = blkback_write_serial(vbd);
+	if (ret) {
+		vbd->pdev->probe_msg = "cannot publish the disk";
+		blkback_unpublish(vbd);
+		blkback_backing_close(vbd);
+	}
+	return ret;
+}
+
+static int blkback_probe(struct pvio_device *pdev)
+{
+	struct blkback_vbd *vbd;
+	int ret;
+
+	vbd = kzalloc(sizeof(*vbd), GFP_KERNEL);
+	if (!vbd)
+		return -ENOMEM;
+	vbd->pdev = pdev;
+	vbd->link = pdev->link;
+	mutex_init(&vbd->lock);
+	INIT_WORK(&vbd->lost_work, blkback_lost_work);
+	blkback_limit_init(&vbd->limit);
+	ret = blkback_setup(vbd);
+	if (ret)
+		goto err_free;
+	dev_set_drvdata(&pdev->dev, vbd);
+	blkback_set_state(vbd, PVIO_STATE_INITWAIT);
+	vbd->watch = pvio_state_watch(vbd->link, PVIO_BACKEND,
+				      blkback_frontend_changed, vbd);
+	if (IS_ERR(vbd->watch)) {
+		ret = PTR_ERR(vbd->watch);
+		pdev->probe_msg = "cannot watch the frontend's state";
+		goto err_close;
+	}
+	dev_info(&pdev->dev, "exporting %s %s, %llu sectors\n", vbd->path,
+		 vbd->backing.rw ? "read-write" : "read-only", vbd->sectors);
+	return 0;
+
+err_close:
+	blkback_set_state(vbd, PVIO_STATE_CLOSED);
+	blkback_unpublish(vbd);
+	blkback_backing_close(vbd);
+err_free:
+	kfree(vbd);
+	return ret;
+}
+
+static void blkback_remove(struct pvio_device *pdev)
+{
+	struct blkback_vbd *vbd = dev_get_drvdata(&pdev->dev);
+
+	mutex_lock(&vbd->lock);
+	vbd->removing = true;
+	mutex_unlock(&vbd->lock);
+	/* Neither may run once we go: they take vbd->lock, so not under it. */
+	pvio_state_unwatch(vbd->watch);
+	cancel_work_sync(&vbd->lost_work);
+
+	mutex_lock(&vbd->lock);
+	blkback_disconnect(vbd);
+	mutex_unlock(&vbd->lock);
+	blkback_set_state(vbd, PVIO_STATE_CLOSED);
+	blkback_unpublish(vbd);
+	blkback_backing_close(vbd);
+	kfree(vbd);
+}
+
+static struct pvio_driver blkback_driver = {
+	.driver.name	= "pvio_blkback",
+	.type		= PVIO_DEV_VBD,
+	.role		= PVIO_BACKEND,
+	.probe		= blkback_probe,
+	.remove		= blkback_remove,
+	.peer_gone	= blkback_peer_gone,
+	.peer_back	= blkback_peer_back,
+	.config_changed	= blkback_config_changed,
+	.get_stats	= blkback_get_stats,
+};
+
+static int __init blkback_init(void)
+{
+	int ret;
+
+	if (!blkback_max_segs || blkback_max_segs > PVIO_BLKIF_SEGS_MAX ||
+	    !max_queues || max_queues > PVIO_BLKIF_QUEUES_MAX ||
+	    max_ring_order > PVIO_BLKIF_RING_ORDER_MAX) {
+		pr_err("bad module parameters\n");
+		return -EINVAL;
+	}
+	/* Unbound and reclaim-safe: the frontend's writeback may need us. */
+	blkback_wq = alloc_workqueue("pvio_blkback",
+				     WQ_UNBOUND | WQ_MEM_RECLAIM | WQ_HIGHPRI,
+				     0);
+	if (!blkback_wq)
+		return -ENOMEM;
+	ret = pvio_driver_register(&blkback_driver);
+	if (ret)
+		destroy_workqueue(blkback_wq);
+	return ret;
+}
+
+static void __exit blkback_exit(void)
+{
+	/* Unbinds every vbd: each remove() waits for its I/O. */
+	pvio_driver_unregister(&blkback_driver);
+	destroy_workqueue(blkback_wq);
+}
+
+module_init(blkback_init);
+module_exit(blkback_exit);
+
+MODULE_DESCRIPTION("pvio block backend: exports block devices and files");
+MODULE_AUTHOR("The pvio authors");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS("pvio:vbd-backend");
