@@ -474,15 +474,14 @@ static void blkfront_copy_from_rq(struct blkfront_ring *ring,
 {
 	struct req_iterator iter;
 	struct bio_vec bv;
-	u32 pg = 0, off = 0, n;
+	u32 pg = 0, off = 0, done, n;
 
+	/* The iterator advances by bv.bv_len: walk a copy of it. */
 	rq_for_each_segment(bv, rq, iter) {
-		while (bv.bv_len) {
-			n = min_t(u32, bv.bv_len, PVIO_PAGE_SIZE - off);
+		for (done = 0; done < bv.bv_len; done += n) {
+			n = min_t(u32, bv.bv_len - done, PVIO_PAGE_SIZE - off);
 			memcpy_from_page(blkfront_pool_addr(ring, sh->pages[pg]) +
-					 off, bv.bv_page, bv.bv_offset, n);
-			bv.bv_offset += n;
-			bv.bv_len -= n;
+					 off, bv.bv_page, bv.bv_offset + done, n);
 			off += n;
 			if (off == PVIO_PAGE_SIZE) {
 				pg++;
@@ -499,16 +498,15 @@ static void blkfront_copy_to_rq(struct blkfront_ring *ring,
 {
 	struct req_iterator iter;
 	struct bio_vec bv;
-	u32 pg = 0, off = 0, n;
+	u32 pg = 0, off = 0, done, n;
 
+	/* The iterator advances by bv.bv_len: walk a copy of it. */
 	rq_for_each_segment(bv, rq, iter) {
-		while (bv.bv_len) {
-			n = min_t(u32, bv.bv_len, PVIO_PAGE_SIZE - off);
-			memcpy_to_page(bv.bv_page, bv.bv_offset,
+		for (done = 0; done < bv.bv_len; done += n) {
+			n = min_t(u32, bv.bv_len - done, PVIO_PAGE_SIZE - off);
+			memcpy_to_page(bv.bv_page, bv.bv_offset + done,
 				       blkfront_pool_addr(ring, sh->pages[pg]) +
 				       off, n);
-			bv.bv_offset += n;
-			bv.bv_len -= n;
 			off += n;
 			if (off == PVIO_PAGE_SIZE) {
 				pg++;
