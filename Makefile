@@ -10,6 +10,8 @@
 #   make check-harness   the VM harness checks it reports failures
 #   make check-vm        VM tests (T='blk_*' for a subset, KERNEL=debug)
 #   make check-kunit     pvio_hv's KUnit suites in the debug kernel's VM
+#   make bench           block benchmark (fio: direct, loop driver, pvio;
+#                        TCG and icount) and the ring benchmark
 #   make bench-ring      ring throughput beside memcpy (and DPDK's rte_ring)
 #   make demo            the README's first command
 #   make modules_install install the modules for KDIR's kernel and depmod
@@ -27,7 +29,7 @@ KERNEL ?= stock
 
 .PHONY: all modules userspace clean modules_install deps \
 	check check-build check-unit check-harness check-vm check-kunit \
-	bench-ring demo
+	bench bench-ring bench-blk demo
 
 all: modules userspace
 
@@ -74,6 +76,12 @@ check-vm:
 check-kunit:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/selftests/vm/run.sh -k debug -t 'core_kunit'
+
+bench: bench-blk bench-ring
+
+bench-blk:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/scripts/bench.sh
 
 bench-ring:
 	@$(DEPS) build bench

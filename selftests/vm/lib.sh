@@ -84,3 +84,75 @@ load_configfs() {
 	grep -q ' /sys/kernel/config ' /proc/mounts ||
 		mount -t configfs configfs /sys/kernel/config
 }
+
+# wait_for PATH [SECONDS]: wait until PATH exists (default 30 s).
+wait_for() {
+	_w=0
+	while [ ! -e "$1" ]; do
+		[ $_w -ge $((${2:-30} * 10)) ] && return 1
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+}
+
+# --- block devices ------------------------------------------------------------
+
+# blk_load: the block stack, loop provider included.
+blk_load() {
+	pvio_insmod pvio_hv pvio_loop pvio_blkback pvio_blkfront
+}
+
+# nullb_load [GB]: one memory-backed null_blk disk, /dev/nullb0.
+nullb_load() {
+	load_configfs
+	modprobe null_blk nr_devices=1 memory_backed=1 gb=${1:-1} &&
+		wait_for /dev/nullb0
+}
+
+# link_add [OPTIONS]: a loop link big enough for a vbd's rings and pools;
+# prints its id.
+link_add() {
+	pvioctl link add loop pages 4096 grants 4096 "$@" |
+		sed -n 's/^link \([0-9][0-9]*\) .*/\1/p'
+}
+
+# vbd_add LINK PATH [OPTIONS]: export PATH as a vbd on LINK.
+vbd_add() {
+	_l=$1 _p=$2
+	shift 2
+	pvioctl vbd add "$_l" "$_p" "$@" >/dev/null
+}
+
+# blk_disk_for LINK: the frontend disk of LINK's first vbd (pvda, ...),
+# once it exists (waits up to 30 s).
+blk_disk_for() {
+	_d=/sys/bus/pvio/devices/link$1-vbd0-frontend
+	_w=0
+	while [ $_w -lt 300 ]; do
+		for _b in "$_d"/block/*; do
+			[ -e "$_b" ] && { basename "$_b"; return 0; }
+		done
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	return 1
+}
+
+# fio_verify DEV NAME [fio options]: write DEV and read every block back,
+# checked with crc32c; fails on any error.
+fio_verify() {
+	_dev=$1 _name=$2
+	shift 2
+	fio --name="$_name" --filename="$_dev" --direct=1 --ioengine=libaio \
+		--verify=crc32c --verify_fatal=1 --do_verify=1 \
+		--group_reporting "$@" >/tmp/fio.$_name 2>&1 ||
+		{ tail -n 20 /tmp/fio.$_name; return 1; }
+	grep -q "err= 0" /tmp/fio.$_name ||
+		{ tail -n 20 /tmp/fio.$_name; return 1; }
+}
+
+# debug_kernel: true on the debug kernel (KASAN, lockdep, kmemleak: about
+# 35 times slower), where tests move less data.
+debug_kernel() {
+	[ -e /sys/kernel/debug/kmemleak ]
+}
