@@ -104,7 +104,8 @@ struct pvio_compat_bdev_handle {
 	PTR_ERR_OR_ZERO((h)->file);					\
 })
 #define pvio_compat_bdev(h)		file_bdev((h)->file)
-#define pvio_compat_bdev_close(h)	fput((h)->file)
+/* bdev_fput() yields the claim at once; fput() from a kthread defers it. */
+#define pvio_compat_bdev_close(h)	bdev_fput((h)->file)
 #else
 struct pvio_compat_bdev_handle {
 	struct block_device *bdev;
