@@ -420,12 +420,11 @@ void blkfront_rings_disconnect(struct blkfront_info *info, bool replay)
 		blkfront_ring_disconnect(&info->rings[q], replay);
 }
 
-/* Connected again: send what waited, replays first. */
+/* Connected again, queue unquiesced: send what waited, replays first. */
 void blkfront_rings_resume(struct blkfront_info *info)
 {
 	struct request_queue *q = info->disk->queue;
 
-	blk_mq_unquiesce_queue(q);
 	blk_mq_start_stopped_hw_queues(q, true);
 	blk_mq_kick_requeue_list(q);
 }
