@@ -15,7 +15,8 @@ build_pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev pkgconf
 # VM harness: QEMU, a static busybox for the initramfs, and the programs the
 # guest runs from the host's /usr over 9p.
 test_pkgs=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod fio iperf3
-	   ethtool iproute2 util-linux e2fsprogs dosfstools linux-source-6.12
+	   ethtool iproute2 util-linux fdisk e2fsprogs dosfstools
+	   linux-source-6.12
 	   libasan8 libubsan1)
 bench_pkgs=(libdpdk-dev linux-perf)
 

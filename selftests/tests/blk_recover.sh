@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The backend goes away with I/O in flight and the guest's I/O carries on:
+# while fio writes and verifies through /dev/pvdX, (1) pvio_blkback is
+# unloaded and loaded again, (2) the backend end of the link is restarted
+# as a driver domain crash would (debugfs link<id>/restart: new
+# generation), twice. fio sees no error and verifies every block; the
+# frontend counted replays. Then the other way round: the frontend device
+# removed with I/O in flight ends that I/O with errors, cleanly, and
+# rmmod pvio_blkfront is refused while the disk is open.
+# timeout: 600
+. /pvio/lib.sh
+
+command -v fio >/dev/null || skip "no fio in the host's /usr"
+nullb_load || die "cannot load null_blk"
+blk_load || die "cannot load the block modules"
+link=$(link_add)
+vbd_add "$link" /dev/nullb0 || die "cannot add the vbd"
+disk=$(blk_disk_for "$link") || die "no disk"
+dev=/dev/$disk
+fe=/sys/bus/pvio/devices/link$link-vbd0-frontend
+be=/sys/bus/pvio/devices/link$link-vbd0-backend
+
+size=48M
+debug_kernel && size=8M
+# fio_bg NAME: a verifying fio in the background, long enough to be hit.
+fio_bg() {
+	fio_verify $dev "$1" --rw=randwrite --bs=16k --iodepth=16 \
+		--size=$size --numjobs=2 --offset_increment=$size \
+		>/tmp/bg.$1 2>&1 &
+	bg=$!
+	sleep 3
+}
+
+# connected: both ends of the vbd say Connected again (waits up to 30 s).
+connected() {
+	i=0
+	while [ $i -lt 300 ]; do
+		[ "$(cat $fe/state 2>/dev/null)" = Connected ] &&
+			[ "$(cat $be/state 2>/dev/null)" = Connected ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+fio_bg rmmod
+check "rmmod pvio_blkback with I/O in flight" rmmod pvio_blkback
+# not_connected: the frontend leaves Connected (waits up to 10 s).
+not_connected() {
+	i=0
+	while [ "$(cat $fe/state)" = Connected ]; do
+		[ $i -ge 100 ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+check "the frontend holds its I/O (leaves Connected)" not_connected
+sleep 2
+check "load pvio_blkback again" pvio_insmod pvio_blkback
+check "both ends reconnect" connected
+check "fio saw no error and verified everything" wait $bg
+cat /tmp/bg.rmmod
+
+fio_bg restart
+gen=$(cat $fe/generation)
+check "restart the backend end" sh -c "echo backend >/sys/kernel/debug/pvio/link$link/restart"
+sleep 2
+check "... and again" sh -c "echo backend >/sys/kernel/debug/pvio/link$link/restart"
+check "the generation moved on" test "$(cat $fe/generation)" -gt "$gen"
+check "both ends reconnect" connected
+check "fio saw no error and verified everything" wait $bg
+cat /tmp/bg.restart
+replays=$(pvioctl -j vbd show "$link" 0 | /usr/bin/python3 -c '
+import json, sys
+print(json.load(sys.stdin).get("frontend_stats", {}).get("replays", 0))')
+echo "# replayed requests: $replays"
+check "the frontend replayed requests" test "${replays:-0}" -gt 0
+
+# --- the frontend goes ------------------------------------------------------
+check "rmmod pvio_blkfront is refused while the disk is open" \
+	sh -c "exec 3<$dev; ! rmmod pvio_blkfront 2>/dev/null"
+fio --name=gone --filename=$dev --direct=1 --ioengine=libaio --rw=randwrite \
+	--bs=4k --iodepth=32 --size=64M --time_based --runtime=60 \
+	>/tmp/fio.gone 2>&1 &
+bg=$!
+sleep 3
+check "unbind the frontend with I/O in flight" \
+	sh -c "echo link$link-vbd0-frontend >/sys/bus/pvio/drivers/pvio_blkfront/unbind"
+wait $bg
+check "fio ends, with errors" test $? -ne 0
+check "the disk is gone" test ! -e /sys/block/$disk
+check "link deleted" pvioctl link del "$link"
+check "unload" pvio_rmmod pvio_blkfront pvio_blkback pvio_loop pvio_hv
+finish
