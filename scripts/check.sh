@@ -44,11 +44,14 @@ suite check-build "$top/scripts/check-build.sh"
 suite check-unit make -C "$top/selftests/unit" check
 suite check-harness "$top/selftests/vm/selftest.sh"
 suite check-vm "$top/selftests/vm/run.sh" -k stock
-# The debug tier (DESIGN §7): KASAN, lockdep, kmemleak make the guest ~35x
-# slower, so it runs the core and link tests only. Its kernel is built
-# once (8-15 minutes) and cached.
+# The debug tier (DESIGN §7): KASAN, lockdep, kmemleak make the guest
+# slower, so it runs the core and link tests and a block tier: netlink
+# configuration, fio verify (blk_demo, which moves less data there),
+# the block ops and recovery under I/O. Its kernel is built once (8-15
+# minutes) and cached.
 suite debug-kernel "$top/scripts/debug-kernel.sh"
-suite check-vm-debug "$top/selftests/vm/run.sh" -k debug -t 'core_*,link_*'
+suite check-vm-debug "$top/selftests/vm/run.sh" -k debug \
+	-t 'core_*,link_*,blk_config,blk_demo,blk_ops,blk_recover'
 
 echo "make check: $(($(date +%s) - begin))s"
 [ ${#failed[@]} -eq 0 ] || echo "make check: FAILED: ${failed[*]}"
