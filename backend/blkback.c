@@ -478,9 +478,13 @@ static int __init blkback_init(void)
 		pr_err("bad module parameters\n");
 		return -EINVAL;
 	}
-	/* Unbound and reclaim-safe: the frontend's writeback may need us. */
+	/*
+	 * Reclaim-safe: the frontend's writeback may need us. Bound: a
+	 * ring's work runs on the CPU its doorbell rang, with the data hot
+	 * there, and needs no wake-up of another CPU.
+	 */
 	blkback_wq = alloc_workqueue("pvio_blkback",
-				     WQ_UNBOUND | WQ_MEM_RECLAIM | WQ_HIGHPRI,
+				     WQ_MEM_RECLAIM | WQ_HIGHPRI,
 				     0);
 	if (!blkback_wq)
 		return -ENOMEM;
