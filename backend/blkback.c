@@ -228,6 +228,7 @@ static void blkback_connect(struct blkback_vbd *vbd)
 		return;
 	}
 	vbd->connected = true;
+	blkback_debugfs_add(vbd);
 	WRITE_ONCE(vbd->pdev->ring_order, order);
 	WRITE_ONCE(vbd->pdev->nr_rings, nr);
 	blkback_set_state(vbd, PVIO_STATE_CONNECTED);
@@ -238,6 +239,7 @@ static void blkback_connect(struct blkback_vbd *vbd)
 /* Stop serving the rings and drop them. Under vbd->lock. */
 static void blkback_disconnect(struct blkback_vbd *vbd)
 {
+	blkback_debugfs_del(vbd);
 	blkback_rings_disconnect(vbd);
 	if (vbd->connected)
 		dev_info(&vbd->pdev->dev, "disconnected\n");
@@ -488,9 +490,12 @@ static int __init blkback_init(void)
 				     0);
 	if (!blkback_wq)
 		return -ENOMEM;
+	blkback_debugfs_init();
 	ret = pvio_driver_register(&blkback_driver);
-	if (ret)
+	if (ret) {
+		blkback_debugfs_exit();
 		destroy_workqueue(blkback_wq);
+	}
 	return ret;
 }
 
@@ -498,6 +503,7 @@ static void __exit blkback_exit(void)
 {
 	/* Unbinds every vbd: each remove() waits for its I/O. */
 	pvio_driver_unregister(&blkback_driver);
+	blkback_debugfs_exit();
 	destroy_workqueue(blkback_wq);
 }
 

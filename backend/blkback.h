@@ -199,6 +199,7 @@ struct blkback_backing {
  * @limit: the rate limit
  * @stats: counters of the rings dropped so far (in_flight unused)
  * @path: the backing path
+ * @debugfs: its directory in debugfs while connected
  */
 struct blkback_vbd {
 	struct pvio_device *pdev;
@@ -218,7 +219,14 @@ struct blkback_vbd {
 	struct blkback_limit limit;
 	struct pvio_dev_stats stats;
 	char path[PVIO_STORE_VALUE_MAX];
+	struct dentry *debugfs;
 };
+
+/* blkback_debugfs.c */
+void blkback_debugfs_add(struct blkback_vbd *vbd);
+void blkback_debugfs_del(struct blkback_vbd *vbd);
+void blkback_debugfs_init(void);
+void blkback_debugfs_exit(void);
 
 /* blkback_ring.c */
 int blkback_rings_connect(struct blkback_vbd *vbd, unsigned int nr,
