@@ -182,6 +182,27 @@ static int pvio_link_check_params(const struct pvio_link_params *p,
 	return 0;
 }
 
+/* Tell the monitor group that @link changed, in order with new and del. */
+static void pvio_link_ntf_work(struct work_struct *work)
+{
+	struct pvio_link *link = container_of(work, struct pvio_link,
+					      ntf_work);
+
+	mutex_lock(&pvio_links_lock);
+	if (!link->dead)
+		pvio_nl_link_notify(link, PVIO_CMD_LINK_CHANGE_NTF);
+	mutex_unlock(&pvio_links_lock);
+	pvio_link_put(link);
+}
+
+void pvio_link_changed(struct pvio_link *link)
+{
+	/* The work holds a reference until it ran. */
+	pvio_link_hold(link);
+	if (!schedule_work(&link->ntf_work))
+		pvio_link_put(link);
+}
+
 static struct pvio_link *pvio_link_alloc(const struct pvio_provider *prov)
 {
 	struct pvio_link *link;
@@ -203,6 +224,7 @@ static struct pvio_link *pvio_link_alloc(const struct pvio_provider *prov)
 	link->provider = prov;
 	kref_init(&link->kref);
 	spin_lock_init(&link->events_lock);
+	INIT_WORK(&link->ntf_work, pvio_link_ntf_work);
 	return link;
 }
 

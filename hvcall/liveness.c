@@ -307,6 +307,7 @@ int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end)
 	virt_wmb();
 	gen = le32_to_cpu(READ_ONCE(hdr->generation)) + 1;
 	WRITE_ONCE(hdr->generation, cpu_to_le32(gen));
+	pvio_link_changed(link);
 	/* The new end starts afresh in the new generation. */
 	pvio_liveness_reset(lv, gen);
 	queue_delayed_work(system_wq, &lv->work, 0);

@@ -140,6 +140,7 @@ struct pvio_link_params {
  * @restart_lock: serializes pvio_link_restart_end() calls, and them
  *	against the heartbeat's stop in destroy
  * @debugfs: its directory, link<id> (debugfs.c)
+ * @ntf_work: sends link-change-ntf to the monitor group (link.c)
  */
 struct pvio_link {
 	u32 id;
@@ -168,6 +169,7 @@ struct pvio_link {
 	struct pvio_liveness *liveness[2];
 	struct mutex restart_lock;	/* serializes restarts */
 	struct dentry *debugfs;
+	struct work_struct ntf_work;
 };
 
 int pvio_link_create(const struct pvio_link_params *params,

@@ -37,6 +37,11 @@ void pvio_provider_put(const struct pvio_provider *prov);
 
 /* link.c */
 void pvio_link_exit(void);
+/*
+ * A link's generation or an end's state changed: send link-change-ntf
+ * soon, from process context. Any context.
+ */
+void pvio_link_changed(struct pvio_link *link);
 
 /* A reference on a link the caller already holds one on. */
 static inline void pvio_link_hold(struct pvio_link *link)

@@ -116,6 +116,7 @@ int pvio_state_set(struct pvio_link *link, enum pvio_role self,
 	spin_unlock_irqrestore(&link->state_lock, flags);
 
 	pvio_notify_peer(link, self, PVIO_PORT_CONTROL);
+	pvio_link_changed(link);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(pvio_state_set);
@@ -168,6 +169,9 @@ static void pvio_state_watch_work(struct work_struct *work)
 
 	if (peer == w->last)
 		return;
+	/* The peer's own kernel tells its monitors; this one tells ours. */
+	if (!(w->link->local_roles & BIT(pvio_peer(w->self))))
+		pvio_link_changed(w->link);
 	w->last = peer;
 	w->fn(w->link, w->self, peer, w->data);
 }

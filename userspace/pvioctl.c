@@ -844,6 +844,9 @@ static int monitor_cb(const struct nlmsghdr *nlh,
 	case PVIO_CMD_LINK_DEL_NTF:
 		event = "del";
 		break;
+	case PVIO_CMD_LINK_CHANGE_NTF:
+		event = "change";
+		break;
 	case PVIO_CMD_VBD_NEW_NTF:
 		event = "new";
 		is_vbd = true;

@@ -38,6 +38,9 @@ check "the frontend beats" test "$f2" -gt "$f1"
 check "generation 1" test "$(generation)" = 1
 check "the events file reads" cat $D/events
 
+pvioctl monitor >/tmp/live.mon 2>&1 &
+mon=$!
+sleep 1	# subscribed
 check "restart the backend end" sh -c "echo backend >$D/restart"
 b3=$(heartbeat backend)
 check "generation 2 after the restart" test "$(generation)" = 2
@@ -52,6 +55,19 @@ check "the frontend beats on, under generation 2" \
 	test "$(end_generation frontend)" = 2 -a "$(heartbeat frontend)" -gt "$f2"
 check "restart refuses a bogus end" \
 	sh -c "! echo sideways >$D/restart 2>/dev/null"
+
+# changed: the monitor printed a change of the link with generation 2.
+changed() {
+	grep -q "^change link $id .*generation 2" /tmp/live.mon
+}
+i=0
+until changed || [ $i -ge 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill $mon
+cat /tmp/live.mon | sed 's/^/# /'
+check "pvioctl monitor saw the link change to generation 2" changed
 
 check "link del" pvioctl link del "$id"
 check "the debugfs directory goes with the link" test ! -e $D
