@@ -102,10 +102,12 @@ blk_load() {
 	pvio_insmod pvio_hv pvio_loop pvio_blkback pvio_blkfront
 }
 
-# nullb_load [GB]: one memory-backed null_blk disk, /dev/nullb0.
+# nullb_load [GB [MEMORY_BACKED]]: one null_blk disk, /dev/nullb0, that
+# keeps its data (default) or, with MEMORY_BACKED 0, discards it and
+# costs no memory (benchmarks).
 nullb_load() {
 	load_configfs
-	modprobe null_blk nr_devices=1 memory_backed=1 gb=${1:-1} &&
+	modprobe null_blk nr_devices=1 memory_backed=${2:-1} gb=${1:-1} &&
 		wait_for /dev/nullb0
 }
 
