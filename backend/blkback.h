@@ -118,6 +118,9 @@ enum blkback_refusal {
  * @sectors: sectors read or written
  * @errors: requests answered with an error, or refused
  * @refused: per-check refusal counters
+ * @free_pages: bounce pages kept for the next requests
+ * @nr_free_pages: entries of @free_pages
+ * @pages_lock: guards @free_pages and @nr_free_pages
  */
 struct blkback_ring {
 	struct blkback_vbd *vbd;
@@ -139,6 +142,9 @@ struct blkback_ring {
 	atomic64_t sectors;
 	atomic64_t errors;
 	u64 refused[BLKBACK_REFUSAL_NR];
+	struct list_head free_pages;
+	unsigned int nr_free_pages;
+	spinlock_t pages_lock;		/* guards @free_pages */
 };
 
 /**

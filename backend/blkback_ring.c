@@ -149,13 +149,56 @@ static void blkback_publish(struct blkback_ring *ring)
 
 /* ---- requests: memory ---- */
 
+/*
+ * Bounce pages come from a small per-ring cache before the page
+ * allocator: a 1 MiB request needs 256 of them, every time.
+ */
+#define BLKBACK_PAGE_CACHE	1024
+
+static struct page *blkback_page_get(struct blkback_ring *ring)
+{
+	struct page *page;
+
+	spin_lock(&ring->pages_lock);
+	page = list_first_entry_or_null(&ring->free_pages, struct page, lru);
+	if (page) {
+		list_del(&page->lru);
+		ring->nr_free_pages--;
+	}
+	spin_unlock(&ring->pages_lock);
+	return page ?: alloc_page(GFP_NOIO | __GFP_NOWARN);
+}
+
+static void blkback_page_put(struct blkback_ring *ring, struct page *page)
+{
+	spin_lock(&ring->pages_lock);
+	if (ring->nr_free_pages < BLKBACK_PAGE_CACHE) {
+		list_add(&page->lru, &ring->free_pages);
+		ring->nr_free_pages++;
+		page = NULL;
+	}
+	spin_unlock(&ring->pages_lock);
+	if (page)
+		__free_page(page);
+}
+
+static void blkback_pages_drop(struct blkback_ring *ring)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &ring->free_pages, lru)
+		__free_page(page);
+	INIT_LIST_HEAD(&ring->free_pages);
+	ring->nr_free_pages = 0;
+}
+
 static void blkback_req_free(struct blkback_req *req)
 {
 	u32 i;
 
 	for (i = 0; i < req->nr_pages; i++)
 		if (req->bvec[i].bv_page)
-			__free_page(req->bvec[i].bv_page);
+			blkback_page_put(req->ring, req->bvec[i].bv_page);
 	kfree(req->bvec);
 	kfree(req);
 }
@@ -190,7 +233,7 @@ static int blkback_req_alloc_pages(struct blkback_req *req)
 		return -ENOMEM;
 	req->nr_pages = nr;
 	for (i = 0; i < nr; i++) {
-		struct page *page = alloc_page(GFP_NOIO | __GFP_NOWARN);
+		struct page *page = blkback_page_get(req->ring);
 
 		if (!page)
 			return -ENOMEM;
@@ -706,6 +749,8 @@ int blkback_rings_connect(struct blkback_vbd *vbd, unsigned int nr,
 		ring->vbd = vbd;
 		ring->qid = q;
 		INIT_DELAYED_WORK(&ring->work, blkback_ring_work);
+		INIT_LIST_HEAD(&ring->free_pages);
+		spin_lock_init(&ring->pages_lock);
 		init_llist_head(&ring->done);
 		init_waitqueue_head(&ring->idle);
 	}
@@ -746,6 +791,7 @@ static void blkback_ring_disconnect(struct blkback_ring *ring)
 	blkback_ring_drain(ring);
 	cancel_delayed_work_sync(&ring->work);
 	blkback_retire(ring);
+	blkback_pages_drop(ring);
 	/* The counters outlive the rings. */
 	vbd->stats.requests += atomic64_read(&ring->requests);
 	vbd->stats.sectors += atomic64_read(&ring->sectors);
