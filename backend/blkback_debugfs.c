@@ -9,8 +9,6 @@
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
-#include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "blkback.h"
 
@@ -64,15 +62,10 @@ static ssize_t blkback_queue_write(struct file *file, const char __user *ubuf,
 				   size_t len, loff_t *ppos)
 {
 	struct blkback_ring *ring = file_inode(file)->i_private;
-	char buf[8];
+	int ret = pvio_debugfs_kick_parse(ubuf, len);
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	if (!sysfs_streq(buf, "kick"))
-		return -EINVAL;
+	if (ret)
+		return ret;
 	pvio_evtchn_inject(ring->ch);
 	return len;
 }

@@ -8,8 +8,6 @@
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
-#include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "blkfront.h"
 
@@ -44,15 +42,10 @@ static ssize_t blkfront_queue_write(struct file *file, const char __user *ubuf,
 				    size_t len, loff_t *ppos)
 {
 	struct blkfront_ring *ring = file_inode(file)->i_private;
-	char buf[8];
+	int ret = pvio_debugfs_kick_parse(ubuf, len);
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	if (!sysfs_streq(buf, "kick"))
-		return -EINVAL;
+	if (ret)
+		return ret;
 	mutex_lock(&ring->info->lock);
 	if (ring->ch)
 		pvio_evtchn_inject(ring->ch);

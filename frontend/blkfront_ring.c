@@ -466,46 +466,29 @@ static int blkfront_op(struct blkfront_info *info, struct request *rq)
 	}
 }
 
-/* Copy a write's data from the bio into its pool pages, packed. */
-static void blkfront_copy_from_rq(struct blkfront_ring *ring,
-				  struct request *rq,
-				  const struct blkfront_shadow *sh)
+/*
+ * Copy a request's data between its bio pages and its pool pages, where
+ * it lies packed: into the pool for a write (@to_pool), out for a read.
+ */
+static void blkfront_copy(struct blkfront_ring *ring, struct request *rq,
+			  const struct blkfront_shadow *sh, bool to_pool)
 {
 	struct req_iterator iter;
 	struct bio_vec bv;
 	u32 pg = 0, off = 0, done, n;
+	void *pool;
 
 	/* The iterator advances by bv.bv_len: walk a copy of it. */
 	rq_for_each_segment(bv, rq, iter) {
 		for (done = 0; done < bv.bv_len; done += n) {
 			n = min_t(u32, bv.bv_len - done, PVIO_PAGE_SIZE - off);
-			memcpy_from_page(blkfront_pool_addr(ring, sh->pages[pg]) +
-					 off, bv.bv_page, bv.bv_offset + done, n);
-			off += n;
-			if (off == PVIO_PAGE_SIZE) {
-				pg++;
-				off = 0;
-			}
-		}
-	}
-}
-
-/* And a read's back from the pool pages into the bio. */
-static void blkfront_copy_to_rq(struct blkfront_ring *ring,
-				struct request *rq,
-				const struct blkfront_shadow *sh)
-{
-	struct req_iterator iter;
-	struct bio_vec bv;
-	u32 pg = 0, off = 0, done, n;
-
-	/* The iterator advances by bv.bv_len: walk a copy of it. */
-	rq_for_each_segment(bv, rq, iter) {
-		for (done = 0; done < bv.bv_len; done += n) {
-			n = min_t(u32, bv.bv_len - done, PVIO_PAGE_SIZE - off);
-			memcpy_to_page(bv.bv_page, bv.bv_offset + done,
-				       blkfront_pool_addr(ring, sh->pages[pg]) +
-				       off, n);
+			pool = blkfront_pool_addr(ring, sh->pages[pg]) + off;
+			if (to_pool)
+				memcpy_from_page(pool, bv.bv_page,
+						 bv.bv_offset + done, n);
+			else
+				memcpy_to_page(bv.bv_page, bv.bv_offset + done,
+					       pool, n);
 			off += n;
 			if (off == PVIO_PAGE_SIZE) {
 				pg++;
@@ -608,7 +591,7 @@ static void blkfront_build(struct blkfront_ring *ring, struct request *rq,
 	if (op != PVIO_BLKIF_OP_READ && op != PVIO_BLKIF_OP_WRITE)
 		return;
 	if (op == PVIO_BLKIF_OP_WRITE)
-		blkfront_copy_from_rq(ring, rq, sh);
+		blkfront_copy(ring, rq, sh, true);
 	blkfront_fill_segs(ring, req, sh,
 			   DIV_ROUND_UP(bytes, PVIO_PAGE_SIZE), bytes);
 }
@@ -687,7 +670,7 @@ static void blkfront_complete_rq(struct request *rq)
 	bool restart;
 
 	if (status == BLK_STS_OK && sh->op == PVIO_BLKIF_OP_READ)
-		blkfront_copy_to_rq(ring, rq, sh);
+		blkfront_copy(ring, rq, sh, false);
 	spin_lock_irqsave(&ring->lock, flags);
 	blkfront_shadow_put(ring, pdu->id);
 	restart = ring->stopped;

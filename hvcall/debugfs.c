@@ -98,6 +98,19 @@ static const struct file_operations pvio_restart_fops = {
 	.llseek	= noop_llseek,
 };
 
+int pvio_debugfs_kick_parse(const char __user *ubuf, size_t len)
+{
+	char buf[8];
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	return sysfs_streq(buf, "kick") ? 0 : -EINVAL;
+}
+EXPORT_SYMBOL_GPL(pvio_debugfs_kick_parse);
+
 void pvio_ring_seq_show(struct seq_file *m, const char *name,
 			const struct pvio_ring *r)
 {

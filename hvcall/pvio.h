@@ -801,5 +801,10 @@ struct seq_file;
  */
 void pvio_ring_seq_show(struct seq_file *m, const char *name,
 			const struct pvio_ring *r);
+/*
+ * For the drivers' per-ring debugfs files: is what user space wrote
+ * "kick"? 0 if so, else -EINVAL (or -EFAULT).
+ */
+int pvio_debugfs_kick_parse(const char __user *ubuf, size_t len);
 
 #endif /* _PVIO_H */
