@@ -7,8 +7,9 @@
 # as a driver domain crash would (debugfs link<id>/restart: new
 # generation), twice. fio sees no error and verifies every block; the
 # frontend counted replays. Then the other way round: the frontend device
-# removed with I/O in flight ends that I/O with errors, cleanly, and
-# rmmod pvio_blkfront is refused while the disk is open.
+# unbound, or the whole vbd deleted (pvioctl vbd del), with I/O in flight
+# ends that I/O with errors, cleanly, and rmmod pvio_blkfront is refused
+# while the disk is open.
 # timeout: 600
 . /pvio/lib.sh
 
@@ -91,6 +92,23 @@ check "unbind the frontend with I/O in flight" \
 wait $bg
 check "fio ends, with errors" test $? -ne 0
 check "the disk is gone" test ! -e /sys/block/$disk
+check "link deleted" pvioctl link del "$link"
+
+# --- the vbd deleted with I/O in flight -------------------------------------
+link=$(link_add)
+vbd_add "$link" /dev/nullb0 || die "cannot add the vbd again"
+disk=$(blk_disk_for "$link") || die "no disk the second time"
+fio --name=del --filename=/dev/$disk --direct=1 --ioengine=libaio \
+	--rw=randread --bs=4k --iodepth=32 --time_based --runtime=60 \
+	>/tmp/fio.del 2>&1 &
+bg=$!
+sleep 3
+check "pvioctl vbd del with I/O in flight" pvioctl vbd del "$link" 0
+wait $bg
+check "fio ends, with errors" test $? -ne 0
+check "the disk is gone" test ! -e /sys/block/$disk
+check "both devices are gone" \
+	test -z "$(ls /sys/bus/pvio/devices | grep "link$link-")"
 check "link deleted" pvioctl link del "$link"
 check "unload" pvio_rmmod pvio_blkfront pvio_blkback pvio_loop pvio_hv
 finish
