@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cat <<'MSG'
 pvio demo: one VM plays both domains. pvio_blkback exports /dev/nullb0
 over a loop link; pvio_blkfront shows it as /dev/pvda. fio writes and
-verifies through it, then the same jobs run on /dev/nullb0 directly.
+verifies through it; each job also runs on /dev/nullb0 directly, first.
 (Under TCG only the ratio between the two rows means anything.)
 MSG
 out=$("$top/selftests/vm/run.sh" -v -k stock -t blk_demo)
