@@ -31,6 +31,7 @@ struct blkfront_disk_info {
 
 enum blkfront_shadow_state {
 	BLKFRONT_SHADOW_FREE,
+	BLKFRONT_SHADOW_RESERVED,	/* being built, not on the ring yet */
 	BLKFRONT_SHADOW_SENT,		/* on the ring, backend has it */
 	BLKFRONT_SHADOW_DONE,		/* answered, ->complete() pending */
 };

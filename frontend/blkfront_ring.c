@@ -571,7 +571,11 @@ static int blkfront_shadow_get(struct blkfront_ring *ring, struct request *rq,
 	sh->nr_pages = nr;
 	sh->rq = rq;
 	sh->op = op;
-	sh->state = BLKFRONT_SHADOW_SENT;
+	/*
+	 * Not SENT until it is on the ring: a backend answering an id it
+	 * guessed must not complete a request we are still building.
+	 */
+	sh->state = BLKFRONT_SHADOW_RESERVED;
 	return id;
 }
 
@@ -618,6 +622,7 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return BLK_STS_IOERR;	/* larger than the limits we set */
 
 	blk_mq_start_request(rq);
+	pdu->ring = ring;
 	spin_lock_irq(&ring->lock);
 	id = blkfront_shadow_get(ring, rq, op,
 				 nr_data + blkfront_nr_indirect(nr_data));
@@ -630,7 +635,6 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	spin_unlock_irq(&ring->lock);
 
 	/* The pages are ours alone now: copy without the lock. */
-	pdu->ring = ring;
 	pdu->id = id;
 	blkfront_build(ring, rq, &req, id, op);
 
@@ -645,6 +649,8 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		/* Never full with one slot per shadow: the backend lies. */
 		blkfront_ring_broken(ring);
 	}
+	/* Either way the disconnect to come must find it and replay it. */
+	ring->shadow[id].state = BLKFRONT_SHADOW_SENT;
 	spin_unlock_irq(&ring->lock);
 	return BLK_STS_OK;
 }
