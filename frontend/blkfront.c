@@ -9,6 +9,7 @@
  */
 #include <linux/blkdev.h>
 #include <linux/ctype.h>
+#include <linux/delay.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -19,6 +20,8 @@
 #define BLKFRONT_DISKS_MAX	256
 /* The most a discard or write-zeroes request may cover, in sectors. */
 #define BLKFRONT_ZERO_SECTORS_MAX	BIT(22)
+/* How long remove() waits for a live backend to leave our rings. */
+#define BLKFRONT_CLOSE_MS		5000
 
 static unsigned int max_queues = 4;
 module_param(max_queues, uint, 0444);
@@ -145,10 +148,22 @@ static void blkfront_lose(struct blkfront_info *info)
 	blkfront_state_reset(info);
 }
 
-/* Can rings fixed for an earlier backend work with this one? */
+/*
+ * Can a disk set up for an earlier backend work with this one? Its queue
+ * limits and rings are fixed: the new backend must offer at least as
+ * much, every feature the disk advertises included (read-only aside,
+ * which the disk follows).
+ */
 static bool blkfront_fits(struct blkfront_info *info,
 			  const struct blkfront_disk_info *di)
 {
+	u32 used = info->di.features & ~PVIO_BLKIF_FEAT_READONLY;
+
+	if ((di->features & used) != used)
+		return false;
+	if ((used & PVIO_BLKIF_FEAT_DISCARD) &&
+	    di->discard_granularity > info->di.discard_granularity)
+		return false;
 	return di->max_queues >= info->nr_queues &&
 	       di->max_ring_order >= info->ring_order &&
 	       di->max_segs >= info->max_pages &&
@@ -294,14 +309,29 @@ static int blkfront_create_disk(struct blkfront_info *info)
 			   info->index);
 	set_capacity(disk, info->di.sectors);
 	set_disk_ro(disk, info->di.features & PVIO_BLKIF_FEAT_READONLY);
-	ret = device_add_disk(&info->pdev->dev, disk, blkfront_disk_groups);
-	if (ret) {
-		put_disk(disk);
-		blk_mq_free_tag_set(set);
-		return ret;
-	}
 	info->disk = disk;
 	return 0;
+}
+
+/*
+ * Adding the disk scans its partitions: I/O that needs the backend. It
+ * runs without info->lock, so a backend lost meanwhile is dealt with and
+ * the scan's requests wait for the next backend like any others.
+ */
+static void blkfront_add_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(work, struct blkfront_info,
+						  add_work);
+	int ret;
+
+	ret = device_add_disk(&info->pdev->dev, info->disk,
+			      blkfront_disk_groups);
+	if (ret) {
+		dev_err(&info->pdev->dev, "cannot add disk %s: %d\n",
+			info->disk->disk_name, ret);
+		return;
+	}
+	info->disk_added = true;
 }
 
 /* The backend took our rings: run the disk. Under info->lock. */
@@ -319,6 +349,7 @@ static void blkfront_connect(struct blkfront_info *info)
 		dev_info(&info->pdev->dev, "%s: %llu sectors, %u queues\n",
 			 info->disk->disk_name, info->di.sectors,
 			 info->nr_queues);
+		schedule_work(&info->add_work);
 	} else {
 		set_capacity_and_notify(info->disk, info->di.sectors);
 		set_disk_ro(info->disk,
@@ -334,18 +365,11 @@ static void blkfront_connect(struct blkfront_info *info)
 }
 
 /*
- * The backend's state changed: act on where it is now (doorbells
- * coalesce, so a restart may show as its last state only).
+ * Act on where the backend is now (doorbells coalesce, so a restart may
+ * show as its last state only). Under info->lock.
  */
-static void blkfront_backend_changed(struct pvio_link *link,
-				     enum pvio_role self,
-				     enum pvio_state peer, void *data)
+static void blkfront_follow(struct blkfront_info *info, enum pvio_state peer)
 {
-	struct blkfront_info *info = data;
-
-	mutex_lock(&info->lock);
-	if (info->removing)
-		goto out;
 	switch (peer) {
 	case PVIO_STATE_INITWAIT:
 		/* Connected to a backend now waiting: a new one. */
@@ -362,8 +386,29 @@ static void blkfront_backend_changed(struct pvio_link *link,
 		blkfront_lose(info);
 		break;
 	}
-out:
+}
+
+static void blkfront_backend_changed(struct pvio_link *link,
+				     enum pvio_role self,
+				     enum pvio_state peer, void *data)
+{
+	struct blkfront_info *info = data;
+
+	mutex_lock(&info->lock);
+	if (!info->removing)
+		blkfront_follow(info, peer);
 	mutex_unlock(&info->lock);
+}
+
+/*
+ * Lose the backend for a reason its state does not show, then act on
+ * that state: a backend already waiting again sends no further change.
+ * Under info->lock.
+ */
+static void blkfront_lose_and_follow(struct blkfront_info *info)
+{
+	blkfront_lose(info);
+	blkfront_follow(info, pvio_state_get(info->link, PVIO_BACKEND));
 }
 
 /* The backend rewrote its disk info: the capacity changed. */
@@ -384,15 +429,28 @@ static void blkfront_changed_work(struct work_struct *work)
 	mutex_unlock(&info->lock);
 }
 
-/* The backend broke the protocol: drop it and wait for a sane one. */
+static bool blkfront_rings_broken(struct blkfront_info *info)
+{
+	unsigned int q;
+
+	for (q = 0; info->rings && q < info->nr_queues; q++)
+		if (READ_ONCE(info->rings[q].broken))
+			return true;
+	return false;
+}
+
+/*
+ * The backend broke the protocol: drop it and wait for a sane one. Not
+ * if we reconnected since (a fresh connection clears ->broken).
+ */
 static void blkfront_lost_work(struct work_struct *work)
 {
 	struct blkfront_info *info = container_of(work, struct blkfront_info,
 						  lost_work);
 
 	mutex_lock(&info->lock);
-	if (!info->removing)
-		blkfront_lose(info);
+	if (!info->removing && blkfront_rings_broken(info))
+		blkfront_lose_and_follow(info);
 	mutex_unlock(&info->lock);
 }
 
@@ -402,7 +460,17 @@ static void blkfront_peer_gone(struct pvio_device *pdev)
 
 	mutex_lock(&info->lock);
 	if (!info->removing)
-		blkfront_lose(info);
+		blkfront_lose_and_follow(info);
+	mutex_unlock(&info->lock);
+}
+
+static void blkfront_peer_back(struct pvio_device *pdev)
+{
+	struct blkfront_info *info = dev_get_drvdata(&pdev->dev);
+
+	mutex_lock(&info->lock);
+	if (!info->removing)
+		blkfront_follow(info, pvio_state_get(info->link, PVIO_BACKEND));
 	mutex_unlock(&info->lock);
 }
 
@@ -435,6 +503,7 @@ static int blkfront_probe(struct pvio_device *pdev)
 	mutex_init(&info->lock);
 	INIT_WORK(&info->changed_work, blkfront_changed_work);
 	INIT_WORK(&info->lost_work, blkfront_lost_work);
+	INIT_WORK(&info->add_work, blkfront_add_work);
 	info->index = ida_alloc_max(&blkfront_ida, BLKFRONT_DISKS_MAX - 1,
 				    GFP_KERNEL);
 	if (info->index < 0) {
@@ -459,6 +528,39 @@ err_free:
 }
 
 /*
+ * Our ring and pool pages go back to the link's allocator when we go,
+ * and a backend still Connected may yet write into them: say we are
+ * closing and give a live backend a bounded time to let go.
+ */
+static void blkfront_close(struct blkfront_info *info)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(BLKFRONT_CLOSE_MS);
+	enum pvio_state self = pvio_state_get(info->link, PVIO_FRONTEND);
+
+	if (self != PVIO_STATE_CLOSED)
+		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
+	while (pvio_state_get(info->link, PVIO_BACKEND) ==
+	       PVIO_STATE_CONNECTED &&
+	       pvio_peer_alive(info->link, PVIO_FRONTEND)) {
+		if (time_after(jiffies, end)) {
+			dev_warn(&info->pdev->dev,
+				 "backend still connected after %u ms, letting go of the rings\n",
+				 BLKFRONT_CLOSE_MS);
+			break;
+		}
+		msleep(20);
+	}
+}
+
+/* Fail what waits to be sent: it runs into ->removing. */
+static void blkfront_fail_waiting(struct blkfront_info *info)
+{
+	blkfront_quiesce(info, false);
+	blk_mq_start_stopped_hw_queues(info->disk->queue, true);
+	blk_mq_kick_requeue_list(info->disk->queue);
+}
+
+/*
  * Removing the device ends its I/O: what the backend holds or blk-mq
  * waits to send fails, the disk goes, whoever holds it open gets errors.
  */
@@ -471,28 +573,31 @@ static void blkfront_remove(struct pvio_device *pdev)
 	mutex_unlock(&info->lock);
 	pvio_state_unwatch(info->watch);
 	blkfront_debugfs_del(info);
-	cancel_work_sync(&info->changed_work);
-	cancel_work_sync(&info->lost_work);
 
 	if (info->rings) {
 		blkfront_quiesce(info, true);
+		/* Unbinds the ports: no handler schedules our work after. */
 		blkfront_rings_disconnect(info, false);
 	}
+	if (info->disk)
+		blkfront_fail_waiting(info);
+	/* A partition scan in progress ends now that its I/O fails. */
+	cancel_work_sync(&info->add_work);
+	cancel_work_sync(&info->changed_work);
+	cancel_work_sync(&info->lost_work);
+	blkfront_close(info);
+
 	if (info->disk) {
-		blk_mark_disk_dead(info->disk);
-		blkfront_quiesce(info, false);
-		/* Waiting requests now run into ->removing and fail. */
-		blk_mq_start_stopped_hw_queues(info->disk->queue, true);
-		blk_mq_kick_requeue_list(info->disk->queue);
-		del_gendisk(info->disk);
+		if (info->disk_added) {
+			blk_mark_disk_dead(info->disk);
+			del_gendisk(info->disk);
+		}
 		blk_mq_free_tag_set(&info->tag_set);
 		put_disk(info->disk);
 	}
 	blkfront_rings_free(info);
-	if (pvio_state_get(info->link, PVIO_FRONTEND) != PVIO_STATE_CLOSED) {
-		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
+	if (pvio_state_get(info->link, PVIO_FRONTEND) == PVIO_STATE_CLOSING)
 		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSED);
-	}
 	ida_free(&blkfront_ida, info->index);
 	kfree(info);
 }
@@ -504,6 +609,7 @@ static struct pvio_driver blkfront_driver = {
 	.probe		= blkfront_probe,
 	.remove		= blkfront_remove,
 	.peer_gone	= blkfront_peer_gone,
+	.peer_back	= blkfront_peer_back,
 	.get_stats	= blkfront_get_stats,
 };
 

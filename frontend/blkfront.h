@@ -138,10 +138,12 @@ enum blkfront_conn {
  * @rings: @nr_queues rings
  * @tag_set: blk-mq's
  * @disk: /dev/pvdX, once the backend first connected
+ * @disk_added: @add_work added @disk
  * @index: its number (a for 0)
  * @serial: the backend's serial number
  * @changed_work: re-reads the backend's "disk" key (capacity change)
  * @lost_work: disconnects after the backend broke the protocol
+ * @add_work: adds @disk (and scans its partitions) without @lock
  * @debugfs: its directory in debugfs, once the rings exist
  * @stats: counters (requests, sectors, errors, replays)
  */
@@ -160,10 +162,12 @@ struct blkfront_info {
 	struct blkfront_ring *rings;
 	struct blk_mq_tag_set tag_set;
 	struct gendisk *disk;
+	bool disk_added;
 	int index;
 	char serial[PVIO_BLKIF_SERIAL_MAX + 1];
 	struct work_struct changed_work;
 	struct work_struct lost_work;
+	struct work_struct add_work;
 	struct dentry *debugfs;
 	struct {
 		atomic64_t requests;
