@@ -445,13 +445,14 @@ static void blkback_remove(struct pvio_device *pdev)
 	mutex_lock(&vbd->lock);
 	vbd->removing = true;
 	mutex_unlock(&vbd->lock);
-	/* Neither may run once we go: they take vbd->lock, so not under it. */
+	/* The watch takes vbd->lock, so not under it. */
 	pvio_state_unwatch(vbd->watch);
-	cancel_work_sync(&vbd->lost_work);
 
 	mutex_lock(&vbd->lock);
 	blkback_disconnect(vbd);
 	mutex_unlock(&vbd->lock);
+	/* Ring work queues it; none runs now. It takes vbd->lock. */
+	cancel_work_sync(&vbd->lost_work);
 	blkback_set_state(vbd, PVIO_STATE_CLOSED);
 	blkback_unpublish(vbd);
 	blkback_backing_close(vbd);

@@ -28,7 +28,7 @@ struct block_device;
 struct file;
 struct inode;
 
-/* The module's workqueue: ring work and disconnects. */
+/* The module's workqueue: ring work (reclaim-safe). */
 extern struct workqueue_struct *blkback_wq;
 extern unsigned int blkback_max_segs;
 

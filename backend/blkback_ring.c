@@ -17,6 +17,7 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -65,8 +66,14 @@ void blkback_req_done(struct blkback_req *req, int error)
 	struct blkback_ring *ring = req->ring;
 
 	req->error = error;
+	/*
+	 * Once on the list the work may retire it and a disconnect free the
+	 * ring: blkback_ring_disconnect() waits for this section to end.
+	 */
+	rcu_read_lock();
 	if (llist_add(&req->node, &ring->done))
 		blkback_ring_run(ring);
+	rcu_read_unlock();
 }
 
 /* The frontend broke the protocol: stop, and have the vbd disconnect. */
@@ -77,7 +84,11 @@ static int blkback_ring_broken(struct blkback_ring *ring, const char *why)
 		dev_err_ratelimited(&ring->vbd->pdev->dev,
 				    "queue %u: %s, disconnecting the frontend\n",
 				    ring->qid, why);
-		queue_work(blkback_wq, &ring->vbd->lost_work);
+		/*
+		 * Not on blkback_wq: the disconnect waits for ring work,
+		 * which under memory pressure may need the same rescuer.
+		 */
+		schedule_work(&ring->vbd->lost_work);
 	}
 	return -EPROTO;
 }
@@ -114,21 +125,23 @@ static void blkback_answer(struct blkback_ring *ring,
 
 /*
  * The unsolicited "disk changed" response goes out only while every
- * request in flight still has a slot after it, so it never makes an
- * honest frontend look like one that overfilled the ring.
+ * request the frontend has outstanding (in flight, held, or not read
+ * yet) still has a slot after it, so it never makes an honest frontend
+ * look like one that overfilled the ring.
  */
 static void blkback_send_changed(struct blkback_ring *ring)
 {
-	int room;
+	int room, unread;
 
 	if (!atomic_read(&ring->changed) || ring->broken)
 		return;
 	room = pvio_ring_free(&ring->rsp);
-	if (room < 0) {
-		blkback_ring_broken(ring, "bad response ring indices");
+	unread = pvio_ring_avail(&ring->req);
+	if (room < 0 || unread < 0) {
+		blkback_ring_broken(ring, "bad ring indices");
 		return;
 	}
-	if (room <= atomic_read(&ring->inflight))
+	if (room <= atomic_read(&ring->inflight) + ring->raw_held + unread)
 		return;		/* a completion runs us again */
 	atomic_set(&ring->changed, 0);
 	blkback_respond(ring, PVIO_BLKIF_ID_CHANGED, 0, PVIO_BLKIF_RSP_OK);
@@ -340,6 +353,10 @@ static int blkback_check_counts(struct blkback_ring *ring,
 		    nr_segs * BLKBACK_SECTORS_PER_PAGE)
 		return blkback_refuse(ring, BLKBACK_BAD_SUM,
 				      PVIO_BLKIF_RSP_INVALID);
+	/* Bounded work per request, as for data ops. */
+	if (!data && le32_to_cpu(r->nr_sectors) > PVIO_BLKIF_ZERO_SECTORS_MAX)
+		return blkback_refuse(ring, BLKBACK_BAD_SUM,
+				      PVIO_BLKIF_RSP_INVALID);
 	return BLKBACK_OK;
 }
 
@@ -498,10 +515,14 @@ static int blkback_prepare_data(struct blkback_ring *ring,
 	return BLKBACK_OK;
 }
 
-/* What a request costs against the rate limit, in bytes. */
+/*
+ * What a request costs against the bytes limit: what it moves, or for
+ * write-zeroes what it writes (a device without it gets zero pages
+ * written). Flush and discard move nothing; every request costs one IOP.
+ */
 static u32 blkback_cost(const struct pvio_blkif_request *r)
 {
-	if (!blkback_op_has_data(r->op))
+	if (!blkback_op_has_data(r->op) && r->op != PVIO_BLKIF_OP_WRITE_ZEROES)
 		return 0;
 	return le32_to_cpu(r->nr_sectors) << PVIO_BLKIF_SECTOR_SHIFT;
 }
@@ -789,6 +810,8 @@ static void blkback_ring_disconnect(struct blkback_ring *ring)
 		ring->ch = NULL;
 	}
 	blkback_ring_drain(ring);
+	/* No blkback_req_done() still about to run the work. */
+	synchronize_rcu();
 	cancel_delayed_work_sync(&ring->work);
 	blkback_retire(ring);
 	blkback_pages_drop(ring);

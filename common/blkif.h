@@ -60,6 +60,8 @@ struct pvio_blkif_seg {
 #define PVIO_BLKIF_SEGS_PER_INDIRECT	512
 /* The most segments a request may carry, whatever is negotiated. */
 #define PVIO_BLKIF_SEGS_MAX		1024
+/* The most sectors one discard or write-zeroes request may cover (2 GiB). */
+#define PVIO_BLKIF_ZERO_SECTORS_MAX	(1u << 22)
 
 /**
  * struct pvio_blkif_request - one request slot (128 bytes)

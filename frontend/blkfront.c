@@ -18,8 +18,6 @@
 
 #define BLKFRONT_MINORS		16	/* the disk and 15 partitions */
 #define BLKFRONT_DISKS_MAX	256
-/* The most a discard or write-zeroes request may cover, in sectors. */
-#define BLKFRONT_ZERO_SECTORS_MAX	BIT(22)
 /* How long remove() waits for a live backend to leave our rings. */
 #define BLKFRONT_CLOSE_MS		5000
 
@@ -266,11 +264,11 @@ static void blkfront_limits(struct blkfront_info *info,
 			      (PVIO_PAGE_SHIFT - PVIO_BLKIF_SECTOR_SHIFT);
 	lim->max_segments = min_t(u32, info->max_pages, USHRT_MAX);
 	if (di->features & PVIO_BLKIF_FEAT_DISCARD) {
-		lim->max_hw_discard_sectors = BLKFRONT_ZERO_SECTORS_MAX;
+		lim->max_hw_discard_sectors = PVIO_BLKIF_ZERO_SECTORS_MAX;
 		lim->discard_granularity = di->discard_granularity;
 	}
 	if (di->features & PVIO_BLKIF_FEAT_WRITE_ZEROES)
-		lim->max_write_zeroes_sectors = BLKFRONT_ZERO_SECTORS_MAX;
+		lim->max_write_zeroes_sectors = PVIO_BLKIF_ZERO_SECTORS_MAX;
 }
 
 static int blkfront_create_disk(struct blkfront_info *info)
