@@ -334,7 +334,10 @@ static bool pvio_nl_vbd_capable(struct sk_buff *skb, struct genl_info *info)
 	return false;
 }
 
-/* The link the request names, referenced, or NULL with the reason set. */
+/*
+ * The link the request names, referenced; or ERR_PTR(-EINVAL) (no link
+ * id) or ERR_PTR(-ENOENT) (no such link) with the reason set.
+ */
 static struct pvio_link *pvio_nl_vbd_link(struct genl_info *info)
 {
 	struct nlattr *id = info->attrs[PVIO_A_VBD_LINK_ID];
@@ -342,11 +345,13 @@ static struct pvio_link *pvio_nl_vbd_link(struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VBD_LINK_ID)) {
 		NL_SET_ERR_MSG(info->extack, "missing link id");
-		return NULL;
+		return ERR_PTR(-EINVAL);
 	}
 	link = pvio_link_get(nla_get_u32(id));
-	if (!link)
+	if (!link) {
 		NL_SET_ERR_MSG_ATTR(info->extack, id, "unknown link");
+		return ERR_PTR(-ENOENT);
+	}
 	return link;
 }
 
@@ -408,8 +413,8 @@ int pvio_nl_vbd_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!pvio_nl_vbd_capable(skb, info))
 		return -EPERM;
 	link = pvio_nl_vbd_link(info);
-	if (!link)
-		return info->attrs[PVIO_A_VBD_LINK_ID] ? -ENOENT : -EINVAL;
+	if (IS_ERR(link))
+		return PTR_ERR(link);
 	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VBD_PATH)) {
 		NL_SET_ERR_MSG(info->extack, "vbd needs a backing path");
 		ret = -EINVAL;
@@ -453,8 +458,8 @@ int pvio_nl_vbd_del_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!pvio_nl_vbd_capable(skb, info))
 		return -EPERM;
 	link = pvio_nl_vbd_link(info);
-	if (!link)
-		return info->attrs[PVIO_A_VBD_LINK_ID] ? -ENOENT : -EINVAL;
+	if (IS_ERR(link))
+		return PTR_ERR(link);
 	if (pvio_nl_vbd_has_index(info)) {
 		ret = pvio_vbd_del(link,
 				   nla_get_u32(info->attrs[PVIO_A_VBD_INDEX]),
@@ -479,8 +484,8 @@ int pvio_nl_vbd_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!pvio_nl_vbd_capable(skb, info))
 		return -EPERM;
 	link = pvio_nl_vbd_link(info);
-	if (!link)
-		return attrs[PVIO_A_VBD_LINK_ID] ? -ENOENT : -EINVAL;
+	if (IS_ERR(link))
+		return PTR_ERR(link);
 	if (!pvio_nl_vbd_has_index(info)) {
 		ret = -EINVAL;
 		goto out;
@@ -514,8 +519,8 @@ int pvio_nl_vbd_get_doit(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	link = pvio_nl_vbd_link(info);
-	if (!link)
-		return info->attrs[PVIO_A_VBD_LINK_ID] ? -ENOENT : -EINVAL;
+	if (IS_ERR(link))
+		return PTR_ERR(link);
 	if (pvio_nl_vbd_has_index(info))
 		ret = pvio_nl_vbd_reply(link,
 					nla_get_u32(info->attrs[PVIO_A_VBD_INDEX]),
