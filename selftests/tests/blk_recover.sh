@@ -110,5 +110,23 @@ check "the disk is gone" test ! -e /sys/block/$disk
 check "both devices are gone" \
 	test -z "$(ls /sys/bus/pvio/devices | grep "link$link-")"
 check "link deleted" pvioctl link del "$link"
+
+# --- the backend lost while the new disk's partitions are scanned -----------
+# At 2 IOPS the scan's reads take seconds; the frontend must still see
+# the backend go (the scan does not hold it up) and the scan finish on
+# the next backend.
+link=$(link_add)
+vbd_add "$link" /dev/nullb0 iops 2 || die "cannot add the throttled vbd"
+fe=/sys/bus/pvio/devices/link$link-vbd0-frontend
+be=/sys/bus/pvio/devices/link$link-vbd0-backend
+disk=$(blk_disk_for "$link") || die "no disk"
+check "rmmod pvio_blkback during the partition scan" rmmod pvio_blkback
+check "the frontend leaves Connected" not_connected
+check "load pvio_blkback again" pvio_insmod pvio_blkback
+check "both ends reconnect" connected
+check "the disk reads" dd if=/dev/$disk of=/dev/null bs=4k count=1 \
+	iflag=direct status=none
+check "pvioctl vbd del" pvioctl vbd del "$link" 0
+check "link deleted" pvioctl link del "$link"
 check "unload" pvio_rmmod pvio_blkfront pvio_blkback pvio_loop pvio_hv
 finish
