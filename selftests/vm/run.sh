@@ -128,6 +128,26 @@ test_limit() {
 	echo "${t:-120}"
 }
 
+# boot_vm VM LIMIT TESTS...: run the VM; boot it again (twice at most)
+# if it died before its init started the tests. Under TCG a boot now and
+# then dies in the kernel's own code patching ("Oops: int3" in an
+# initcall), before any of ours is loaded: not a test's failure.
+boot_vm() {
+	local vm=$1 limit=$2 try
+	shift 2
+	for try in 1 2 3; do
+		# shellcheck disable=SC2086
+		vm_qemu "$logdir" "$vm" "$limit" \
+			"pviotests=$(echo "$@" | tr ' ' ,) $verbose" ${VM_EXTRA:-}
+		grep -q '^PVIO-START' "$logdir/$vm.results" && return
+		[ $try -lt 3 ] || return
+		echo "# $vm died while booting, before the tests; booting again:"
+		grep -m 1 -E 'Oops|panic|BUG' "$logdir/$vm.console" |
+			sed 's/^/#   /'
+		cp "$logdir/$vm.console" "$logdir/$vm.boot$try.console"
+	done
+}
+
 # run_area_vm AREA BOOT TESTS...: boot one VM for these tests and report
 # what it reports. Leaves in $left the tests it did not reach. The guest
 # ends with PVIO-DONE, or PVIO-REBOOT after a failure; without either, the
@@ -139,9 +159,7 @@ run_area_vm() {
 	for t in "$@"; do
 		limit=$((limit + $(test_limit "$tests_dir/$t.sh")))
 	done
-	# shellcheck disable=SC2086
-	vm_qemu "$logdir" "$vm" "$limit" \
-		"pviotests=$(echo "$@" | tr ' ' ,) $verbose" ${VM_EXTRA:-}
+	boot_vm "$vm" "$limit" "$@"
 	while IFS= read -r line; do
 		line=${line%$'\r'}
 		case $line in
