@@ -459,8 +459,26 @@ static void blkback_remove(struct pvio_device *pdev)
 	kfree(vbd);
 }
 
+/* sysfs: "ok", or "gone" once the backing device was deleted. */
+static ssize_t backing_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct blkback_vbd *vbd = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n",
+			  blkback_backing_gone(vbd) ? "gone" : "ok");
+}
+static DEVICE_ATTR_RO(backing);
+
+static struct attribute *blkback_dev_attrs[] = {
+	&dev_attr_backing.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(blkback_dev);
+
 static struct pvio_driver blkback_driver = {
 	.driver.name	= "pvio_blkback",
+	.driver.dev_groups = blkback_dev_groups,
 	.type		= PVIO_DEV_VBD,
 	.role		= PVIO_BACKEND,
 	.probe		= blkback_probe,

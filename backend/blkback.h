@@ -206,6 +206,7 @@ struct blkback_backing {
  * @stats: counters of the rings dropped so far (in_flight unused)
  * @path: the backing path
  * @debugfs: its directory in debugfs while connected
+ * @backing_gone: the backing device was deleted; every request fails
  */
 struct blkback_vbd {
 	struct pvio_device *pdev;
@@ -226,6 +227,7 @@ struct blkback_vbd {
 	struct pvio_dev_stats stats;
 	char path[PVIO_STORE_VALUE_MAX];
 	struct dentry *debugfs;
+	atomic_t backing_gone;
 };
 
 /* blkback_debugfs.c */
@@ -250,6 +252,7 @@ u64 blkback_backing_sectors(struct blkback_vbd *vbd);
 void blkback_backing_geometry(struct blkback_vbd *vbd, u32 *lbs, u32 *pbs,
 			      u32 *discard_granularity);
 bool blkback_backing_can_discard(struct blkback_vbd *vbd);
+bool blkback_backing_gone(struct blkback_vbd *vbd);
 void blkback_io_start(struct blkback_req *req);
 
 /* blkback_limit.c */

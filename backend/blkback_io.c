@@ -201,6 +201,30 @@ bool blkback_backing_can_discard(struct blkback_vbd *vbd)
 
 /* ---- block devices ---- */
 
+/**
+ * blkback_backing_gone() - has the backing device been deleted?
+ * @vbd: the vbd
+ *
+ * Hot-unplug, or null_blk powered off: our open keeps the gendisk but
+ * its queue takes no more I/O. The vbd stays, answering every request
+ * with an error (the frontend's I/O fails instead of hanging), and says
+ * so once. Regular files cannot go away while open.
+ *
+ * Return: true if it has.
+ */
+bool blkback_backing_gone(struct blkback_vbd *vbd)
+{
+	struct block_device *bdev = vbd->backing.bdev;
+
+	if (!bdev || !test_bit(GD_DEAD, &bdev->bd_disk->state))
+		return false;
+	if (!atomic_xchg(&vbd->backing_gone, 1))
+		dev_err(&vbd->pdev->dev,
+			"backing device %s is gone, failing its I/O\n",
+			vbd->path);
+	return true;
+}
+
 static void blkback_bio_end(struct bio *bio)
 {
 	struct blkback_req *req = bio->bi_private;
@@ -389,6 +413,10 @@ void blkback_io_start(struct blkback_req *req)
 	}
 	if (b->file) {
 		blkback_req_done(req, blkback_file_do(req, b->file));
+		return;
+	}
+	if (blkback_backing_gone(req->ring->vbd)) {
+		blkback_req_done(req, -ENODEV);
 		return;
 	}
 	/* One count held while submitting, so no bio ends the request early. */

@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The backing device disappears under a live vbd (a configfs null_blk
+# powered off, as a hot-unplugged disk would be): the backend logs it
+# once and answers with errors, so the guest's I/O fails cleanly rather
+# than hanging; the vbd shows backing "gone"; deleting it and unloading
+# work; nothing crashes, nothing leaks.
+# timeout: 300
+. /pvio/lib.sh
+
+load_configfs
+modprobe null_blk nr_devices=0 || die "cannot load null_blk"
+nb=/sys/kernel/config/nullb/gone
+mkdir $nb || die "no null_blk configfs"
+echo 64 >$nb/size && echo 1 >$nb/memory_backed && echo 1 >$nb/power ||
+	die "cannot power the null_blk device on"
+wait_for /dev/gone || die "no /dev/gone"
+blk_load || die "cannot load the block modules"
+link=$(link_add)
+vbd_add "$link" /dev/gone || die "cannot add the vbd"
+disk=$(blk_disk_for "$link") || die "no disk"
+be=/sys/bus/pvio/devices/link$link-vbd0-backend
+
+check "the backing is ok" test "$(cat $be/backing)" = ok
+check "a write goes through" dd if=/dev/urandom of=/dev/$disk bs=64k \
+	count=16 oflag=direct status=none
+
+check "power the backing device off under the vbd" sh -c "echo 0 >$nb/power"
+check "the backing is gone" test "$(cat $be/backing)" = gone
+check "a read fails (and does not hang)" \
+	sh -c "! timeout 60 dd if=/dev/$disk of=/dev/null bs=4k count=1 iflag=direct status=none"
+check "a write fails (and does not hang)" \
+	sh -c "! timeout 60 dd if=/dev/zero of=/dev/$disk bs=4k count=1 oflag=direct status=none"
+check "one log line says so" \
+	test "$(dmesg | grep -c 'backing device /dev/gone is gone')" -eq 1
+errors=$(pvioctl -j vbd show "$link" 0 | /usr/bin/python3 -c '
+import json, sys
+print(json.load(sys.stdin).get("backend_stats", {}).get("errors", 0))')
+check "the backend counted the errors" test "${errors:-0}" -ge 2
+check "both ends still Connected" \
+	test "$(cat /sys/bus/pvio/devices/link$link-vbd0-frontend/state)" = Connected
+
+check "pvioctl vbd del" pvioctl vbd del "$link" 0
+check "link deleted" pvioctl link del "$link"
+check "unload" pvio_rmmod pvio_blkfront pvio_blkback pvio_loop pvio_hv
+rmdir $nb
+finish
