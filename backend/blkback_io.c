@@ -49,12 +49,21 @@ static bool blkback_export_allowed(const struct blkback_backing *new)
 
 /* ---- opening and closing ---- */
 
-static int blkback_open_bdev(struct blkback_vbd *vbd)
+/*
+ * By path, or (@by_dev) by the number of a device given as an fd: opened
+ * again, so that a read-write export holds its own exclusive claim.
+ */
+static int blkback_open_bdev(struct blkback_vbd *vbd, bool by_dev)
 {
 	struct blkback_backing *b = &vbd->backing;
 	int ret;
 
-	ret = pvio_compat_bdev_open(&b->bdev_handle, vbd->path, b->rw, vbd);
+	if (by_dev)
+		ret = pvio_compat_bdev_open_dev(&b->bdev_handle, b->dev, b->rw,
+						vbd);
+	else
+		ret = pvio_compat_bdev_open(&b->bdev_handle, vbd->path, b->rw,
+					    vbd);
 	if (ret) {
 		if (ret == -EBUSY)
 			vbd->pdev->probe_msg = "backing device is in use";
@@ -81,6 +90,33 @@ static int blkback_open_file(struct blkback_vbd *vbd)
 		return -EAGAIN;
 	}
 	b->file = file;
+	return 0;
+}
+
+/*
+ * What a file given as an fd is (pvio_vbd_backing_file()): the key of
+ * the export registry, as below. Netlink checked it; we check again what
+ * this export needs.
+ */
+static int blkback_identify_file(struct blkback_vbd *vbd, struct file *file)
+{
+	struct blkback_backing *b = &vbd->backing;
+	struct inode *inode = file_inode(file);
+
+	if (!(file->f_mode & FMODE_READ) ||
+	    (b->rw && !(file->f_mode & FMODE_WRITE))) {
+		vbd->pdev->probe_msg = "backing fd not open for this mode";
+		return -EACCES;
+	}
+	if (S_ISBLK(inode->i_mode)) {
+		b->dev = inode->i_rdev;
+	} else if (S_ISREG(inode->i_mode)) {
+		b->inode = inode;
+	} else {
+		vbd->pdev->probe_msg =
+			"backing fd is not a block device or regular file";
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -127,25 +163,35 @@ static int blkback_identify(struct blkback_vbd *vbd)
 int blkback_backing_open(struct blkback_vbd *vbd, bool rw)
 {
 	struct blkback_backing *b = &vbd->backing;
+	struct file *given;
 	int ret;
 
 	b->rw = rw;
-	ret = blkback_identify(vbd);
+	/* A vbd made from an fd: the core holds that file for it. */
+	given = pvio_vbd_backing_file(vbd->link, vbd->pdev->index);
+	ret = given ? blkback_identify_file(vbd, given) :
+		      blkback_identify(vbd);
 	if (ret)
-		return ret;
+		goto out;
 	mutex_lock(&blkback_exports_lock);
 	if (!blkback_export_allowed(b)) {
 		vbd->pdev->probe_msg =
 			"backing device already exported read-write";
 		ret = -EBUSY;
+	} else if (b->inode && given) {
+		b->file = given;	/* our reference now */
+		given = NULL;
 	} else if (b->inode) {
 		ret = blkback_open_file(vbd);
 	} else {
-		ret = blkback_open_bdev(vbd);
+		ret = blkback_open_bdev(vbd, given);
 	}
 	if (!ret)
 		list_add(&b->node, &blkback_exports);
 	mutex_unlock(&blkback_exports_lock);
+out:
+	if (given)
+		fput(given);
 	return ret;
 }
 

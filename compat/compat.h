@@ -87,7 +87,8 @@
  * block_device itself, closed with blkdev_put() and the mode it was
  * opened with. A read-write open is exclusive, with @holder; a read-only
  * one is shared. Macros, as above: the block headers come later. The
- * open fills @h and gives 0 or a negative errno.
+ * open (by path, or by device number) fills @h and gives 0 or a negative
+ * errno.
  */
 #include <linux/types.h>
 struct block_device;
@@ -99,6 +100,12 @@ struct pvio_compat_bdev_handle {
 
 #define pvio_compat_bdev_open(h, path, rw, holder) ({			\
 	(h)->file = bdev_file_open_by_path(path, (rw) ?		\
+			BLK_OPEN_READ | BLK_OPEN_WRITE : BLK_OPEN_READ,	\
+			(rw) ? (holder) : NULL, NULL);			\
+	PTR_ERR_OR_ZERO((h)->file);					\
+})
+#define pvio_compat_bdev_open_dev(h, dev, rw, holder) ({		\
+	(h)->file = bdev_file_open_by_dev(dev, (rw) ?			\
 			BLK_OPEN_READ | BLK_OPEN_WRITE : BLK_OPEN_READ,	\
 			(rw) ? (holder) : NULL, NULL);			\
 	PTR_ERR_OR_ZERO((h)->file);					\
@@ -117,6 +124,13 @@ struct pvio_compat_bdev_handle {
 		    FMODE_READ;						\
 	(h)->bdev = blkdev_get_by_path(path, (h)->mode,		\
 				       (rw) ? (holder) : NULL);		\
+	PTR_ERR_OR_ZERO((h)->bdev);					\
+})
+#define pvio_compat_bdev_open_dev(h, dev, rw, holder) ({		\
+	(h)->mode = (rw) ? FMODE_READ | FMODE_WRITE | FMODE_EXCL :	\
+		    FMODE_READ;						\
+	(h)->bdev = blkdev_get_by_dev(dev, (h)->mode,			\
+				      (rw) ? (holder) : NULL);		\
 	PTR_ERR_OR_ZERO((h)->bdev);					\
 })
 #define pvio_compat_bdev(h)		((h)->bdev)

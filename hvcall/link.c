@@ -30,6 +30,7 @@ static DEFINE_MUTEX(pvio_links_lock);
 
 static void pvio_link_free(struct pvio_link *link)
 {
+	pvio_vbd_put_files(link);
 	mutex_destroy(&link->restart_lock);
 	kfree(link->events[PVIO_BACKEND]);
 	kfree(link->events[PVIO_FRONTEND]);

@@ -31,10 +31,11 @@ const struct nla_policy pvio_link_get_nl_policy[PVIO_A_LINK_ID + 1] = {
 };
 
 /* PVIO_CMD_VBD_NEW - do */
-const struct nla_policy pvio_vbd_new_nl_policy[PVIO_A_VBD_BPS_LIMIT + 1] = {
+const struct nla_policy pvio_vbd_new_nl_policy[PVIO_A_VBD_FD + 1] = {
 	[PVIO_A_VBD_LINK_ID] = { .type = NLA_U32, },
 	[PVIO_A_VBD_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VBD_INDEX_MAX),
 	[PVIO_A_VBD_PATH] = { .type = NLA_NUL_STRING, .len = PVIO_VBD_PATH_MAX_LEN, },
+	[PVIO_A_VBD_FD] = { .type = NLA_U32, },
 	[PVIO_A_VBD_READONLY] = { .type = NLA_FLAG, },
 	[PVIO_A_VBD_IOPS_LIMIT] = { .type = NLA_U32, },
 	[PVIO_A_VBD_BPS_LIMIT] = { .type = NLA_U64, },
@@ -88,7 +89,7 @@ const struct genl_ops pvio_nl_ops[7] = {
 		.cmd		= PVIO_CMD_VBD_NEW,
 		.doit		= pvio_nl_vbd_new_doit,
 		.policy		= pvio_vbd_new_nl_policy,
-		.maxattr	= PVIO_A_VBD_BPS_LIMIT,
+		.maxattr	= PVIO_A_VBD_FD,
 	},
 	{
 		.cmd		= PVIO_CMD_VBD_DEL,

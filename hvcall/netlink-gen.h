@@ -18,7 +18,7 @@ extern const struct nla_policy pvio_link_del_nl_policy[PVIO_A_LINK_ID + 1];
 
 extern const struct nla_policy pvio_link_get_nl_policy[PVIO_A_LINK_ID + 1];
 
-extern const struct nla_policy pvio_vbd_new_nl_policy[PVIO_A_VBD_BPS_LIMIT + 1];
+extern const struct nla_policy pvio_vbd_new_nl_policy[PVIO_A_VBD_FD + 1];
 
 extern const struct nla_policy pvio_vbd_del_nl_policy[PVIO_A_VBD_INDEX + 1];
 

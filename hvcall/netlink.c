@@ -10,6 +10,9 @@
  * type and length; the handlers check presence, link.c the values.
  */
 #include <linux/capability.h>
+#include <linux/dcache.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -401,12 +404,81 @@ err:
 	return ret;
 }
 
+/*
+ * vbd-new's fd: the caller's open file, a block device or a regular file
+ * open for the mode asked. Sets @params->file (a reference) and its path
+ * for show in @buf.
+ */
+static int pvio_nl_vbd_fd(struct genl_info *info,
+			  struct pvio_vbd_params *params, char *buf,
+			  size_t len)
+{
+	struct nlattr *attr = info->attrs[PVIO_A_VBD_FD];
+	struct file *file;
+	umode_t mode;
+	char *path;
+
+	file = fget(nla_get_u32(attr));
+	if (!file) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "no such file descriptor");
+		return -EBADF;
+	}
+	mode = file_inode(file)->i_mode;
+	if (!S_ISBLK(mode) && !S_ISREG(mode)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "fd is not a block device or regular file");
+		fput(file);
+		return -EINVAL;
+	}
+	if (!(file->f_mode & FMODE_READ) ||
+	    (!params->readonly && !(file->f_mode & FMODE_WRITE))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "fd not open for reading, or for writing without readonly");
+		fput(file);
+		return -EACCES;
+	}
+	path = d_path(&file->f_path, buf, len);
+	params->path = IS_ERR(path) ? "(fd)" : path;
+	params->file = file;
+	return 0;
+}
+
+/* vbd-new's backing: a path, or an fd. */
+static int pvio_nl_vbd_backing(struct genl_info *info,
+			       struct pvio_vbd_params *params, char *buf,
+			       size_t len)
+{
+	struct nlattr *path = info->attrs[PVIO_A_VBD_PATH];
+
+	if (path && info->attrs[PVIO_A_VBD_FD]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, path,
+				    "give a backing path or an fd, not both");
+		return -EINVAL;
+	}
+	if (info->attrs[PVIO_A_VBD_FD])
+		return pvio_nl_vbd_fd(info, params, buf, len);
+	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VBD_PATH)) {
+		NL_SET_ERR_MSG(info->extack, "vbd needs a backing path or fd");
+		return -EINVAL;
+	}
+	/* NLA_NUL_STRING: the policy made sure it is terminated. */
+	params->path = nla_data(path);
+	if (!params->path[0]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, path,
+				    "vbd needs a backing path or fd");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int pvio_nl_vbd_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
 	struct pvio_vbd_params params = {
 		.index = PVIO_VBD_ANY_INDEX,
 	};
+	char path[PVIO_VBD_PATH_MAX_LEN + 1];
 	struct pvio_link *link;
 	int ret;
 
@@ -415,22 +487,12 @@ int pvio_nl_vbd_new_doit(struct sk_buff *skb, struct genl_info *info)
 	link = pvio_nl_vbd_link(info);
 	if (IS_ERR(link))
 		return PTR_ERR(link);
-	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VBD_PATH)) {
-		NL_SET_ERR_MSG(info->extack, "vbd needs a backing path");
-		ret = -EINVAL;
+	params.readonly = nla_get_flag(attrs[PVIO_A_VBD_READONLY]);
+	ret = pvio_nl_vbd_backing(info, &params, path, sizeof(path));
+	if (ret)
 		goto out;
-	}
-	/* NLA_NUL_STRING: the policy made sure it is terminated. */
-	params.path = nla_data(attrs[PVIO_A_VBD_PATH]);
-	if (!params.path[0]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[PVIO_A_VBD_PATH],
-				    "vbd needs a backing path");
-		ret = -EINVAL;
-		goto out;
-	}
 	if (attrs[PVIO_A_VBD_INDEX])
 		params.index = nla_get_u32(attrs[PVIO_A_VBD_INDEX]);
-	params.readonly = nla_get_flag(attrs[PVIO_A_VBD_READONLY]);
 	if (attrs[PVIO_A_VBD_IOPS_LIMIT])
 		params.iops = nla_get_u32(attrs[PVIO_A_VBD_IOPS_LIMIT]);
 	if (attrs[PVIO_A_VBD_BPS_LIMIT])
@@ -445,6 +507,8 @@ int pvio_nl_vbd_new_doit(struct sk_buff *skb, struct genl_info *info)
 	 */
 	if (!ret)
 		ret = pvio_nl_vbd_reply(link, params.index, info);
+	if (params.file)
+		fput(params.file);
 out:
 	pvio_link_put(link);
 	return ret;

@@ -26,6 +26,7 @@
 #include <linux/workqueue.h>
 
 #include "link.h"
+#include "pvio_genl.h"
 #include "ring.h"
 
 struct pvio_link;
@@ -101,6 +102,8 @@ struct pvio_link_params {
 	u32 grant_entries;
 };
 
+#define PVIO_LINK_VBDS_MAX	(PVIO_VBD_INDEX_MAX + 1)
+
 /**
  * struct pvio_link - this kernel's view of one link
  * @id: link id, unique in this kernel
@@ -141,6 +144,8 @@ struct pvio_link_params {
  *	against the heartbeat's stop in destroy
  * @debugfs: its directory, link<id> (debugfs.c)
  * @ntf_work: sends link-change-ntf to the monitor group (link.c)
+ * @vbd_files: backing files of vbds made from an fd, by index (vbd.c),
+ *	held until vbd-del or the link's final release
  */
 struct pvio_link {
 	u32 id;
@@ -170,6 +175,7 @@ struct pvio_link {
 	struct mutex restart_lock;	/* serializes restarts */
 	struct dentry *debugfs;
 	struct work_struct ntf_work;
+	struct file *vbd_files[PVIO_LINK_VBDS_MAX];
 };
 
 int pvio_link_create(const struct pvio_link_params *params,
@@ -305,6 +311,22 @@ const char *pvio_role_name(enum pvio_role role);
  * while the link is being destroyed. Any context.
  */
 bool pvio_peer_alive(struct pvio_link *link, enum pvio_role self);
+
+/* ---- vbd.c: what the toolstack gave a vbd ---- */
+
+/**
+ * pvio_vbd_backing_file() - the file a vbd was made from, if any
+ * @link: the link
+ * @index: the vbd's index
+ *
+ * For a vbd made with an fd (netlink vbd-new fd) the core holds the
+ * caller's file until vbd-del; its backend driver opens that instead of
+ * the params path.
+ *
+ * Return: a reference the caller puts with fput(), or NULL.
+ */
+struct file *pvio_vbd_backing_file(struct pvio_link *link, u32 index);
+
 /*
  * Simulate the death and restart of end @end (a driver domain crash):
  * unbind its drivers, forget its status, bump the generation, bind them

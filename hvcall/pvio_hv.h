@@ -93,6 +93,8 @@ void pvio_liveness_free(struct pvio_link *link);
  * @index: its number on the link; on pvio_vbd_new() PVIO_VBD_ANY_INDEX
  *	picks the lowest free one
  * @path: vbd-new: the backing path, at most PVIO_VBD_PATH_MAX_LEN bytes
+ * @file: vbd-new: the backing file given as an fd (the caller's
+ *	reference), or NULL; @path is then its path, for show
  * @readonly: vbd-new: the frontend may only read
  * @iops: requests per second at most, 0 for no limit
  * @bps: bytes per second at most, 0 for no limit
@@ -103,6 +105,7 @@ void pvio_liveness_free(struct pvio_link *link);
 struct pvio_vbd_params {
 	u32 index;
 	const char *path;
+	struct file *file;
 	bool readonly;
 	u32 iops;
 	u64 bps;
@@ -141,6 +144,8 @@ int pvio_vbd_del(struct pvio_link *link, u32 index,
 		 struct netlink_ext_ack *extack);
 int pvio_vbd_set(struct pvio_link *link, const struct pvio_vbd_params *params,
 		 struct netlink_ext_ack *extack);
+/* The link's final release: put the vbds' files. */
+void pvio_vbd_put_files(struct pvio_link *link);
 /* Fill @info for vbd @index of @link: 0, or -ENOENT if there is none. */
 int pvio_vbd_get(struct pvio_link *link, u32 index,
 		 struct pvio_vbd_info *info);

@@ -9,6 +9,8 @@
  * bind. Only the kernel that laid out the link's region writes that area.
  */
 #include <linux/device.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
@@ -20,6 +22,51 @@
 
 /* Orders vbd changes, and so their notifications. */
 static DEFINE_MUTEX(pvio_vbd_lock);
+/* Guards every link's ->vbd_files; backend probes read them under it. */
+static DEFINE_SPINLOCK(pvio_vbd_files_lock);
+
+/* Give vbd @index the file @file (or none); returns the old one to put. */
+static struct file *pvio_vbd_swap_file(struct pvio_link *link, u32 index,
+				       struct file *file)
+{
+	struct file *old;
+
+	spin_lock(&pvio_vbd_files_lock);
+	old = link->vbd_files[index];
+	link->vbd_files[index] = file;
+	spin_unlock(&pvio_vbd_files_lock);
+	return old;
+}
+
+static void pvio_vbd_drop_file(struct pvio_link *link, u32 index)
+{
+	struct file *old = pvio_vbd_swap_file(link, index, NULL);
+
+	if (old)
+		fput(old);
+}
+
+struct file *pvio_vbd_backing_file(struct pvio_link *link, u32 index)
+{
+	struct file *file = NULL;
+
+	if (index >= ARRAY_SIZE(link->vbd_files))
+		return NULL;
+	spin_lock(&pvio_vbd_files_lock);
+	if (link->vbd_files[index])
+		file = get_file(link->vbd_files[index]);
+	spin_unlock(&pvio_vbd_files_lock);
+	return file;
+}
+EXPORT_SYMBOL_GPL(pvio_vbd_backing_file);
+
+void pvio_vbd_put_files(struct pvio_link *link)
+{
+	u32 index;
+
+	for (index = 0; index < ARRAY_SIZE(link->vbd_files); index++)
+		pvio_vbd_drop_file(link, index);
+}
 
 static const char * const pvio_vbd_key_names[] = {
 	"params", "mode", "iops", "bps",
@@ -271,11 +318,21 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 		goto out;
 	}
 
+	if (params->file && !(link->local_roles & BIT(PVIO_BACKEND))) {
+		NL_SET_ERR_MSG(extack,
+			       "an fd can back only a vbd whose backend is in this kernel");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
 	ret = pvio_vbd_write_keys(link, params);
 	if (ret) {
 		pvio_vbd_store_error(extack, ret);
 		goto err_keys;
 	}
+	/* Before the backend device: its driver takes the file in probe. */
+	if (params->file)
+		pvio_vbd_swap_file(link, params->index,
+				   get_file(params->file));
 	if (link->local_roles & BIT(PVIO_BACKEND)) {
 		ret = pvio_vbd_add_backend(link, params->index, extack);
 		if (ret)
@@ -302,6 +359,7 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 err_backend:
 	pvio_vbd_del_dev(link, PVIO_BACKEND, params->index);
 err_keys:
+	pvio_vbd_drop_file(link, params->index);
 	pvio_vbd_remove_keys(link, params->index);
 out:
 	mutex_unlock(&pvio_vbd_lock);
@@ -331,6 +389,7 @@ int pvio_vbd_del(struct pvio_link *link, u32 index,
 	/* The frontend goes first, so it never sees its backend vanish. */
 	pvio_vbd_del_dev(link, PVIO_FRONTEND, index);
 	pvio_vbd_del_dev(link, PVIO_BACKEND, index);
+	pvio_vbd_drop_file(link, index);
 	pvio_vbd_remove_keys(link, index);
 	pvio_nl_vbd_notify(link, info, PVIO_CMD_VBD_DEL_NTF);
 out:

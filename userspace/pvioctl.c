@@ -9,7 +9,8 @@
  *                         [pages N] [grants N]
  *   pvioctl [-j] link show [ID]
  *   pvioctl link del ID
- *   pvioctl [-j] vbd add LINK PATH [index N] [readonly] [iops N] [bps N]
+ *   pvioctl [-j] vbd add LINK {PATH | fd FD} [index N] [readonly] [iops N]
+ *                        [bps N]
  *   pvioctl [-j] vbd show [LINK [INDEX]]
  *   pvioctl vbd set LINK INDEX [iops N] [bps N] [reread]
  *   pvioctl vbd del LINK INDEX
@@ -48,10 +49,13 @@ static const char usage_text[] =
 "                                 and grant table)\n"
 "  pvioctl link show [ID]         show one link or all (also: list)\n"
 "  pvioctl link del ID            destroy a link (also: delete)\n"
-"  pvioctl vbd add LINK PATH [index N] [readonly] [iops N] [bps N]\n"
-"                                 export block device or file PATH as a\n"
-"                                 vbd of link LINK (defaults: the lowest\n"
-"                                 free index, read-write, no limits)\n"
+"  pvioctl vbd add LINK {PATH | fd FD} [index N] [readonly] [iops N]\n"
+"                   [bps N]       export block device or file PATH, or\n"
+"                                 the one open as descriptor FD (e.g.\n"
+"                                 3<>FILE in the shell; the vbd keeps it\n"
+"                                 until deleted), as a vbd of link LINK\n"
+"                                 (defaults: the lowest free index,\n"
+"                                 read-write, no limits)\n"
 "  pvioctl vbd show [LINK [INDEX]]\n"
 "                                 show vbds with their ends' states and\n"
 "                                 counters (also: list)\n"
@@ -105,6 +109,7 @@ static const char *const vbd_attr_names[] = {
 	[PVIO_A_VBD_IOPS_LIMIT] = "iops-limit",
 	[PVIO_A_VBD_BPS_LIMIT] = "bps-limit",
 	[PVIO_A_VBD_REREAD] = "reread",
+	[PVIO_A_VBD_FD] = "fd",
 	[PVIO_A_VBD_BACKEND_STATE] = "backend-state",
 	[PVIO_A_VBD_FRONTEND_STATE] = "frontend-state",
 	[PVIO_A_VBD_BACKEND_STATS] = "backend-stats",
@@ -643,14 +648,23 @@ static int vbd_add(int argc, char **argv)
 	bool readonly = false;
 	struct show s = { 0 };
 	struct nlmsghdr *nlh;
-	const char *path;
+	const char *path = NULL;
+	unsigned long fd = 0;
 	int i, ret;
 
 	if (argc < 2)
-		usage_error("vbd add: give a link id and a backing path");
+		usage_error("vbd add: give a link id and a backing path or fd");
 	link = parse_num("link id", argv[0], UINT32_MAX);
-	path = argv[1];
-	for (i = 2; i < argc; i++) {
+	i = 2;
+	if (!strcmp(argv[1], "fd")) {
+		if (argc < 3)
+			usage_error("vbd add: 'fd' needs a descriptor number");
+		fd = parse_num("fd", argv[2], INT_MAX);
+		i = 3;
+	} else {
+		path = argv[1];
+	}
+	for (; i < argc; i++) {
 		const char *key = argv[i];
 
 		if (!strcmp(key, "readonly") || !strcmp(key, "ro")) {
@@ -677,9 +691,11 @@ static int vbd_add(int argc, char **argv)
 	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_NEW, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, PVIO_A_VBD_LINK_ID, link);
 	/* The kernel judges the length, so that its word is the one. */
-	if (!mnl_attr_put_strz_check(nlh, sizeof(buf) / 2, PVIO_A_VBD_PATH,
-				     path))
+	if (path && !mnl_attr_put_strz_check(nlh, sizeof(buf) / 2,
+					     PVIO_A_VBD_PATH, path))
 		usage_error("vbd add: backing path too long");
+	if (!path)
+		mnl_attr_put_u32(nlh, PVIO_A_VBD_FD, fd);
 	if (has_index)
 		mnl_attr_put_u32(nlh, PVIO_A_VBD_INDEX, index);
 	if (readonly)

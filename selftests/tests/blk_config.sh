@@ -63,10 +63,10 @@ check "vbd add to a link that does not exist" \
 	ctl "pvioctl: vbd add: No such file or directory: unknown link \(attribute link-id\)" \
 	vbd add 123456 /dev/null
 check "vbd-new without a path" \
-	raw "error EINVAL: vbd needs a backing path missing $PATH_A" \
+	raw "error EINVAL: vbd needs a backing path or fd missing $PATH_A" \
 	vbd-new $LINK:u32:"$link"
 check "vbd-new with an empty path" \
-	raw "error EINVAL: vbd needs a backing path attr $PATH_A" \
+	raw "error EINVAL: vbd needs a backing path or fd attr $PATH_A" \
 	vbd-new $LINK:u32:"$link" $PATH_A:str:
 check "vbd-new without a link id" \
 	raw "error EINVAL: missing link id missing $LINK" \
