@@ -27,6 +27,11 @@ module_param(max_ring_order, uint, 0444);
 MODULE_PARM_DESC(max_ring_order,
 		 "log2 of ring slots offered, at most (default 8, max 10)");
 
+static unsigned int resize_check_ms = 1000;
+module_param(resize_check_ms, uint, 0644);
+MODULE_PARM_DESC(resize_check_ms,
+		 "How often a vbd checks its backing's size, in ms (default 1000, 0: never; netlink vbd set reread always does)");
+
 struct workqueue_struct *blkback_wq;
 
 /* ---- the toolstack's keys ---- */
@@ -330,12 +335,28 @@ static void blkback_peer_back(struct pvio_device *pdev)
 	mutex_unlock(&vbd->lock);
 }
 
+/* Tell the frontend if the backing's size changed. Under vbd->lock. */
+static void blkback_check_size(struct blkback_vbd *vbd)
+{
+	u64 sectors;
+
+	/* A deleted disk may say 0: it is gone, not resized. */
+	if (blkback_backing_gone(vbd))
+		return;
+	sectors = blkback_backing_sectors(vbd);
+	if (sectors == vbd->sectors)
+		return;
+	WRITE_ONCE(vbd->sectors, sectors);
+	blkback_write_disk(vbd);
+	blkback_ring_changed(vbd);
+	dev_info(&vbd->pdev->dev, "resized to %llu sectors\n", sectors);
+}
+
 /* The toolstack rewrote our keys (limits), or the backing was resized. */
 static int blkback_config_changed(struct pvio_device *pdev)
 {
 	struct blkback_vbd *vbd = dev_get_drvdata(&pdev->dev);
 	u32 iops, bps;
-	u64 sectors;
 	int ret;
 
 	mutex_lock(&vbd->lock);
@@ -348,15 +369,30 @@ static int blkback_config_changed(struct pvio_device *pdev)
 		blkback_limit_set(&vbd->limit, iops, bps);
 		blkback_rings_kick(vbd);
 	}
-	sectors = blkback_backing_sectors(vbd);
-	if (sectors != vbd->sectors) {
-		WRITE_ONCE(vbd->sectors, sectors);
-		blkback_write_disk(vbd);
-		blkback_ring_changed(vbd);
-		dev_info(&pdev->dev, "resized to %llu sectors\n", sectors);
-	}
+	blkback_check_size(vbd);
 	mutex_unlock(&vbd->lock);
 	return ret;
+}
+
+/*
+ * The kernel tells no driver that a disk or a file it holds changed
+ * size (a disk's resize is a uevent; a file's is nothing): look now and
+ * then, so that the frontend sees a resize without a toolstack's reread.
+ */
+static void blkback_resize_work(struct work_struct *work)
+{
+	struct blkback_vbd *vbd = container_of(to_delayed_work(work),
+					       struct blkback_vbd,
+					       resize_work);
+	unsigned int ms = READ_ONCE(resize_check_ms);
+
+	mutex_lock(&vbd->lock);
+	if (!vbd->removing && ms)
+		blkback_check_size(vbd);
+	mutex_unlock(&vbd->lock);
+	/* Re-armed even at 0, slowly, so that setting it again works. */
+	queue_delayed_work(system_wq, &vbd->resize_work,
+			   msecs_to_jiffies(ms ?: 10000));
 }
 
 static void blkback_get_stats(struct pvio_device *pdev,
@@ -412,6 +448,7 @@ static int blkback_probe(struct pvio_device *pdev)
 	vbd->link = pdev->link;
 	mutex_init(&vbd->lock);
 	INIT_WORK(&vbd->lost_work, blkback_lost_work);
+	INIT_DELAYED_WORK(&vbd->resize_work, blkback_resize_work);
 	blkback_limit_init(&vbd->limit);
 	ret = blkback_setup(vbd);
 	if (ret)
@@ -427,6 +464,8 @@ static int blkback_probe(struct pvio_device *pdev)
 	}
 	dev_info(&pdev->dev, "exporting %s %s, %llu sectors\n", vbd->path,
 		 vbd->backing.rw ? "read-write" : "read-only", vbd->sectors);
+	queue_delayed_work(system_wq, &vbd->resize_work,
+			   msecs_to_jiffies(resize_check_ms ?: 10000));
 	return 0;
 
 err_close:
@@ -445,8 +484,9 @@ static void blkback_remove(struct pvio_device *pdev)
 	mutex_lock(&vbd->lock);
 	vbd->removing = true;
 	mutex_unlock(&vbd->lock);
-	/* The watch takes vbd->lock, so not under it. */
+	/* The watch and the resize work take vbd->lock, so not under it. */
 	pvio_state_unwatch(vbd->watch);
+	cancel_delayed_work_sync(&vbd->resize_work);
 
 	mutex_lock(&vbd->lock);
 	blkback_disconnect(vbd);

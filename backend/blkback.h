@@ -207,6 +207,7 @@ struct blkback_backing {
  * @path: the backing path
  * @debugfs: its directory in debugfs while connected
  * @backing_gone: the backing device was deleted; every request fails
+ * @resize_work: looks at the backing's size now and then
  */
 struct blkback_vbd {
 	struct pvio_device *pdev;
@@ -228,6 +229,7 @@ struct blkback_vbd {
 	char path[PVIO_STORE_VALUE_MAX];
 	struct dentry *debugfs;
 	atomic_t backing_gone;
+	struct delayed_work resize_work;
 };
 
 /* blkback_debugfs.c */

@@ -6,8 +6,9 @@
 # blkdiscard and blkdiscard -z leave zeros behind, in the guest's view and
 # in the backing file; a read-only export makes a read-only disk, and even
 # forced writable in the guest (blockdev --setrw) its writes fail and the
-# data stays as it was; growing the backing file and asking the backend
-# to re-read it (pvioctl vbd set ... reread) changes the guest's size.
+# data stays as it was; growing the backing file changes the guest's
+# size once the backend re-reads it (pvioctl vbd set ... reread), or on
+# its own within resize_check_ms.
 # timeout: 400
 . /pvio/lib.sh
 
@@ -52,17 +53,32 @@ check "... reads back as zeros" zeros $dev 32 4
 check "... and in the backing file" zeros $img 32 4
 
 # --- resize -------------------------------------------------------------------
-check "size is 64 MiB" test "$(/usr/sbin/blockdev --getsize64 $dev)" -eq $((64 << 20))
+# size_is MIB SECONDS: the guest sees MIB MiB within SECONDS.
+size_is() {
+	i=0
+	while [ "$(/usr/sbin/blockdev --getsize64 $dev)" -ne $(($1 << 20)) ]; do
+		[ $i -ge $(($2 * 10)) ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+check_ms=/sys/module/pvio_blkback/parameters/resize_check_ms
+check "size is 64 MiB" size_is 64 0
+# The backend's own look at the size off: only the reread tells it.
+echo 0 >$check_ms
 truncate -s 96M $img
+check "no reread, no look: the guest still sees 64 MiB" \
+	sh -c "sleep 3; test \$(/usr/sbin/blockdev --getsize64 $dev) -eq $((64 << 20))"
 check "vbd set reread" pvioctl vbd set "$link" 0 reread
-i=0
-while [ "$(/usr/sbin/blockdev --getsize64 $dev)" -ne $((96 << 20)) ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check "the guest sees 96 MiB" test "$(/usr/sbin/blockdev --getsize64 $dev)" -eq $((96 << 20))
+check "the guest sees 96 MiB" size_is 96 5
 check "the new space is usable" fio_verify $dev grown --rw=write --bs=1m \
 	--offset=64M --size=32M
+# And on: the backend notices by itself (within resize_check_ms, and the
+# 10 s it waited while off).
+echo 200 >$check_ms
+truncate -s 128M $img
+check "without reread the guest sees 128 MiB" size_is 128 20
+echo 1000 >$check_ms
 check "link deleted" pvioctl link del "$link"
 
 # --- read-only ------------------------------------------------------------------
