@@ -51,7 +51,7 @@ suite check-vm "$top/selftests/vm/run.sh" -k stock
 # minutes) and cached.
 suite debug-kernel "$top/scripts/debug-kernel.sh"
 suite check-vm-debug "$top/selftests/vm/run.sh" -k debug \
-	-t 'core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_recover'
+	-t 'core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover'
 
 echo "make check: $(($(date +%s) - begin))s"
 [ ${#failed[@]} -eq 0 ] || echo "make check: FAILED: ${failed[*]}"
