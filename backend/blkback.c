@@ -73,6 +73,21 @@ static int blkback_read_limits(struct blkback_vbd *vbd, u32 *iops, u32 *bps)
 	return ret;
 }
 
+/* "coalesce": how long a response notification may wait, in us. */
+static int blkback_read_coalesce(struct blkback_vbd *vbd)
+{
+	u32 usecs;
+	int ret;
+
+	ret = blkback_read_limit(vbd, "coalesce", &usecs);
+	if (ret || usecs > PVIO_VBD_COALESCE_MAX_USECS) {
+		vbd->pdev->probe_msg = "vbd coalesce is not a number of us in range";
+		return ret ?: -EINVAL;
+	}
+	WRITE_ONCE(vbd->coalesce_ns, (u64)usecs * NSEC_PER_USEC);
+	return 0;
+}
+
 /* "params" and "mode"; a vbd without a mode is read-write, as in xl. */
 static int blkback_read_config(struct blkback_vbd *vbd, bool *rw)
 {
@@ -369,6 +384,8 @@ static int blkback_config_changed(struct pvio_device *pdev)
 		blkback_limit_set(&vbd->limit, iops, bps);
 		blkback_rings_kick(vbd);
 	}
+	if (!ret)
+		ret = blkback_read_coalesce(vbd);
 	blkback_check_size(vbd);
 	mutex_unlock(&vbd->lock);
 	return ret;
@@ -415,6 +432,8 @@ static int blkback_setup(struct blkback_vbd *vbd)
 	ret = blkback_read_config(vbd, &rw);
 	if (!ret)
 		ret = blkback_read_limits(vbd, &iops, &bps);
+	if (!ret)
+		ret = blkback_read_coalesce(vbd);
 	if (ret)
 		return ret;
 	ret = blkback_backing_open(vbd, rw);
@@ -510,8 +529,20 @@ static ssize_t backing_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(backing);
 
+/* sysfs: the interrupt coalescing in effect (netlink vbd-set changes it). */
+static ssize_t coalesce_usecs_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct blkback_vbd *vbd = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%llu\n",
+			  div_u64(READ_ONCE(vbd->coalesce_ns), NSEC_PER_USEC));
+}
+static DEVICE_ATTR_RO(coalesce_usecs);
+
 static struct attribute *blkback_dev_attrs[] = {
 	&dev_attr_backing.attr,
+	&dev_attr_coalesce_usecs.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(blkback_dev);

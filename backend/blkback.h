@@ -14,6 +14,7 @@
 
 #include <linux/atomic.h>
 #include <linux/bvec.h>
+#include <linux/hrtimer.h>
 #include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -121,6 +122,9 @@ enum blkback_refusal {
  * @free_pages: bounce pages kept for the next requests
  * @nr_free_pages: entries of @free_pages
  * @pages_lock: guards @free_pages and @nr_free_pages
+ * @coalesce: ends a held-back notification (interrupt coalescing)
+ * @kick_held: a notification the frontend asked for is being held back
+ * @notifies: notifications sent
  */
 struct blkback_ring {
 	struct blkback_vbd *vbd;
@@ -145,6 +149,9 @@ struct blkback_ring {
 	struct list_head free_pages;
 	unsigned int nr_free_pages;
 	spinlock_t pages_lock;		/* guards @free_pages */
+	struct hrtimer coalesce;
+	atomic_t kick_held;
+	atomic64_t notifies;
 };
 
 /**
@@ -208,6 +215,7 @@ struct blkback_backing {
  * @debugfs: its directory in debugfs while connected
  * @backing_gone: the backing device was deleted; every request fails
  * @resize_work: looks at the backing's size now and then
+ * @coalesce_ns: how long a response notification may wait (0: none)
  */
 struct blkback_vbd {
 	struct pvio_device *pdev;
@@ -230,6 +238,7 @@ struct blkback_vbd {
 	struct dentry *debugfs;
 	atomic_t backing_gone;
 	struct delayed_work resize_work;
+	u64 coalesce_ns;
 };
 
 /* blkback_debugfs.c */

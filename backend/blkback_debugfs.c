@@ -39,10 +39,11 @@ static int blkback_queue_show(struct seq_file *m, void *unused)
 	seq_printf(m, "queue %u in_flight %d stopping %d broken %d\n",
 		   ring->qid, atomic_read(&ring->inflight),
 		   READ_ONCE(ring->stopping), READ_ONCE(ring->broken));
-	seq_printf(m, "requests %lld sectors %lld errors %lld\n",
+	seq_printf(m, "requests %lld sectors %lld errors %lld notifies %lld\n",
 		   atomic64_read(&ring->requests),
 		   atomic64_read(&ring->sectors),
-		   atomic64_read(&ring->errors));
+		   atomic64_read(&ring->errors),
+		   atomic64_read(&ring->notifies));
 	seq_puts(m, "refused");
 	for (i = 0; i < BLKBACK_REFUSAL_NR; i++)
 		seq_printf(m, " %s %llu", blkback_refusal_names[i],

@@ -147,17 +147,50 @@ static void blkback_send_changed(struct blkback_ring *ring)
 	blkback_respond(ring, PVIO_BLKIF_ID_CHANGED, 0, PVIO_BLKIF_RSP_OK);
 }
 
-/* One kick for everything this run released and answered. */
+static void blkback_notify(struct blkback_ring *ring)
+{
+	atomic64_inc(&ring->notifies);
+	pvio_evtchn_notify(ring->ch);
+}
+
+/* The coalescing time is over: send the notification held back. */
+static enum hrtimer_restart blkback_coalesce_end(struct hrtimer *timer)
+{
+	struct blkback_ring *ring = container_of(timer, struct blkback_ring,
+						 coalesce);
+
+	if (atomic_xchg(&ring->kick_held, 0))
+		blkback_notify(ring);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * One kick for everything this run released and answered. With
+ * coalescing, the first kick held back waits the vbd's coalesce time and
+ * every answer meanwhile shares it: fewer interrupts, each answer up to
+ * that much later (as NVMe's aggregation time). Not only while requests
+ * are in flight here: a frontend at any queue depth sends its next
+ * request only once told of the last, so the backend mostly sees one.
+ */
 static void blkback_publish(struct blkback_ring *ring)
 {
+	u64 hold = READ_ONCE(ring->vbd->coalesce_ns);
 	bool kick;
 
 	if (ring->broken)
 		return;
 	kick = pvio_ring_cons_release(&ring->req);
 	kick |= pvio_ring_publish(&ring->rsp);
-	if (kick)
-		pvio_evtchn_notify(ring->ch);
+	if (hold) {
+		if (kick && !atomic_xchg(&ring->kick_held, 1))
+			hrtimer_start(&ring->coalesce, ns_to_ktime(hold),
+				      HRTIMER_MODE_REL);
+		return;
+	}
+	if (atomic_xchg(&ring->kick_held, 0) | kick) {
+		hrtimer_try_to_cancel(&ring->coalesce);
+		blkback_notify(ring);
+	}
 }
 
 /* ---- requests: memory ---- */
@@ -774,6 +807,9 @@ int blkback_rings_connect(struct blkback_vbd *vbd, unsigned int nr,
 		spin_lock_init(&ring->pages_lock);
 		init_llist_head(&ring->done);
 		init_waitqueue_head(&ring->idle);
+		hrtimer_init(&ring->coalesce, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL);
+		ring->coalesce.function = blkback_coalesce_end;
 	}
 	for (q = 0; q < nr; q++) {
 		ret = blkback_ring_connect(&vbd->rings[q]);
@@ -805,6 +841,8 @@ static void blkback_ring_disconnect(struct blkback_ring *ring)
 	WRITE_ONCE(ring->stopping, true);
 	/* After this the work runs only to free finished requests. */
 	cancel_delayed_work_sync(&ring->work);
+	/* ... and arms no timer: the last one ends before the unbind. */
+	hrtimer_cancel(&ring->coalesce);
 	if (ring->ch) {
 		pvio_evtchn_unbind(ring->ch);
 		ring->ch = NULL;

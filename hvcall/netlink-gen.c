@@ -31,7 +31,7 @@ const struct nla_policy pvio_link_get_nl_policy[PVIO_A_LINK_ID + 1] = {
 };
 
 /* PVIO_CMD_VBD_NEW - do */
-const struct nla_policy pvio_vbd_new_nl_policy[PVIO_A_VBD_FD + 1] = {
+const struct nla_policy pvio_vbd_new_nl_policy[PVIO_A_VBD_COALESCE_USECS + 1] = {
 	[PVIO_A_VBD_LINK_ID] = { .type = NLA_U32, },
 	[PVIO_A_VBD_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VBD_INDEX_MAX),
 	[PVIO_A_VBD_PATH] = { .type = NLA_NUL_STRING, .len = PVIO_VBD_PATH_MAX_LEN, },
@@ -39,6 +39,7 @@ const struct nla_policy pvio_vbd_new_nl_policy[PVIO_A_VBD_FD + 1] = {
 	[PVIO_A_VBD_READONLY] = { .type = NLA_FLAG, },
 	[PVIO_A_VBD_IOPS_LIMIT] = { .type = NLA_U32, },
 	[PVIO_A_VBD_BPS_LIMIT] = { .type = NLA_U64, },
+	[PVIO_A_VBD_COALESCE_USECS] = NLA_POLICY_MAX(NLA_U32, PVIO_VBD_COALESCE_MAX_USECS),
 };
 
 /* PVIO_CMD_VBD_DEL - do */
@@ -54,11 +55,12 @@ const struct nla_policy pvio_vbd_get_nl_policy[PVIO_A_VBD_INDEX + 1] = {
 };
 
 /* PVIO_CMD_VBD_SET - do */
-const struct nla_policy pvio_vbd_set_nl_policy[PVIO_A_VBD_REREAD + 1] = {
+const struct nla_policy pvio_vbd_set_nl_policy[PVIO_A_VBD_COALESCE_USECS + 1] = {
 	[PVIO_A_VBD_LINK_ID] = { .type = NLA_U32, },
 	[PVIO_A_VBD_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VBD_INDEX_MAX),
 	[PVIO_A_VBD_IOPS_LIMIT] = { .type = NLA_U32, },
 	[PVIO_A_VBD_BPS_LIMIT] = { .type = NLA_U64, },
+	[PVIO_A_VBD_COALESCE_USECS] = NLA_POLICY_MAX(NLA_U32, PVIO_VBD_COALESCE_MAX_USECS),
 	[PVIO_A_VBD_REREAD] = { .type = NLA_FLAG, },
 };
 
@@ -89,7 +91,7 @@ const struct genl_ops pvio_nl_ops[7] = {
 		.cmd		= PVIO_CMD_VBD_NEW,
 		.doit		= pvio_nl_vbd_new_doit,
 		.policy		= pvio_vbd_new_nl_policy,
-		.maxattr	= PVIO_A_VBD_FD,
+		.maxattr	= PVIO_A_VBD_COALESCE_USECS,
 	},
 	{
 		.cmd		= PVIO_CMD_VBD_DEL,
@@ -108,7 +110,7 @@ const struct genl_ops pvio_nl_ops[7] = {
 		.cmd		= PVIO_CMD_VBD_SET,
 		.doit		= pvio_nl_vbd_set_doit,
 		.policy		= pvio_vbd_set_nl_policy,
-		.maxattr	= PVIO_A_VBD_REREAD,
+		.maxattr	= PVIO_A_VBD_COALESCE_USECS,
 	},
 };
 

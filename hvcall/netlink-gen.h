@@ -18,13 +18,13 @@ extern const struct nla_policy pvio_link_del_nl_policy[PVIO_A_LINK_ID + 1];
 
 extern const struct nla_policy pvio_link_get_nl_policy[PVIO_A_LINK_ID + 1];
 
-extern const struct nla_policy pvio_vbd_new_nl_policy[PVIO_A_VBD_FD + 1];
+extern const struct nla_policy pvio_vbd_new_nl_policy[PVIO_A_VBD_COALESCE_USECS + 1];
 
 extern const struct nla_policy pvio_vbd_del_nl_policy[PVIO_A_VBD_INDEX + 1];
 
 extern const struct nla_policy pvio_vbd_get_nl_policy[PVIO_A_VBD_INDEX + 1];
 
-extern const struct nla_policy pvio_vbd_set_nl_policy[PVIO_A_VBD_REREAD + 1];
+extern const struct nla_policy pvio_vbd_set_nl_policy[PVIO_A_VBD_COALESCE_USECS + 1];
 
 /* Ops table for pvio */
 extern const struct genl_ops pvio_nl_ops[7];

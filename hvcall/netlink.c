@@ -244,6 +244,7 @@ static size_t pvio_nl_vbd_size(void)
 	       nla_total_size(0) +			/* readonly */
 	       nla_total_size(sizeof(u32)) +		/* iops-limit */
 	       nla_total_size_64bit(sizeof(u64)) +	/* bps-limit */
+	       nla_total_size(sizeof(u32)) +		/* coalesce-usecs */
 	       2 * nla_total_size(sizeof(u32)) +	/* states */
 	       2 * pvio_nl_vbd_stats_size();
 }
@@ -290,6 +291,7 @@ static int pvio_nl_vbd_fill(struct sk_buff *skb, u32 link_id,
 	    nla_put_u32(skb, PVIO_A_VBD_IOPS_LIMIT, info->iops) ||
 	    nla_put_u64_64bit(skb, PVIO_A_VBD_BPS_LIMIT, info->bps,
 			      PVIO_A_VBD_PAD) ||
+	    nla_put_u32(skb, PVIO_A_VBD_COALESCE_USECS, info->coalesce) ||
 	    nla_put_u32(skb, PVIO_A_VBD_BACKEND_STATE,
 			info->state[PVIO_BACKEND]) ||
 	    nla_put_u32(skb, PVIO_A_VBD_FRONTEND_STATE,
@@ -497,6 +499,8 @@ int pvio_nl_vbd_new_doit(struct sk_buff *skb, struct genl_info *info)
 		params.iops = nla_get_u32(attrs[PVIO_A_VBD_IOPS_LIMIT]);
 	if (attrs[PVIO_A_VBD_BPS_LIMIT])
 		params.bps = nla_get_u64(attrs[PVIO_A_VBD_BPS_LIMIT]);
+	if (attrs[PVIO_A_VBD_COALESCE_USECS])
+		params.coalesce = nla_get_u32(attrs[PVIO_A_VBD_COALESCE_USECS]);
 
 	ret = pvio_vbd_new(link, &params, info->extack);
 	if (ret == -EEXIST)
@@ -563,8 +567,13 @@ int pvio_nl_vbd_set_doit(struct sk_buff *skb, struct genl_info *info)
 		params.bps = nla_get_u64(attrs[PVIO_A_VBD_BPS_LIMIT]);
 		params.set_bps = true;
 	}
+	if (attrs[PVIO_A_VBD_COALESCE_USECS]) {
+		params.coalesce = nla_get_u32(attrs[PVIO_A_VBD_COALESCE_USECS]);
+		params.set_coalesce = true;
+	}
 	params.reread = nla_get_flag(attrs[PVIO_A_VBD_REREAD]);
-	if (!params.set_iops && !params.set_bps && !params.reread) {
+	if (!params.set_iops && !params.set_bps && !params.set_coalesce &&
+	    !params.reread) {
 		NL_SET_ERR_MSG(info->extack, "nothing to change");
 		ret = -EINVAL;
 		goto out;

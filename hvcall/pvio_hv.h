@@ -98,8 +98,10 @@ void pvio_liveness_free(struct pvio_link *link);
  * @readonly: vbd-new: the frontend may only read
  * @iops: requests per second at most, 0 for no limit
  * @bps: bytes per second at most, 0 for no limit
+ * @coalesce: microseconds a response notification may wait, 0 for none
  * @set_iops: vbd-set: change @iops
  * @set_bps: vbd-set: change @bps
+ * @set_coalesce: vbd-set: change @coalesce
  * @reread: vbd-set: the backend re-reads its capacity
  */
 struct pvio_vbd_params {
@@ -109,8 +111,10 @@ struct pvio_vbd_params {
 	bool readonly;
 	u32 iops;
 	u64 bps;
+	u32 coalesce;
 	bool set_iops;
 	bool set_bps;
+	bool set_coalesce;
 	bool reread;
 };
 
@@ -123,6 +127,7 @@ struct pvio_vbd_params {
  * @readonly: mode "r"
  * @iops: the iops key, 0 if absent
  * @bps: the bps key, 0 if absent
+ * @coalesce: the coalesce key, 0 if absent
  * @state: the state each end of the link publishes
  * @has_stats: BIT(role) for each end whose bound driver gave counters
  * @stats: those counters, by end
@@ -133,6 +138,7 @@ struct pvio_vbd_info {
 	bool readonly;
 	u32 iops;
 	u64 bps;
+	u32 coalesce;
 	enum pvio_state state[2];
 	unsigned long has_stats;
 	struct pvio_dev_stats stats[2];

@@ -69,7 +69,7 @@ void pvio_vbd_put_files(struct pvio_link *link)
 }
 
 static const char * const pvio_vbd_key_names[] = {
-	"params", "mode", "iops", "bps",
+	"params", "mode", "iops", "bps", "coalesce",
 };
 
 /* @buf of PVIO_STORE_KEY_MAX bytes gets key vbd<index>/<name>. */
@@ -93,7 +93,7 @@ static void pvio_vbd_remove_keys(struct pvio_link *link, u32 index)
 
 /*
  * Set limit key @name of vbd @index to @val; 0 (no limit) is no key at
- * all, which keeps the area's 31 entries for 8 vbds of 2 to 4 keys.
+ * all, which keeps the area's 31 entries for 8 vbds of 2 to 5 keys.
  */
 static int pvio_vbd_write_limit(struct pvio_link *link, u32 index,
 				const char *name, u64 val)
@@ -234,6 +234,9 @@ static int pvio_vbd_write_keys(struct pvio_link *link,
 		ret = pvio_vbd_write_limit(link, index, "iops", params->iops);
 	if (!ret)
 		ret = pvio_vbd_write_limit(link, index, "bps", params->bps);
+	if (!ret)
+		ret = pvio_vbd_write_limit(link, index, "coalesce",
+					   params->coalesce);
 	return ret;
 }
 
@@ -438,7 +441,7 @@ int pvio_vbd_set(struct pvio_link *link, const struct pvio_vbd_params *params,
 		 struct netlink_ext_ack *extack)
 {
 	u32 index = params->index;
-	u64 old_iops, old_bps;
+	u64 old_iops, old_bps, old_coalesce;
 	int ret;
 
 	if (!pvio_vbd_configurable(link, extack))
@@ -451,11 +454,15 @@ int pvio_vbd_set(struct pvio_link *link, const struct pvio_vbd_params *params,
 	}
 	old_iops = pvio_vbd_read_limit(link, index, "iops");
 	old_bps = pvio_vbd_read_limit(link, index, "bps");
+	old_coalesce = pvio_vbd_read_limit(link, index, "coalesce");
 	ret = 0;
 	if (params->set_iops)
 		ret = pvio_vbd_write_limit(link, index, "iops", params->iops);
 	if (!ret && params->set_bps)
 		ret = pvio_vbd_write_limit(link, index, "bps", params->bps);
+	if (!ret && params->set_coalesce)
+		ret = pvio_vbd_write_limit(link, index, "coalesce",
+					   params->coalesce);
 	if (ret)
 		pvio_vbd_store_error(extack, ret);
 	else
@@ -465,6 +472,7 @@ int pvio_vbd_set(struct pvio_link *link, const struct pvio_vbd_params *params,
 		/* Back to what the backend last accepted. */
 		pvio_vbd_write_limit(link, index, "iops", old_iops);
 		pvio_vbd_write_limit(link, index, "bps", old_bps);
+		pvio_vbd_write_limit(link, index, "coalesce", old_coalesce);
 		goto out;
 	}
 	pvio_vbd_notify(link, index, PVIO_CMD_VBD_CHANGE_NTF);
@@ -524,6 +532,8 @@ int pvio_vbd_get(struct pvio_link *link, u32 index,
 	info->iops = min_t(u64, pvio_vbd_read_limit(link, index, "iops"),
 			   U32_MAX);
 	info->bps = pvio_vbd_read_limit(link, index, "bps");
+	info->coalesce = min_t(u64, pvio_vbd_read_limit(link, index,
+							"coalesce"), U32_MAX);
 	for (role = PVIO_BACKEND; role <= PVIO_FRONTEND; role++) {
 		info->state[role] = pvio_state_get(link, role);
 		if (pvio_vbd_stats(link, role, index, &info->stats[role]))

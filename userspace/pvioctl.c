@@ -10,9 +10,9 @@
  *   pvioctl [-j] link show [ID]
  *   pvioctl link del ID
  *   pvioctl [-j] vbd add LINK {PATH | fd FD} [index N] [readonly] [iops N]
- *                        [bps N]
+ *                        [bps N] [coalesce USECS]
  *   pvioctl [-j] vbd show [LINK [INDEX]]
- *   pvioctl vbd set LINK INDEX [iops N] [bps N] [reread]
+ *   pvioctl vbd set LINK INDEX [iops N] [bps N] [coalesce USECS] [reread]
  *   pvioctl vbd del LINK INDEX
  *   pvioctl [-j] monitor
  *
@@ -50,18 +50,23 @@ static const char usage_text[] =
 "  pvioctl link show [ID]         show one link or all (also: list)\n"
 "  pvioctl link del ID            destroy a link (also: delete)\n"
 "  pvioctl vbd add LINK {PATH | fd FD} [index N] [readonly] [iops N]\n"
-"                   [bps N]       export block device or file PATH, or\n"
+"                   [bps N] [coalesce USECS]\n"
+"                                 export block device or file PATH, or\n"
 "                                 the one open as descriptor FD (e.g.\n"
 "                                 3<>FILE in the shell; the vbd keeps it\n"
 "                                 until deleted), as a vbd of link LINK\n"
 "                                 (defaults: the lowest free index,\n"
-"                                 read-write, no limits)\n"
+"                                 read-write, no limits, no coalescing:\n"
+"                                 the backend holds a notification back\n"
+"                                 USECS so that it reports several\n"
+"                                 answers)\n"
 "  pvioctl vbd show [LINK [INDEX]]\n"
 "                                 show vbds with their ends' states and\n"
 "                                 counters (also: list)\n"
-"  pvioctl vbd set LINK INDEX [iops N] [bps N] [reread]\n"
-"                                 change a vbd's limits (0: none), or\n"
-"                                 have its backend re-read the capacity\n"
+"  pvioctl vbd set LINK INDEX [iops N] [bps N] [coalesce USECS] [reread]\n"
+"                                 change a vbd's limits (0: none) or\n"
+"                                 coalescing, or have its backend re-read\n"
+"                                 the capacity\n"
 "  pvioctl vbd del LINK INDEX     remove a vbd (also: delete)\n"
 "  pvioctl monitor                print links and vbds as they come,\n"
 "                                 change and go\n"
@@ -110,6 +115,7 @@ static const char *const vbd_attr_names[] = {
 	[PVIO_A_VBD_BPS_LIMIT] = "bps-limit",
 	[PVIO_A_VBD_REREAD] = "reread",
 	[PVIO_A_VBD_FD] = "fd",
+	[PVIO_A_VBD_COALESCE_USECS] = "coalesce-usecs",
 	[PVIO_A_VBD_BACKEND_STATE] = "backend-state",
 	[PVIO_A_VBD_FRONTEND_STATE] = "frontend-state",
 	[PVIO_A_VBD_BACKEND_STATS] = "backend-stats",
@@ -467,6 +473,7 @@ static const enum mnl_attr_data_type vbd_types[PVIO_A_VBD_MAX + 1] = {
 	[PVIO_A_VBD_IOPS_LIMIT] = MNL_TYPE_U32,
 	[PVIO_A_VBD_BPS_LIMIT] = MNL_TYPE_U64,
 	[PVIO_A_VBD_REREAD] = MNL_TYPE_FLAG,
+	[PVIO_A_VBD_COALESCE_USECS] = MNL_TYPE_U32,
 	[PVIO_A_VBD_BACKEND_STATE] = MNL_TYPE_U32,
 	[PVIO_A_VBD_FRONTEND_STATE] = MNL_TYPE_U32,
 	[PVIO_A_VBD_BACKEND_STATS] = MNL_TYPE_NESTED,
@@ -549,7 +556,8 @@ static uint64_t vbd_u64(const struct vbd *v, int type)
 }
 
 /*
- * One vbd: text "vbd N link L path P mode w iops N bps N backend-state S
+ * One vbd: text "vbd N link L path P mode w iops N bps N coalesce N
+ * backend-state S
  * frontend-state S", then a line of counters per end that has them; or
  * one JSON object.
  */
@@ -568,20 +576,23 @@ static void vbd_print(const struct vbd *v)
 		       vbd_u32(v, PVIO_A_VBD_INDEX));
 		json_string(path);
 		printf(",\"readonly\":%s,\"iops_limit\":%u,"
-		       "\"bps_limit\":%llu,\"backend_state\":",
+		       "\"bps_limit\":%llu,\"coalesce_usecs\":%u,"
+		       "\"backend_state\":",
 		       ro ? "true" : "false",
 		       vbd_u32(v, PVIO_A_VBD_IOPS_LIMIT),
-		       (unsigned long long)vbd_u64(v, PVIO_A_VBD_BPS_LIMIT));
+		       (unsigned long long)vbd_u64(v, PVIO_A_VBD_BPS_LIMIT),
+		       vbd_u32(v, PVIO_A_VBD_COALESCE_USECS));
 		json_string(state_name(vbd_u32(v, PVIO_A_VBD_BACKEND_STATE)));
 		fputs(",\"frontend_state\":", stdout);
 		json_string(state_name(vbd_u32(v, PVIO_A_VBD_FRONTEND_STATE)));
 	} else {
 		printf("vbd %u link %u path %s mode %s iops %u bps %llu "
-		       "backend-state %s",
+		       "coalesce %u backend-state %s",
 		       vbd_u32(v, PVIO_A_VBD_INDEX),
 		       vbd_u32(v, PVIO_A_VBD_LINK_ID), path, ro ? "r" : "w",
 		       vbd_u32(v, PVIO_A_VBD_IOPS_LIMIT),
 		       (unsigned long long)vbd_u64(v, PVIO_A_VBD_BPS_LIMIT),
+		       vbd_u32(v, PVIO_A_VBD_COALESCE_USECS),
 		       state_name(vbd_u32(v, PVIO_A_VBD_BACKEND_STATE)));
 		printf(" frontend-state %s",
 		       state_name(vbd_u32(v, PVIO_A_VBD_FRONTEND_STATE)));
@@ -642,9 +653,10 @@ static void open_genl_vbd(void)
 static int vbd_add(int argc, char **argv)
 {
 	static char buf[PVIO_GENL_BUFSIZE];
-	unsigned long link, index = 0, iops = 0;
+	unsigned long link, index = 0, iops = 0, coalesce = 0;
 	unsigned long long bps = 0;
 	bool has_index = false, has_iops = false, has_bps = false;
+	bool has_coalesce = false;
 	bool readonly = false;
 	struct show s = { 0 };
 	struct nlmsghdr *nlh;
@@ -682,6 +694,9 @@ static int vbd_add(int argc, char **argv)
 		} else if (!strcmp(key, "bps")) {
 			bps = parse_num(key, argv[++i], ULONG_MAX);
 			has_bps = true;
+		} else if (!strcmp(key, "coalesce")) {
+			coalesce = parse_num(key, argv[++i], UINT32_MAX);
+			has_coalesce = true;
 		} else {
 			usage_error("vbd add: unknown argument '%s'", key);
 		}
@@ -704,6 +719,8 @@ static int vbd_add(int argc, char **argv)
 		mnl_attr_put_u32(nlh, PVIO_A_VBD_IOPS_LIMIT, iops);
 	if (has_bps)
 		mnl_attr_put_u64(nlh, PVIO_A_VBD_BPS_LIMIT, bps);
+	if (has_coalesce)
+		mnl_attr_put_u32(nlh, PVIO_A_VBD_COALESCE_USECS, coalesce);
 	ret = pvio_genl_talk(&genl, nlh, vbd_show_cb, &s);
 	if (ret)
 		fail("vbd add", ret);
@@ -752,9 +769,10 @@ static int vbd_show(int argc, char **argv)
 static int vbd_set(int argc, char **argv)
 {
 	static char buf[PVIO_GENL_BUFSIZE];
-	unsigned long link, index, iops = 0;
+	unsigned long link, index, iops = 0, coalesce = 0;
 	unsigned long long bps = 0;
 	bool has_iops = false, has_bps = false, reread = false;
+	bool has_coalesce = false;
 	struct nlmsghdr *nlh;
 	int i, ret;
 
@@ -777,12 +795,15 @@ static int vbd_set(int argc, char **argv)
 		} else if (!strcmp(key, "bps")) {
 			bps = parse_num(key, argv[++i], ULONG_MAX);
 			has_bps = true;
+		} else if (!strcmp(key, "coalesce")) {
+			coalesce = parse_num(key, argv[++i], UINT32_MAX);
+			has_coalesce = true;
 		} else {
 			usage_error("vbd set: unknown argument '%s'", key);
 		}
 	}
-	if (!has_iops && !has_bps && !reread)
-		usage_error("vbd set: nothing to change (iops, bps, reread)");
+	if (!has_iops && !has_bps && !has_coalesce && !reread)
+		usage_error("vbd set: nothing to change (iops, bps, coalesce, reread)");
 
 	open_genl_vbd();
 	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_SET, NLM_F_ACK);
@@ -792,6 +813,8 @@ static int vbd_set(int argc, char **argv)
 		mnl_attr_put_u32(nlh, PVIO_A_VBD_IOPS_LIMIT, iops);
 	if (has_bps)
 		mnl_attr_put_u64(nlh, PVIO_A_VBD_BPS_LIMIT, bps);
+	if (has_coalesce)
+		mnl_attr_put_u32(nlh, PVIO_A_VBD_COALESCE_USECS, coalesce);
 	if (reread)
 		mnl_attr_put(nlh, PVIO_A_VBD_REREAD, 0, NULL);
 	ret = pvio_genl_talk(&genl, nlh, NULL, NULL);

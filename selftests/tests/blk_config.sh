@@ -133,7 +133,7 @@ if [ -e $PVIO_MODULES/pvio_blkback.ko ]; then
 	check "vbd add of /dev/nullb0" test $? -eq 0
 	echo "# $(cat /tmp/add.out)"
 	check "... prints the vbd, index 0, read-write" \
-		grep -qE "^vbd 0 link $link path /dev/nullb0 mode w iops 1000 bps 0 backend-state [a-z0-9]+ frontend-state [a-z0-9]+$" \
+		grep -qE "^vbd 0 link $link path /dev/nullb0 mode w iops 1000 bps 0 coalesce 0 backend-state [a-z0-9]+ frontend-state [a-z0-9]+$" \
 		/tmp/add.out
 	check "... its backend device is bound" \
 		test -e /sys/bus/pvio/devices/link$link-vbd0-backend/driver
@@ -146,7 +146,7 @@ if [ -e $PVIO_MODULES/pvio_blkback.ko ]; then
 	pvioctl -j vbd show "$link" 0 >/tmp/show.json
 	echo "# $(cat /tmp/show.json)"
 	check "vbd show -j: its states and limits" \
-		grep -qE "^\{\"link_id\":$link,\"index\":0,\"path\":\"/dev/nullb0\",\"readonly\":false,\"iops_limit\":1000,\"bps_limit\":0,\"backend_state\":\"[a-z0-9]+\",\"frontend_state\":\"[a-z0-9]+\"" \
+		grep -qE "^\{\"link_id\":$link,\"index\":0,\"path\":\"/dev/nullb0\",\"readonly\":false,\"iops_limit\":1000,\"bps_limit\":0,\"coalesce_usecs\":0,\"backend_state\":\"[a-z0-9]+\",\"frontend_state\":\"[a-z0-9]+\"" \
 		/tmp/show.json
 	grep -q '"backend_stats":{"requests":' /tmp/show.json ||
 		echo "# (pvio_blkback gives no counters)"
