@@ -19,6 +19,7 @@ BUSY="rmmod: can't unload module '.*': Resource temporarily unavailable"
 # --- links pin the modules --------------------------------------------------
 pvioctl monitor >/tmp/rmmod.mon 2>&1 &
 mon=$!
+sleep 1	# subscribed before the first event (a loaded machine is slow)
 for i in 1 2 3; do
 	pvioctl link add loop pages 8 >/dev/null
 done
@@ -48,6 +49,11 @@ check "rmmod pvio_hv (a monitor still listening)" rmmod pvio_hv
 check "without pvio_hv, pvioctl fails cleanly" \
 	sh -c '! pvioctl link show 2>/tmp/rmmod.err'
 check "... saying so" grep -qx "pvioctl: netlink: No such file or directory: no pvio netlink family (is pvio_hv loaded?)" /tmp/rmmod.err
+# Sent before rmmod returned, maybe not yet printed: give it time.
+for i in $(seq 100); do
+	[ "$(grep -c '^del link' /tmp/rmmod.mon)" -ge 4 ] && break
+	sleep 0.1
+done
 kill $mon
 wait $mon 2>/dev/null
 check "the monitor saw 4 links come and go" \
