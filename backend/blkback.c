@@ -84,7 +84,7 @@ static int blkback_read_coalesce(struct blkback_vbd *vbd)
 		vbd->pdev->probe_msg = "vbd coalesce is not a number of us in range";
 		return ret ?: -EINVAL;
 	}
-	WRITE_ONCE(vbd->coalesce_ns, (u64)usecs * NSEC_PER_USEC);
+	WRITE_ONCE(vbd->coalesce_usecs, usecs);
 	return 0;
 }
 
@@ -386,6 +386,8 @@ static int blkback_config_changed(struct pvio_device *pdev)
 	}
 	if (!ret)
 		ret = blkback_read_coalesce(vbd);
+	if (!ret)
+		blkback_rings_coalesce(vbd);
 	blkback_check_size(vbd);
 	mutex_unlock(&vbd->lock);
 	return ret;
@@ -535,8 +537,7 @@ static ssize_t coalesce_usecs_show(struct device *dev,
 {
 	struct blkback_vbd *vbd = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%llu\n",
-			  div_u64(READ_ONCE(vbd->coalesce_ns), NSEC_PER_USEC));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(vbd->coalesce_usecs));
 }
 static DEVICE_ATTR_RO(coalesce_usecs);
 

@@ -14,7 +14,6 @@
 
 #include <linux/atomic.h>
 #include <linux/bvec.h>
-#include <linux/hrtimer.h>
 #include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -122,9 +121,6 @@ enum blkback_refusal {
  * @free_pages: bounce pages kept for the next requests
  * @nr_free_pages: entries of @free_pages
  * @pages_lock: guards @free_pages and @nr_free_pages
- * @coalesce: ends a held-back notification (interrupt coalescing)
- * @kick_held: a notification the frontend asked for is being held back
- * @notifies: notifications sent
  */
 struct blkback_ring {
 	struct blkback_vbd *vbd;
@@ -149,9 +145,6 @@ struct blkback_ring {
 	struct list_head free_pages;
 	unsigned int nr_free_pages;
 	spinlock_t pages_lock;		/* guards @free_pages */
-	struct hrtimer coalesce;
-	atomic_t kick_held;
-	atomic64_t notifies;
 };
 
 /**
@@ -215,7 +208,7 @@ struct blkback_backing {
  * @debugfs: its directory in debugfs while connected
  * @backing_gone: the backing device was deleted; every request fails
  * @resize_work: looks at the backing's size now and then
- * @coalesce_ns: how long a response notification may wait (0: none)
+ * @coalesce_usecs: how long a response notification may wait (0: none)
  */
 struct blkback_vbd {
 	struct pvio_device *pdev;
@@ -238,7 +231,7 @@ struct blkback_vbd {
 	struct dentry *debugfs;
 	atomic_t backing_gone;
 	struct delayed_work resize_work;
-	u64 coalesce_ns;
+	u32 coalesce_usecs;
 };
 
 /* blkback_debugfs.c */
@@ -253,6 +246,7 @@ int blkback_rings_connect(struct blkback_vbd *vbd, unsigned int nr,
 void blkback_rings_disconnect(struct blkback_vbd *vbd);
 void blkback_rings_kick(struct blkback_vbd *vbd);
 void blkback_ring_changed(struct blkback_vbd *vbd);
+void blkback_rings_coalesce(struct blkback_vbd *vbd);
 void blkback_req_done(struct blkback_req *req, int error);
 void blkback_rings_stats(struct blkback_vbd *vbd, struct pvio_dev_stats *st);
 

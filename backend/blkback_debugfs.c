@@ -34,16 +34,20 @@ static const char *const blkback_refusal_names[BLKBACK_REFUSAL_NR] = {
 static int blkback_queue_show(struct seq_file *m, void *unused)
 {
 	struct blkback_ring *ring = m->private;
+	struct pvio_evtchn_stats ev = {};
 	int i;
 
 	seq_printf(m, "queue %u in_flight %d stopping %d broken %d\n",
 		   ring->qid, atomic_read(&ring->inflight),
 		   READ_ONCE(ring->stopping), READ_ONCE(ring->broken));
-	seq_printf(m, "requests %lld sectors %lld errors %lld notifies %lld\n",
+	seq_printf(m, "requests %lld sectors %lld errors %lld\n",
 		   atomic64_read(&ring->requests),
 		   atomic64_read(&ring->sectors),
-		   atomic64_read(&ring->errors),
-		   atomic64_read(&ring->notifies));
+		   atomic64_read(&ring->errors));
+	if (ring->ch)
+		pvio_evtchn_get_stats(ring->ch, &ev);
+	seq_printf(m, "notifies %llu coalesced %llu events %llu\n",
+		   ev.notifies, ev.coalesced, ev.events);
 	seq_puts(m, "refused");
 	for (i = 0; i < BLKBACK_REFUSAL_NR; i++)
 		seq_printf(m, " %s %llu", blkback_refusal_names[i],

@@ -147,50 +147,20 @@ static void blkback_send_changed(struct blkback_ring *ring)
 	blkback_respond(ring, PVIO_BLKIF_ID_CHANGED, 0, PVIO_BLKIF_RSP_OK);
 }
 
-static void blkback_notify(struct blkback_ring *ring)
-{
-	atomic64_inc(&ring->notifies);
-	pvio_evtchn_notify(ring->ch);
-}
-
-/* The coalescing time is over: send the notification held back. */
-static enum hrtimer_restart blkback_coalesce_end(struct hrtimer *timer)
-{
-	struct blkback_ring *ring = container_of(timer, struct blkback_ring,
-						 coalesce);
-
-	if (atomic_xchg(&ring->kick_held, 0))
-		blkback_notify(ring);
-	return HRTIMER_NORESTART;
-}
-
 /*
- * One kick for everything this run released and answered. With
- * coalescing, the first kick held back waits the vbd's coalesce time and
- * every answer meanwhile shares it: fewer interrupts, each answer up to
- * that much later (as NVMe's aggregation time). Not only while requests
- * are in flight here: a frontend at any queue depth sends its next
- * request only once told of the last, so the backend mostly sees one.
+ * One kick for everything this run released and answered. The vbd's
+ * interrupt coalescing is the channel's (pvio_evtchn_set_coalesce()).
  */
 static void blkback_publish(struct blkback_ring *ring)
 {
-	u64 hold = READ_ONCE(ring->vbd->coalesce_ns);
 	bool kick;
 
 	if (ring->broken)
 		return;
 	kick = pvio_ring_cons_release(&ring->req);
 	kick |= pvio_ring_publish(&ring->rsp);
-	if (hold) {
-		if (kick && !atomic_xchg(&ring->kick_held, 1))
-			hrtimer_start(&ring->coalesce, ns_to_ktime(hold),
-				      HRTIMER_MODE_REL);
-		return;
-	}
-	if (atomic_xchg(&ring->kick_held, 0) | kick) {
-		hrtimer_try_to_cancel(&ring->coalesce);
-		blkback_notify(ring);
-	}
+	if (kick)
+		pvio_evtchn_notify(ring->ch);
 }
 
 /* ---- requests: memory ---- */
@@ -733,6 +703,14 @@ out:
 
 /* ---- connecting ---- */
 
+static void blkback_ring_coalesce(struct blkback_ring *ring)
+{
+	struct pvio_coalesce c = { .usecs = ring->vbd->coalesce_usecs };
+
+	/* In range: the toolstack key was checked against a smaller max. */
+	WARN_ON_ONCE(pvio_evtchn_set_coalesce(ring->ch, &c));
+}
+
 /* Map one ring of @entry_size slots at @gref and attach to it. */
 static int blkback_map_ring(struct blkback_vbd *vbd, struct pvio_ring *r,
 			    u32 gref, u32 entry_size)
@@ -775,6 +753,7 @@ static int blkback_ring_connect(struct blkback_ring *ring)
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
 	ring->ch = ch;
+	blkback_ring_coalesce(ring);
 	return 0;
 }
 
@@ -807,9 +786,6 @@ int blkback_rings_connect(struct blkback_vbd *vbd, unsigned int nr,
 		spin_lock_init(&ring->pages_lock);
 		init_llist_head(&ring->done);
 		init_waitqueue_head(&ring->idle);
-		hrtimer_init(&ring->coalesce, CLOCK_MONOTONIC,
-			     HRTIMER_MODE_REL);
-		ring->coalesce.function = blkback_coalesce_end;
 	}
 	for (q = 0; q < nr; q++) {
 		ret = blkback_ring_connect(&vbd->rings[q]);
@@ -841,8 +817,6 @@ static void blkback_ring_disconnect(struct blkback_ring *ring)
 	WRITE_ONCE(ring->stopping, true);
 	/* After this the work runs only to free finished requests. */
 	cancel_delayed_work_sync(&ring->work);
-	/* ... and arms no timer: the last one ends before the unbind. */
-	hrtimer_cancel(&ring->coalesce);
 	if (ring->ch) {
 		pvio_evtchn_unbind(ring->ch);
 		ring->ch = NULL;
@@ -885,6 +859,21 @@ void blkback_rings_kick(struct blkback_vbd *vbd)
 
 	for (q = 0; q < vbd->nr_rings; q++)
 		blkback_ring_run(&vbd->rings[q]);
+}
+
+/*
+ * Interrupt coalescing: the vbd's coalesce time on every ring's channel.
+ * The first kick held back waits that long and every answer meanwhile
+ * shares it: fewer interrupts, each answer up to that much later (as
+ * NVMe's aggregation time). Under vbd->lock.
+ */
+void blkback_rings_coalesce(struct blkback_vbd *vbd)
+{
+	unsigned int q;
+
+	for (q = 0; q < vbd->nr_rings; q++)
+		if (vbd->rings[q].ch)
+			blkback_ring_coalesce(&vbd->rings[q]);
 }
 
 /* Tell the frontend on queue 0 that "disk" changed. Under vbd->lock. */

@@ -28,8 +28,10 @@ done
 
 printf '\n%-7s %-14s %10s %10s %7s %10s %7s\n' mode metric direct loop ratio pvio ratio
 for mode in "${modes[@]}"; do
-	for metric in qd1_p50_us qd1_p99_us qd32x2_kiops seqread_gbs seqwrite_gbs; do
-		d=${val[$mode,direct,$metric]:-}
+	for metric in qd1_p50_us qd1_p99_us qd32x2_kiops qd32x2_coal_kiops \
+		seqread_gbs seqwrite_gbs; do
+		# Coalescing is pvio's alone: its ratio is to direct's QD32.
+		d=${val[$mode,direct,${metric/_coal/}]:-}
 		l=${val[$mode,loop,$metric]:-}
 		p=${val[$mode,pvio,$metric]:-}
 		ratio() {

@@ -3,8 +3,8 @@
 #
 # Interrupt coalescing per vbd (pvioctl vbd set LINK N coalesce USECS):
 # the same fio job (4 KiB random reads, queue depth 32) with none and
-# with 10 ms (the most); the backend's notification counter (debugfs, per queue)
-# counts fewer interrupts per request with it, a count, not a timing.
+# with 10 ms (the most); the backend's event channels (debugfs, per queue)
+# count fewer interrupts per request with it, a count, not a timing.
 # Data still verifies with it on, a queue depth of 1 still runs (each
 # answer up to 10 ms late), sysfs and vbd show say
 # what is in effect, and a value past the maximum is refused.
