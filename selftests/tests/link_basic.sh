@@ -7,7 +7,7 @@
 # when none are given, a dump of 100 links (more than one netlink skb)
 # lists each once, del removes a link, and two monitors (text and JSON)
 # started beforehand print a "new" and a "del" event for each link.
-# timeout: 120
+# timeout: 300
 . /pvio/lib.sh
 
 PY=/usr/bin/python3

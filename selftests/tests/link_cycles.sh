@@ -8,7 +8,7 @@
 # monitor must have seen each cycle's link come and go, once, and both
 # modules must unload. The harness fails the test on any kernel splat.
 # Under TCG it takes 30-60 s, depending on what else the host runs.
-# timeout: 180
+# timeout: 360
 . /pvio/lib.sh
 
 pvio_insmod pvio_hv pvio_loop || die "cannot load pvio_hv and pvio_loop"

@@ -6,7 +6,7 @@
 # a driver domain crash would, bumps the generation (also seen by pvioctl)
 # and restarts the backend's heartbeat under the new generation, while the
 # frontend's goes on. Deleting the link removes its debugfs directory.
-# timeout: 90
+# timeout: 180
 . /pvio/lib.sh
 
 pvio_insmod pvio_hv pvio_loop || die "cannot load pvio_hv and pvio_loop"

@@ -10,7 +10,7 @@
 # (and the attribute it blames or misses) except where the generic
 # netlink core refuses before pvio runs (unknown command, no privilege).
 # pvioctl must pass the kernel's message on.
-# timeout: 120
+# timeout: 300
 . /pvio/lib.sh
 
 pvio_insmod pvio_hv pvio_loop || die "cannot load pvio_hv and pvio_loop"

@@ -9,7 +9,7 @@
 # usable; once deleted, both modules unload. Then rmmod pvio_loop races
 # add/del cycles: it is refused or wins, and while it is gone an add fails
 # cleanly ("no such provider") until the module is back.
-# timeout: 180
+# timeout: 360
 . /pvio/lib.sh
 
 pvio_insmod pvio_hv pvio_loop || die "cannot load pvio_hv and pvio_loop"
