@@ -18,8 +18,8 @@
 #include "pvio.h"
 #include "pvio_hv.h"
 
-/* Orders vbd changes, and so their notifications. */
-static DEFINE_MUTEX(pvio_vbd_lock);
+/* Orders vbd and vif changes, and so their notifications. */
+DEFINE_MUTEX(pvio_vbd_lock);
 
 static const char * const pvio_vbd_key_names[] = {
 	"params", "mode", "iops", "bps",
@@ -191,7 +191,7 @@ static int pvio_vbd_write_keys(struct pvio_link *link,
 }
 
 /* Has @link a vbd at any index? */
-static bool pvio_vbd_any(struct pvio_link *link)
+bool pvio_vbd_any(struct pvio_link *link)
 {
 	u32 index;
 
@@ -255,6 +255,12 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 	if (pvio_vbd_any(link)) {
 		NL_SET_ERR_MSG(extack,
 			       "the link has a vbd already (one device per link)");
+		ret = -EBUSY;
+		goto out;
+	}
+	if (pvio_vif_any(link)) {
+		NL_SET_ERR_MSG(extack,
+			       "the link has a vif already (one device per link)");
 		ret = -EBUSY;
 		goto out;
 	}
