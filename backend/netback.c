@@ -268,13 +268,13 @@ static void netback_get_stats(struct pvio_device *pdev,
 }
 
 /* The toolstack's "queues": how many we offer, within max_queues. */
-static unsigned int netback_read_queues(struct netback_vif *vif)
+static unsigned int netback_read_queues(struct pvio_device *pdev)
 {
 	char key[PVIO_STORE_KEY_MAX];
 	u32 n;
 
-	snprintf(key, sizeof(key), "vif%u/queues", vif->pdev->index);
-	if (pvio_store_read_u32(vif->link, PVIO_STORE_TOOLSTACK, key, &n) ||
+	snprintf(key, sizeof(key), "vif%u/queues", pdev->index);
+	if (pvio_store_read_u32(pdev->link, PVIO_STORE_TOOLSTACK, key, &n) ||
 	    !n)
 		return max_queues;
 	return min(n, max_queues);
@@ -329,12 +329,12 @@ static struct net_device *netback_alloc_netdev(struct pvio_device *pdev,
 
 static int netback_probe(struct pvio_device *pdev)
 {
-	struct netback_vif *vif, tmp = { .pdev = pdev, .link = pdev->link };
+	struct netback_vif *vif;
 	struct net_device *dev;
 	unsigned int nr, i;
 	int ret;
 
-	nr = netback_read_queues(&tmp);
+	nr = netback_read_queues(pdev);
 	dev = netback_alloc_netdev(pdev, nr);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
@@ -412,6 +412,8 @@ static void netback_remove(struct pvio_device *pdev)
 	mutex_lock(&vif->lock);
 	netback_disconnect(vif);
 	mutex_unlock(&vif->lock);
+	/* A poll may have queued it before the disconnect stopped them. */
+	cancel_work_sync(&vif->lost_work);
 	netback_set_state(vif, PVIO_STATE_CLOSED);
 	netback_unpublish(vif);
 	unregister_netdev(dev);

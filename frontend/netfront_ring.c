@@ -28,6 +28,9 @@ static const u32 netfront_entry_size[NETFRONT_RINGS] = {
 	[NETFRONT_RX_RSP] = sizeof(struct pvio_netif_rx_response),
 };
 
+/* A packet's first buffer goes into the skb's head, the others into frags. */
+static_assert(PVIO_NETIF_RX_BUFS_MAX - 1 <= MAX_SKB_FRAGS);
+
 /* Pool pages the largest frame takes. */
 #define NETFRONT_TX_PAGES_MAX	DIV_ROUND_UP(PVIO_NETIF_FRAME_MAX, PVIO_PAGE_SIZE)
 
