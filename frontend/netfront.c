@@ -328,6 +328,7 @@ static int netfront_probe(struct pvio_device *pdev)
 		ret = PTR_ERR(info->watch);
 		goto err_unregister;
 	}
+	netfront_debugfs_add(info);
 	netdev_info(dev, "vif %u of link %u\n", pdev->index, info->link->id);
 	return 0;
 
@@ -348,6 +349,8 @@ static void netfront_remove(struct pvio_device *pdev)
 	struct net_device *dev = info->dev;
 	unsigned int i;
 
+	/* Takes the RTNL in its files: not under it. */
+	netfront_debugfs_del(info);
 	rtnl_lock();
 	info->removing = true;
 	netfront_lose(info);
@@ -380,18 +383,25 @@ static struct pvio_driver netfront_driver = {
 
 static int __init netfront_init(void)
 {
+	int ret;
+
 	if (!max_queues || max_queues > PVIO_NETIF_QUEUES_MAX ||
 	    ring_order < PVIO_NETIF_RING_ORDER_MIN ||
 	    ring_order > PVIO_NETIF_RING_ORDER_MAX) {
 		pr_err("bad module parameters\n");
 		return -EINVAL;
 	}
-	return pvio_driver_register(&netfront_driver);
+	netfront_debugfs_init();
+	ret = pvio_driver_register(&netfront_driver);
+	if (ret)
+		netfront_debugfs_exit();
+	return ret;
 }
 
 static void __exit netfront_exit(void)
 {
 	pvio_driver_unregister(&netfront_driver);
+	netfront_debugfs_exit();
 }
 
 module_init(netfront_init);

@@ -133,6 +133,7 @@ struct netfront_queue {
  * @ring_order: log2 of each ring's slots (fixed likewise)
  * @rings_ready: the queues' rings and pools exist
  * @queues: @max_queues of them
+ * @debugfs: its directory in debugfs
  *
  * The handshake, connects and disconnects run under the RTNL, which
  * also orders them against the device's open and stop.
@@ -150,6 +151,7 @@ struct netfront_info {
 	unsigned int ring_order;
 	bool rings_ready;
 	struct netfront_queue *queues;
+	struct dentry *debugfs;
 };
 
 enum netfront_conn {
@@ -157,6 +159,12 @@ enum netfront_conn {
 	NETFRONT_INITIALISED,	/* rings published, backend not yet on them */
 	NETFRONT_CONNECTED,
 };
+
+/* netfront_debugfs.c */
+void netfront_debugfs_add(struct netfront_info *info);
+void netfront_debugfs_del(struct netfront_info *info);
+void netfront_debugfs_init(void);
+void netfront_debugfs_exit(void);
 
 /* netfront_ring.c */
 int netfront_poll(struct napi_struct *napi, int budget);
@@ -166,5 +174,6 @@ void netfront_rings_free(struct netfront_info *info);
 int netfront_rings_connect(struct netfront_info *info);
 void netfront_rings_disconnect(struct netfront_info *info);
 void netfront_rings_kick(struct netfront_info *info);
+int netfront_inject(struct netfront_info *info, const char *what);
 
 #endif /* _PVIO_NETFRONT_H */

@@ -641,3 +641,75 @@ void netfront_rings_disconnect(struct netfront_info *info)
 	for (i = 0; i < info->nr_queues; i++)
 		netfront_queue_disconnect(&info->queues[i]);
 }
+
+/* ---- misbehaving on purpose (debugfs inject) ---- */
+
+/**
+ * netfront_inject() - send queue 0's backend something it must refuse
+ * @info: the vif; under the RTNL
+ * @what: which protocol violation (netfront_debugfs.c lists them)
+ *
+ * Return: 0; -ENOTCONN unless connected, -EBUSY without a free tx id or
+ * pool page, -EINVAL for an unknown @what.
+ */
+int netfront_inject(struct netfront_info *info, const char *what)
+{
+	struct netfront_queue *q = &info->queues[0];
+	struct pvio_ring *r = &q->rings[NETFRONT_TX_REQ];
+	struct pvio_netif_tx_request req = {};
+	struct netfront_tx_shadow *sh;
+	void *slot;
+	u16 id;
+	int ret = 0;
+
+	if (info->conn != NETFRONT_CONNECTED)
+		return -ENOTCONN;
+	spin_lock_bh(&q->tx_lock);
+	if (!strcmp(what, "bad-index")) {
+		/* What no honest producer publishes: more than a ring. */
+		WRITE_ONCE(r->sh->prod, cpu_to_le32(r->prod_pub + r->size + 1));
+		pvio_evtchn_notify(q->ch);
+		goto out;
+	}
+	if (!q->tx_nr_id_free || !q->tx_pool_nr_free) {
+		ret = -EBUSY;
+		goto out;
+	}
+	/* A valid 60-byte frame in one segment, then spoiled. */
+	id = q->tx_id_free[q->tx_nr_id_free - 1];
+	sh = &q->tx_shadow[id];
+	req.id = cpu_to_le16(id);
+	req.nr_segs = 1;
+	req.len = cpu_to_le32(60);
+	req.seg[0].gref = cpu_to_le32(q->tx_pool_gref +
+				      q->tx_pool_free[q->tx_pool_nr_free - 1]);
+	req.seg[0].len = cpu_to_le16(60);
+	if (!strcmp(what, "bad-len"))
+		req.len = cpu_to_le32(61);
+	else if (!strcmp(what, "bad-seg"))
+		req.seg[0].offset = cpu_to_le16(PVIO_PAGE_SIZE - 59);
+	else if (!strcmp(what, "bad-gref"))
+		req.seg[0].gref = cpu_to_le32(U32_MAX);
+	else if (!strcmp(what, "bad-flags"))
+		req.flags = 0x80;
+	else if (!strcmp(what, "no-segs"))
+		req.nr_segs = 0;
+	else
+		ret = -EINVAL;
+	if (ret)
+		goto out;
+	slot = pvio_ring_prod_slot(r);
+	if (!slot) {
+		ret = -EBUSY;
+		goto out;
+	}
+	q->tx_nr_id_free--;
+	sh->nr_pages = 1;
+	sh->pages[0] = q->tx_pool_free[--q->tx_pool_nr_free];
+	memcpy(slot, &req, sizeof(req));
+	pvio_ring_prod_push(r);
+	netfront_tx_kick(q);
+out:
+	spin_unlock_bh(&q->tx_lock);
+	return ret;
+}
