@@ -378,6 +378,7 @@ static int netback_probe(struct pvio_device *pdev)
 		pdev->probe_msg = "cannot watch the frontend's state";
 		goto err_state;
 	}
+	netback_debugfs_add(vif);
 	netdev_info(dev, "vif %u of link %u, up to %u queues\n", pdev->index,
 		    vif->link->id, nr);
 	return 0;
@@ -402,6 +403,8 @@ static void netback_remove(struct pvio_device *pdev)
 	struct net_device *dev = vif->dev;
 	unsigned int i;
 
+	/* Takes vif->lock in its files: not under it. */
+	netback_debugfs_del(vif);
 	mutex_lock(&vif->lock);
 	vif->removing = true;
 	mutex_unlock(&vif->lock);
@@ -439,6 +442,8 @@ static struct pvio_driver netback_driver = {
 
 static int __init netback_init(void)
 {
+	int ret;
+
 	if (!max_queues || max_queues > PVIO_NETIF_QUEUES_MAX ||
 	    max_ring_order < PVIO_NETIF_RING_ORDER_MIN ||
 	    max_ring_order > PVIO_NETIF_RING_ORDER_MAX ||
@@ -446,12 +451,17 @@ static int __init netback_init(void)
 		pr_err("bad module parameters\n");
 		return -EINVAL;
 	}
-	return pvio_driver_register(&netback_driver);
+	netback_debugfs_init();
+	ret = pvio_driver_register(&netback_driver);
+	if (ret)
+		netback_debugfs_exit();
+	return ret;
 }
 
 static void __exit netback_exit(void)
 {
 	pvio_driver_unregister(&netback_driver);
+	netback_debugfs_exit();
 }
 
 module_init(netback_init);

@@ -8,6 +8,7 @@
  *
  * netback.c runs the device: probe, the handshake and the netdev.
  * netback_ring.c is the data path: NAPI per queue, both directions.
+ * netback_debugfs.c shows the rings and can make them misbehave.
  */
 #ifndef _PVIO_NETBACK_H
 #define _PVIO_NETBACK_H
@@ -40,6 +41,15 @@ struct netback_stats {
 	atomic64_t tx_dropped;	/* no buffers from the guest, or no guest */
 };
 
+/* What debugfs inject asks the poll to do wrong (netback_debugfs.c). */
+enum netback_inject {
+	NETBACK_INJECT_NONE,
+	NETBACK_INJECT_TX_ID,
+	NETBACK_INJECT_RX_ID,
+	NETBACK_INJECT_RX_LEN,
+	NETBACK_INJECT_INDEX,
+};
+
 /**
  * struct netback_queue - one queue: four rings and their NAPI context
  * @vif: the vif
@@ -59,6 +69,7 @@ struct netback_stats {
  * @rx_queue_bytes: bytes on @rx_queue, at most netback_rx_queue_bytes
  * @stash: buffers taken off @rx_req, not yet filled
  * @nr_stash: entries of @stash
+ * @inject: enum netback_inject, for the next poll (xchg)
  * @stats: counters
  */
 struct netback_queue {
@@ -77,6 +88,7 @@ struct netback_queue {
 	u32 rx_queue_bytes;
 	struct pvio_netif_rx_request stash[PVIO_NETIF_RX_BUFS_MAX];
 	u32 nr_stash;
+	int inject;
 	struct netback_stats stats;
 };
 
@@ -96,6 +108,7 @@ struct netback_queue {
  * @connected: rings mapped, state Connected
  * @removing: remove() started
  * @queues: @max_queues of them
+ * @debugfs: its directory in debugfs
  */
 struct netback_vif {
 	struct pvio_device *pdev;
@@ -110,7 +123,14 @@ struct netback_vif {
 	bool connected;
 	bool removing;
 	struct netback_queue *queues;
+	struct dentry *debugfs;
 };
+
+/* netback_debugfs.c */
+void netback_debugfs_add(struct netback_vif *vif);
+void netback_debugfs_del(struct netback_vif *vif);
+void netback_debugfs_init(void);
+void netback_debugfs_exit(void);
 
 /* netback_ring.c */
 int netback_poll(struct napi_struct *napi, int budget);

@@ -323,6 +323,48 @@ static int netback_rx(struct netback_queue *q, int budget)
 
 /* ---- the poll ---- */
 
+/* Break the protocol once, as debugfs inject asked (netback_debugfs.c). */
+static void netback_inject(struct netback_queue *q, int what)
+{
+	struct pvio_netif_tx_response *tx;
+	struct pvio_netif_rx_response *rx;
+	struct pvio_ring *r = &q->rx_rsp;
+
+	switch (what) {
+	case NETBACK_INJECT_TX_ID:
+		tx = pvio_ring_prod_slot(&q->tx_rsp);
+		if (!tx)
+			return;
+		tx->id = cpu_to_le16(U16_MAX);
+		pvio_ring_prod_push(&q->tx_rsp);
+		break;
+	case NETBACK_INJECT_RX_ID:
+	case NETBACK_INJECT_RX_LEN:
+		if (what == NETBACK_INJECT_RX_LEN && !netback_rx_stash(q, 1))
+			return;
+		rx = pvio_ring_prod_slot(r);
+		if (!rx)
+			return;
+		if (what == NETBACK_INJECT_RX_ID) {
+			rx->id = cpu_to_le16(U16_MAX);
+			rx->len = cpu_to_le16(60);
+		} else {
+			/* A buffer the guest posted, answered empty. */
+			rx->id = q->stash[0].id;
+			q->nr_stash--;
+			memmove(q->stash, q->stash + 1,
+				q->nr_stash * sizeof(*q->stash));
+		}
+		pvio_ring_prod_push(r);
+		break;
+	case NETBACK_INJECT_INDEX:
+		/* What no honest producer publishes: more than a ring. */
+		WRITE_ONCE(r->sh->prod, cpu_to_le32(r->prod_pub + r->size + 1));
+		pvio_evtchn_notify(q->ch);
+		break;
+	}
+}
+
 static void netback_publish(struct netback_queue *q)
 {
 	bool kick;
@@ -341,13 +383,16 @@ int netback_poll(struct napi_struct *napi, int budget)
 {
 	struct netback_queue *q = container_of(napi, struct netback_queue,
 					       napi);
-	int tx, rx;
+	int tx, rx, inject;
 
 	if (q->broken) {
 		/* The vif's lost_work disconnects it. */
 		napi_complete(napi);
 		return 0;
 	}
+	inject = xchg(&q->inject, NETBACK_INJECT_NONE);
+	if (inject)
+		netback_inject(q, inject);
 	tx = netback_tx(q, budget);
 	rx = netback_rx(q, budget);
 	netback_publish(q);
