@@ -8,6 +8,12 @@
 # (tx_errors of the frontend), and traffic goes on. A tx producer index
 # more than a ring ahead gets the frontend disconnected, with one log
 # line; it then connects afresh and ping works again.
+#
+# And a backend that breaks it (debugfs pvio_netback/<dev>/inject): a tx
+# response for no request in flight, an rx response for no posted
+# buffer, a posted buffer answered empty, an rx producer index more than
+# a ring ahead: each time the frontend drops the backend with one log
+# line, connects afresh, and ping works again.
 # timeout: 180
 . /pvio/lib.sh
 
@@ -65,6 +71,28 @@ disconnected() {
 check "the backend disconnected the frontend" disconnected
 check "the frontend's carrier comes back" net_carrier fe $fe 1
 check "ping works again" ping_ok
+
+binject=/sys/kernel/debug/pvio_netback/link$link-vif0-backend/inject
+[ -e $binject ] || die "no $binject"
+# reconnected KIND WHY: the backend injects KIND, the frontend says WHY
+# and reconnects, ping works.
+reconnected() {
+	dmesg -c >/dev/null
+	echo "$1" >$binject || return 1
+	_w=0
+	until dmesg | grep -q "$2, reconnecting"; do
+		[ $_w -ge 100 ] && { echo "# no '$2' in the log"; return 1; }
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	dmesg | grep reconnecting | sed 's/^/# /'
+	net_carrier fe $fe 1 && ping_ok
+}
+check "bad-tx-id: the frontend reconnects" 	reconnected bad-tx-id "bad tx response"
+check "bad-rx-id: the frontend reconnects" 	reconnected bad-rx-id "bad rx response"
+check "bad-rx-len: the frontend reconnects" 	reconnected bad-rx-len "bad rx response"
+check "bad-index: the frontend reconnects" 	reconnected bad-index "bad rx response"
+check "an unknown injection is refused" sh -c "! echo nonsense >$binject"
 
 pvioctl vif del "$link" 0
 pvioctl link del "$link"
