@@ -316,6 +316,7 @@ static struct net_device *netback_alloc_netdev(struct pvio_device *pdev,
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
 	dev->netdev_ops = &netback_netdev_ops;
+	dev->ethtool_ops = &netback_ethtool_ops;
 	dev->min_mtu = PVIO_NETIF_MTU_MIN;
 	dev->max_mtu = PVIO_NETIF_MTU_MAX;
 	/*

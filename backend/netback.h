@@ -126,6 +126,9 @@ struct netback_vif {
 	struct dentry *debugfs;
 };
 
+/* netback_ethtool.c */
+extern const struct ethtool_ops netback_ethtool_ops;
+
 /* netback_debugfs.c */
 void netback_debugfs_add(struct netback_vif *vif);
 void netback_debugfs_del(struct netback_vif *vif);

@@ -102,10 +102,10 @@ static void netfront_setup(struct netfront_info *info)
 		return;
 	}
 	if (!info->rings_ready) {
-		/* The first backend fixes the queues for good. */
-		info->nr_queues = min3(queues, info->max_queues,
+		/* Fixed until ethtool asks for others. */
+		info->nr_queues = min3(queues, info->want_queues,
 				       num_online_cpus());
-		info->ring_order = min(order, ring_order);
+		info->ring_order = min(order, info->want_order);
 		ret = netfront_rings_alloc(info);
 		if (!ret)
 			ret = netif_set_real_num_tx_queues(info->dev,
@@ -128,6 +128,19 @@ static void netfront_setup(struct netfront_info *info)
 	}
 	info->conn = NETFRONT_INITIALISED;
 	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_INITIALISED);
+}
+
+/*
+ * ethtool asked for other queues or rings: drop the backend and our
+ * rings, and set up anew with it. Under RTNL.
+ */
+void netfront_reconfigure(struct netfront_info *info)
+{
+	netfront_lose(info);
+	netfront_rings_free(info);
+	/* A backend waiting already says so no more: set up now. */
+	if (pvio_state_get(info->link, PVIO_BACKEND) == PVIO_STATE_INITWAIT)
+		netfront_setup(info);
 }
 
 /* The backend took our rings: carrier on. Under RTNL. */
@@ -297,6 +310,8 @@ static int netfront_probe(struct pvio_device *pdev)
 	info->link = pdev->link;
 	info->dev = dev;
 	info->max_queues = max_queues;
+	info->want_queues = max_queues;
+	info->want_order = ring_order;
 	INIT_WORK(&info->lost_work, netfront_lost_work);
 	info->queues = kcalloc(max_queues, sizeof(*info->queues), GFP_KERNEL);
 	if (!info->queues) {
@@ -312,6 +327,7 @@ static int netfront_probe(struct pvio_device *pdev)
 		netif_napi_add(dev, &q->napi, netfront_poll);
 	}
 	dev->netdev_ops = &netfront_netdev_ops;
+	dev->ethtool_ops = &netfront_ethtool_ops;
 	dev->min_mtu = PVIO_NETIF_MTU_MIN;
 	dev->max_mtu = PVIO_NETIF_MTU_MAX;
 	SET_NETDEV_DEV(dev, &pdev->dev);

@@ -129,7 +129,9 @@ struct netfront_queue {
  * @removing: remove() started: never reconnect
  * @conn: enum netfront_conn
  * @max_queues: queues allocated
- * @nr_queues: queues in use (fixed by the first backend)
+ * @want_queues: queues asked for (module parameter, ethtool -L)
+ * @want_order: ring order asked for (module parameter, ethtool -G)
+ * @nr_queues: queues in use (fixed when the rings are allocated)
  * @ring_order: log2 of each ring's slots (fixed likewise)
  * @rings_ready: the queues' rings and pools exist
  * @queues: @max_queues of them
@@ -147,6 +149,8 @@ struct netfront_info {
 	bool removing;
 	int conn;
 	unsigned int max_queues;
+	unsigned int want_queues;
+	unsigned int want_order;
 	unsigned int nr_queues;
 	unsigned int ring_order;
 	bool rings_ready;
@@ -159,6 +163,12 @@ enum netfront_conn {
 	NETFRONT_INITIALISED,	/* rings published, backend not yet on them */
 	NETFRONT_CONNECTED,
 };
+
+/* netfront.c */
+void netfront_reconfigure(struct netfront_info *info);
+
+/* netfront_ethtool.c */
+extern const struct ethtool_ops netfront_ethtool_ops;
 
 /* netfront_debugfs.c */
 void netfront_debugfs_add(struct netfront_info *info);
