@@ -96,11 +96,13 @@ static void netback_connect(struct netback_vif *vif)
 		     order < PVIO_NETIF_RING_ORDER_MIN ||
 		     order > max_ring_order))
 		ret = -EPROTO;
-	/* No feature is offered yet: the frontend may use none. */
-	if (!ret && features)
+	/* Only what we offer; GSO only with checksum offload. */
+	if (!ret && ((features & ~NETBACK_FEATURES) ||
+		     ((features & ~PVIO_NETIF_FEAT_CSUM) &&
+		      !(features & PVIO_NETIF_FEAT_CSUM))))
 		ret = -EPROTO;
 	if (!ret)
-		ret = netback_queues_connect(vif, nr, order);
+		ret = netback_queues_connect(vif, nr, order, features);
 	if (ret) {
 		dev_err(&vif->pdev->dev,
 			"cannot use the frontend's rings: %d\n", ret);
@@ -111,8 +113,8 @@ static void netback_connect(struct netback_vif *vif)
 	WRITE_ONCE(vif->pdev->nr_rings, nr);
 	netif_carrier_on(vif->dev);
 	netback_set_state(vif, PVIO_STATE_CONNECTED);
-	netdev_info(vif->dev, "connected: %u queues of %u slots\n", nr,
-		    1U << order);
+	netdev_info(vif->dev, "connected: %u queues of %u slots, features %#x\n",
+		    nr, 1U << order, features);
 }
 
 /* Stop serving the rings. Under vif->lock. */
@@ -201,6 +203,22 @@ static int netback_stop(struct net_device *dev)
 	return 0;
 }
 
+/* Offloads only as far as the frontend takes them. */
+static netdev_features_t netback_fix_features(struct net_device *dev,
+					      netdev_features_t features)
+{
+	struct netback_vif *vif = netdev_priv(dev);
+	u32 fe = READ_ONCE(vif->features);
+
+	if (!(fe & PVIO_NETIF_FEAT_CSUM))
+		features &= ~(NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM);
+	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV4))
+		features &= ~NETIF_F_TSO;
+	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV6))
+		features &= ~NETIF_F_TSO6;
+	return features;
+}
+
 static void netback_get_stats64(struct net_device *dev,
 				struct rtnl_link_stats64 *s)
 {
@@ -225,6 +243,7 @@ static const struct net_device_ops netback_netdev_ops = {
 	.ndo_stop		= netback_stop,
 	.ndo_start_xmit		= netback_start_xmit,
 	.ndo_get_stats64	= netback_get_stats64,
+	.ndo_fix_features	= netback_fix_features,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 };
@@ -287,7 +306,7 @@ static int netback_publish(struct netback_vif *vif)
 	snprintf(key, sizeof(key), "vif%u/back", vif->pdev->index);
 	return pvio_store_printf(vif->link, PVIO_STORE_BACKEND, key,
 				 "%u %u %u", vif->max_queues, max_ring_order,
-				 0);
+				 NETBACK_FEATURES);
 }
 
 static void netback_unpublish(struct netback_vif *vif)
@@ -319,6 +338,10 @@ static struct net_device *netback_alloc_netdev(struct pvio_device *pdev,
 	dev->ethtool_ops = &netback_ethtool_ops;
 	dev->min_mtu = PVIO_NETIF_MTU_MIN;
 	dev->max_mtu = PVIO_NETIF_MTU_MAX;
+	/* Copied anyway: scatter-gather costs nothing. */
+	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
+			   NETIF_F_TSO | NETIF_F_TSO6;
+	dev->features = dev->hw_features;
 	/*
 	 * As Xen's vifs: never the lowest address on a bridge, so the
 	 * bridge keeps its real port's address.

@@ -24,6 +24,10 @@
 
 struct netback_vif;
 
+/* What we offer: checksum offload and TSO both ways. */
+#define NETBACK_FEATURES	(PVIO_NETIF_FEAT_CSUM | PVIO_NETIF_FEAT_GSO_TCPV4 | \
+				 PVIO_NETIF_FEAT_GSO_TCPV6)
+
 /* Bytes of packets waiting for the guest's buffers, per queue, at most. */
 extern unsigned int netback_rx_queue_bytes;
 
@@ -36,9 +40,11 @@ struct netback_stats {
 	atomic64_t rx_bytes;
 	atomic64_t rx_errors;	/* tx requests refused as invalid */
 	atomic64_t rx_dropped;	/* valid, but the vif is down */
+	atomic64_t rx_gso;	/* GSO packets from the guest */
 	atomic64_t tx_packets;
 	atomic64_t tx_bytes;
 	atomic64_t tx_dropped;	/* no buffers from the guest, or no guest */
+	atomic64_t tx_gso;	/* GSO packets to the guest */
 };
 
 /* What debugfs inject asks the poll to do wrong (netback_debugfs.c). */
@@ -105,6 +111,8 @@ struct netback_queue {
  * @max_queues: queues offered (and allocated)
  * @nr_queues: queues in use while connected
  * @ring_order: log2 of each ring's slots
+ * @features: PVIO_NETIF_FEAT_* the frontend uses while connected, 0
+ *	otherwise (READ_ONCE: the data path reads it)
  * @connected: rings mapped, state Connected
  * @removing: remove() started
  * @queues: @max_queues of them
@@ -120,6 +128,7 @@ struct netback_vif {
 	unsigned int max_queues;
 	unsigned int nr_queues;
 	unsigned int ring_order;
+	u32 features;
 	bool connected;
 	bool removing;
 	struct netback_queue *queues;
@@ -139,7 +148,7 @@ void netback_debugfs_exit(void);
 int netback_poll(struct napi_struct *napi, int budget);
 netdev_tx_t netback_start_xmit(struct sk_buff *skb, struct net_device *dev);
 int netback_queues_connect(struct netback_vif *vif, unsigned int nr,
-			   unsigned int order);
+			   unsigned int order, u32 features);
 void netback_queues_disconnect(struct netback_vif *vif);
 
 #endif /* _PVIO_NETBACK_H */

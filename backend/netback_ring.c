@@ -9,6 +9,11 @@
  * into the buffers the guest posted. No other context touches the rings,
  * so none needs a lock.
  *
+ * Offloads go through as the frontend negotiated them: its partial
+ * checksums and GSO packets become the stack's (CHECKSUM_PARTIAL, GSO
+ * marked DODGY so the stack counts the segments itself), and the
+ * stack's go to it as flags and GSO fields of the first response.
+ *
  * The frontend is not trusted: a packet it could not honestly have sent
  * is dropped, answered ERROR and counted; a frontend that breaks the ring
  * protocol itself (indices, buffer ids, grants of posted buffers) is
@@ -85,15 +90,48 @@ static int netback_copy_segs(struct netback_queue *q,
 	return 0;
 }
 
+/* Offload flags and their fields: only what the frontend negotiated. */
+static bool netback_tx_offload_valid(struct netback_queue *q,
+				     const struct pvio_netif_tx_request *req)
+{
+	u32 features = READ_ONCE(q->vif->features), allowed = 0;
+	u32 len = le32_to_cpu(req->len);
+
+	if (features & PVIO_NETIF_FEAT_CSUM)
+		allowed |= PVIO_NETIF_TXF_CSUM_PARTIAL;
+	if (features & (PVIO_NETIF_FEAT_GSO_TCPV4 | PVIO_NETIF_FEAT_GSO_TCPV6))
+		allowed |= PVIO_NETIF_TXF_GSO;
+	if (req->flags & ~allowed)
+		return false;
+	if ((req->flags & PVIO_NETIF_TXF_CSUM_PARTIAL) &&
+	    (u32)le16_to_cpu(req->csum_start) +
+	    le16_to_cpu(req->csum_offset) + sizeof(__sum16) > len)
+		return false;
+	if (!(req->flags & PVIO_NETIF_TXF_GSO))
+		return true;
+	if (!(req->flags & PVIO_NETIF_TXF_CSUM_PARTIAL) ||
+	    !le16_to_cpu(req->gso_size))
+		return false;
+	switch (req->gso_type) {
+	case PVIO_NETIF_GSO_TCPV4:
+		return features & PVIO_NETIF_FEAT_GSO_TCPV4;
+	case PVIO_NETIF_GSO_TCPV6:
+		return features & PVIO_NETIF_FEAT_GSO_TCPV6;
+	default:
+		return false;
+	}
+}
+
 /* The slot alone: counts, lengths, offsets, flags. */
 static bool netback_tx_valid(struct netback_queue *q,
 			     const struct pvio_netif_tx_request *req)
 {
 	u32 len = le32_to_cpu(req->len), sum = 0, i;
 
-	if (le16_to_cpu(req->id) >= q->tx_req.size || req->flags ||
+	if (le16_to_cpu(req->id) >= q->tx_req.size ||
 	    !req->nr_segs || req->nr_segs > PVIO_NETIF_TX_SEGS_MAX ||
-	    len < PVIO_NETIF_FRAME_MIN || len > PVIO_NETIF_FRAME_MAX)
+	    len < PVIO_NETIF_FRAME_MIN || len > PVIO_NETIF_FRAME_MAX ||
+	    !netback_tx_offload_valid(q, req))
 		return false;
 	for (i = 0; i < req->nr_segs; i++) {
 		u32 off = le16_to_cpu(req->seg[i].offset);
@@ -132,6 +170,24 @@ static struct sk_buff *netback_tx_skb(struct netback_queue *q,
 				PAGE_SIZE);
 		if (netback_copy_segs(q, req, &c, page_address(page), n))
 			goto bad;
+	}
+	if (req->flags & PVIO_NETIF_TXF_CSUM_PARTIAL) {
+		u16 start = le16_to_cpu(req->csum_start);
+		u16 off = le16_to_cpu(req->csum_offset);
+
+		/* The checksum's place must lie in the head (no log line). */
+		if ((u32)start + off + sizeof(__sum16) > skb_headlen(skb) ||
+		    !skb_partial_csum_set(skb, start, off))
+			goto bad;
+	}
+	if (req->flags & PVIO_NETIF_TXF_GSO) {
+		struct skb_shared_info *sh = skb_shinfo(skb);
+
+		sh->gso_size = le16_to_cpu(req->gso_size);
+		sh->gso_type = (req->gso_type == PVIO_NETIF_GSO_TCPV4 ?
+				SKB_GSO_TCPV4 : SKB_GSO_TCPV6) | SKB_GSO_DODGY;
+		/* Counted by the stack: the guest's word is not taken. */
+		sh->gso_segs = 0;
 	}
 	return skb;
 bad:
@@ -190,7 +246,12 @@ static void netback_tx_one(struct netback_queue *q,
 	atomic64_add(skb->len, &q->stats.rx_bytes);
 	skb->protocol = eth_type_trans(skb, dev);
 	skb_record_rx_queue(skb, q->qid);
-	napi_gro_receive(&q->napi, skb);
+	if (skb_is_gso(skb)) {
+		atomic64_inc(&q->stats.rx_gso);
+		netif_receive_skb(skb);
+	} else {
+		napi_gro_receive(&q->napi, skb);
+	}
 }
 
 /* Take up to @budget of the guest's packets. */
@@ -253,6 +314,49 @@ static bool netback_rx_stash(struct netback_queue *q, u32 need)
 	return true;
 }
 
+/* The offload fields of a packet's first response. */
+static void netback_rx_offload(struct netback_queue *q, struct sk_buff *skb,
+			       struct pvio_netif_rx_response *rsp)
+{
+	struct skb_shared_info *sh = skb_shinfo(skb);
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		rsp->flags |= PVIO_NETIF_RXF_CSUM_PARTIAL;
+	else if (skb->ip_summed == CHECKSUM_UNNECESSARY &&
+		 (READ_ONCE(q->vif->features) & PVIO_NETIF_FEAT_CSUM))
+		rsp->flags |= PVIO_NETIF_RXF_CSUM_VALID;
+	if (!skb_is_gso(skb))
+		return;
+	rsp->gso_type = sh->gso_type & SKB_GSO_TCPV4 ? PVIO_NETIF_GSO_TCPV4 :
+			PVIO_NETIF_GSO_TCPV6;
+	rsp->gso_size = cpu_to_le16(sh->gso_size);
+}
+
+/*
+ * Make a packet fit what the frontend took: a checksum it did not take
+ * is filled in here. Return: false to drop it (GSO it did not take: the
+ * vif's features keep the stack from sending such, but for a packet
+ * queued before it reconnected).
+ */
+static bool netback_rx_prepare(struct netback_queue *q, struct sk_buff *skb)
+{
+	u32 features = READ_ONCE(q->vif->features);
+
+	if (skb_is_gso(skb)) {
+		unsigned int type = skb_shinfo(skb)->gso_type;
+
+		if (!((type & SKB_GSO_TCPV4) &&
+		      (features & PVIO_NETIF_FEAT_GSO_TCPV4)) &&
+		    !((type & SKB_GSO_TCPV6) &&
+		      (features & PVIO_NETIF_FEAT_GSO_TCPV6)))
+			return false;
+	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL &&
+	    !(features & PVIO_NETIF_FEAT_CSUM) && skb_checksum_help(skb))
+		return false;
+	return true;
+}
+
 /* Copy @skb into the first buffers of the stash and answer them. */
 static bool netback_rx_fill(struct netback_queue *q, struct sk_buff *skb,
 			    u32 need)
@@ -280,6 +384,8 @@ static bool netback_rx_fill(struct netback_queue *q, struct sk_buff *skb,
 		rsp->len = cpu_to_le16(n);
 		if (i + 1 < need)
 			rsp->flags = PVIO_NETIF_RXF_MORE;
+		if (!i)
+			netback_rx_offload(q, skb, rsp);
 		pvio_ring_prod_push(&q->rx_rsp);
 		done += n;
 	}
@@ -309,6 +415,13 @@ static int netback_rx(struct netback_queue *q, int budget)
 		__skb_unlink(skb, &q->rx_queue);
 		q->rx_queue_bytes -= skb->len;
 		spin_unlock_bh(&q->rx_queue.lock);
+		if (!netback_rx_prepare(q, skb)) {
+			atomic64_inc(&q->stats.tx_dropped);
+			dev_kfree_skb_any(skb);
+			continue;
+		}
+		if (skb_is_gso(skb))
+			atomic64_inc(&q->stats.tx_gso);
 		if (!netback_rx_fill(q, skb, need)) {
 			dev_kfree_skb_any(skb);
 			break;
@@ -529,11 +642,12 @@ static void netback_queue_disconnect(struct netback_queue *q)
  * @vif: the vif, not connected; under @vif->lock
  * @nr: queues, validated by the caller
  * @order: log2 of each ring's slots, validated by the caller
+ * @features: PVIO_NETIF_FEAT_* the frontend uses, validated by the caller
  *
  * Return: 0, or a negative errno with nothing left connected.
  */
 int netback_queues_connect(struct netback_vif *vif, unsigned int nr,
-			   unsigned int order)
+			   unsigned int order, u32 features)
 {
 	unsigned int i;
 	int ret;
@@ -544,6 +658,11 @@ int netback_queues_connect(struct netback_vif *vif, unsigned int nr,
 	ret = netif_set_real_num_tx_queues(vif->dev, nr);
 	if (!ret)
 		ret = netif_set_real_num_rx_queues(vif->dev, nr);
+	if (!ret) {
+		/* Offloads as the frontend takes them (fix_features). */
+		WRITE_ONCE(vif->features, features);
+		netdev_update_features(vif->dev);
+	}
 	rtnl_unlock();
 	if (ret)
 		return ret;
@@ -576,4 +695,8 @@ void netback_queues_disconnect(struct netback_vif *vif)
 	for (i = 0; i < vif->nr_queues; i++)
 		netback_queue_disconnect(&vif->queues[i]);
 	vif->nr_queues = 0;
+	rtnl_lock();
+	WRITE_ONCE(vif->features, 0);
+	netdev_update_features(vif->dev);
+	rtnl_unlock();
 }

@@ -137,6 +137,12 @@ struct pvio_netif_rx_request {
 #define PVIO_NETIF_RXF_MORE		(1u << 0)
 /* FEAT_CSUM: the checksum was checked already. */
 #define PVIO_NETIF_RXF_CSUM_VALID	(1u << 1)
+/*
+ * FEAT_CSUM: the L4 checksum field holds the pseudo-header sum only; the
+ * packet is as good as checked (it never left the driver domain), and
+ * the frontend finds the checksum's place from the headers.
+ */
+#define PVIO_NETIF_RXF_CSUM_PARTIAL	(1u << 2)
 
 /**
  * struct pvio_netif_rx_response - one filled buffer (16 bytes)
@@ -146,7 +152,6 @@ struct pvio_netif_rx_request {
  * @flags: PVIO_NETIF_RXF_*
  * @gso_type: in the first buffer of a packet: enum pvio_netif_gso_type
  *	(FEAT_GSO_* only; else PVIO_NETIF_GSO_NONE)
- * @reserved0: zero
  * @gso_size: in the first buffer of a packet, with @gso_type
  * @reserved: zero
  *
@@ -169,8 +174,8 @@ struct pvio_netif_rx_response {
 
 /*
  * Backend features (the "back" key). A frontend uses only what is
- * offered; unknown bits are ignored. None is offered yet: the fields
- * above are reserved for them.
+ * offered, and says what it uses in its "rings" key; unknown bits are
+ * ignored. GSO needs CSUM: a GSO packet is also a partial checksum.
  */
 #define PVIO_NETIF_FEAT_CSUM		(1u << 0)
 #define PVIO_NETIF_FEAT_GSO_TCPV4	(1u << 1)

@@ -28,10 +28,9 @@ MODULE_PARM_DESC(ring_order,
 /* ---- what the backend offers ---- */
 
 static int netfront_read_back(struct netfront_info *info, u32 *queues,
-			      u32 *order)
+			      u32 *order, u32 *features)
 {
 	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
-	u32 features;
 	int ret;
 
 	snprintf(key, sizeof(key), "vif%u/back", info->pdev->index);
@@ -39,11 +38,14 @@ static int netfront_read_back(struct netfront_info *info, u32 *queues,
 			      sizeof(buf));
 	if (ret)
 		return ret;
-	/* Unknown feature bits are ignored; none is used yet. */
-	if (sscanf(buf, "%u %u %u", queues, order, &features) != 3 ||
+	if (sscanf(buf, "%u %u %u", queues, order, features) != 3 ||
 	    !*queues || *order < PVIO_NETIF_RING_ORDER_MIN ||
 	    *order > PVIO_NETIF_RING_ORDER_MAX)
 		return -EPROTO;
+	/* Unknown bits are ignored; GSO only with checksum offload. */
+	*features &= NETFRONT_FEATURES;
+	if (!(*features & PVIO_NETIF_FEAT_CSUM))
+		*features = 0;
 	return 0;
 }
 
@@ -87,10 +89,10 @@ static void netfront_lose(struct netfront_info *info)
 /* The backend waits for us: publish rings. Under RTNL. */
 static void netfront_setup(struct netfront_info *info)
 {
-	u32 queues, order;
+	u32 queues, order, features;
 	int ret;
 
-	ret = netfront_read_back(info, &queues, &order);
+	ret = netfront_read_back(info, &queues, &order, &features);
 	if (ret) {
 		netdev_err(info->dev, "backend's offer unusable: %d\n", ret);
 		return;
@@ -121,6 +123,7 @@ static void netfront_setup(struct netfront_info *info)
 			return;
 		}
 	}
+	WRITE_ONCE(info->features, features);
 	ret = netfront_rings_connect(info);
 	if (ret) {
 		netdev_err(info->dev, "cannot publish rings: %d\n", ret);
@@ -150,13 +153,15 @@ static void netfront_connect(struct netfront_info *info)
 	info->pdev->ring_order = info->ring_order;
 	info->pdev->nr_rings = info->nr_queues;
 	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CONNECTED);
+	/* Offloads as this backend takes them (fix_features). */
+	netdev_update_features(info->dev);
 	netif_carrier_on(info->dev);
 	if (netif_running(info->dev))
 		netif_tx_wake_all_queues(info->dev);
 	/* Post the receive buffers. */
 	netfront_rings_kick(info);
-	netdev_info(info->dev, "connected: %u queues of %u slots\n",
-		    info->nr_queues, 1U << info->ring_order);
+	netdev_info(info->dev, "connected: %u queues of %u slots, features %#x\n",
+		    info->nr_queues, 1U << info->ring_order, info->features);
 }
 
 /*
@@ -234,6 +239,22 @@ static int netfront_stop(struct net_device *dev)
 	return 0;
 }
 
+/* Offloads only as far as the backend takes them. */
+static netdev_features_t netfront_fix_features(struct net_device *dev,
+					       netdev_features_t features)
+{
+	struct netfront_info *info = netdev_priv(dev);
+	u32 fe = READ_ONCE(info->features);
+
+	if (!(fe & PVIO_NETIF_FEAT_CSUM))
+		features &= ~(NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM);
+	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV4))
+		features &= ~NETIF_F_TSO;
+	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV6))
+		features &= ~NETIF_F_TSO6;
+	return features;
+}
+
 static void netfront_get_stats64(struct net_device *dev,
 				 struct rtnl_link_stats64 *s)
 {
@@ -259,6 +280,7 @@ static const struct net_device_ops netfront_netdev_ops = {
 	.ndo_stop		= netfront_stop,
 	.ndo_start_xmit		= netfront_start_xmit,
 	.ndo_get_stats64	= netfront_get_stats64,
+	.ndo_fix_features	= netfront_fix_features,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 };
@@ -330,6 +352,10 @@ static int netfront_probe(struct pvio_device *pdev)
 	dev->ethtool_ops = &netfront_ethtool_ops;
 	dev->min_mtu = PVIO_NETIF_MTU_MIN;
 	dev->max_mtu = PVIO_NETIF_MTU_MAX;
+	/* Copied anyway: scatter-gather costs nothing. */
+	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
+			   NETIF_F_TSO | NETIF_F_TSO6;
+	dev->features = dev->hw_features;
 	SET_NETDEV_DEV(dev, &pdev->dev);
 	netfront_set_mac(info);
 	netif_carrier_off(dev);

@@ -25,10 +25,12 @@ struct netfront_stats {
 	atomic64_t rx_bytes;
 	atomic64_t rx_errors;	/* packets the backend described wrongly */
 	atomic64_t rx_dropped;	/* no memory, or the device is down */
+	atomic64_t rx_gso;	/* GSO packets from the backend */
 	atomic64_t tx_packets;
 	atomic64_t tx_bytes;
 	atomic64_t tx_errors;	/* answered with an error */
 	atomic64_t tx_dropped;	/* no backend, or too large */
+	atomic64_t tx_gso;	/* GSO packets to the backend */
 };
 
 /**
@@ -83,6 +85,7 @@ enum netfront_ring_idx {
  * @rx_skb: a packet being assembled from several buffers
  * @rx_bufs: buffers in it so far
  * @rx_discard: the rest of the current packet is dropped
+ * @rx_first: the current packet's first response (its offload fields)
  * @stats: counters
  */
 struct netfront_queue {
@@ -115,6 +118,7 @@ struct netfront_queue {
 	struct sk_buff *rx_skb;
 	u32 rx_bufs;
 	bool rx_discard;
+	struct pvio_netif_rx_response rx_first;
 	struct netfront_stats stats;
 };
 
@@ -133,6 +137,8 @@ struct netfront_queue {
  * @want_order: ring order asked for (module parameter, ethtool -G)
  * @nr_queues: queues in use (fixed when the rings are allocated)
  * @ring_order: log2 of each ring's slots (fixed likewise)
+ * @features: PVIO_NETIF_FEAT_* in use with the current backend (READ_ONCE:
+ *	the data path reads it)
  * @rings_ready: the queues' rings and pools exist
  * @queues: @max_queues of them
  * @debugfs: its directory in debugfs
@@ -153,6 +159,7 @@ struct netfront_info {
 	unsigned int want_order;
 	unsigned int nr_queues;
 	unsigned int ring_order;
+	u32 features;
 	bool rings_ready;
 	struct netfront_queue *queues;
 	struct dentry *debugfs;
@@ -175,6 +182,11 @@ void netfront_debugfs_add(struct netfront_info *info);
 void netfront_debugfs_del(struct netfront_info *info);
 void netfront_debugfs_init(void);
 void netfront_debugfs_exit(void);
+
+/* What we take: checksum offload and TSO both ways. */
+#define NETFRONT_FEATURES	(PVIO_NETIF_FEAT_CSUM | \
+				 PVIO_NETIF_FEAT_GSO_TCPV4 | \
+				 PVIO_NETIF_FEAT_GSO_TCPV6)
 
 /* netfront_ring.c */
 int netfront_poll(struct napi_struct *napi, int budget);

@@ -13,8 +13,8 @@
 #include "netfront.h"
 
 static const char netfront_stat_names[][ETH_GSTRING_LEN] = {
-	"rx_packets", "rx_bytes", "rx_errors", "rx_dropped",
-	"tx_packets", "tx_bytes", "tx_errors", "tx_dropped",
+	"rx_packets", "rx_bytes", "rx_errors", "rx_dropped", "rx_gso_packets",
+	"tx_packets", "tx_bytes", "tx_errors", "tx_dropped", "tx_gso_packets",
 };
 
 #define NETFRONT_NR_STATS	ARRAY_SIZE(netfront_stat_names)
@@ -64,10 +64,12 @@ static void netfront_get_ethtool_stats(struct net_device *dev,
 		*data++ = atomic64_read(&st->rx_bytes);
 		*data++ = atomic64_read(&st->rx_errors);
 		*data++ = atomic64_read(&st->rx_dropped);
+		*data++ = atomic64_read(&st->rx_gso);
 		*data++ = atomic64_read(&st->tx_packets);
 		*data++ = atomic64_read(&st->tx_bytes);
 		*data++ = atomic64_read(&st->tx_errors);
 		*data++ = atomic64_read(&st->tx_dropped);
+		*data++ = atomic64_read(&st->tx_gso);
 	}
 }
 

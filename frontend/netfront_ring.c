@@ -10,6 +10,11 @@
  * granted per packet. rx buffer ids are rx pool page indices: buffer i
  * is always page i of the pool.
  *
+ * Offloads go through as the backend negotiated them: our partial
+ * checksums and GSO packets as request flags and fields, its as the
+ * flags and GSO fields of a packet's first response, checked against
+ * the headers (skb_checksum_setup()) before the stack sees them.
+ *
  * The backend is not trusted: every response is copied out of its ring
  * and checked (ids, lengths, offsets, the order of a packet's buffers)
  * before use; a backend that breaks the protocol is dropped and the
@@ -215,6 +220,40 @@ static void netfront_broken(struct netfront_queue *q, const char *why)
 	schedule_work(&q->info->lost_work);
 }
 
+/*
+ * The offload fields of a packet's request. Return: false to drop it (a
+ * GSO packet the backend does not take: only before our features were
+ * updated to its offer).
+ */
+static bool netfront_tx_offload(struct netfront_info *info,
+				struct sk_buff *skb,
+				struct pvio_netif_tx_request *req)
+{
+	u32 features = READ_ONCE(info->features);
+	struct skb_shared_info *sh = skb_shinfo(skb);
+
+	if (skb_is_gso(skb)) {
+		if ((sh->gso_type & SKB_GSO_TCPV4) &&
+		    (features & PVIO_NETIF_FEAT_GSO_TCPV4))
+			req->gso_type = PVIO_NETIF_GSO_TCPV4;
+		else if ((sh->gso_type & SKB_GSO_TCPV6) &&
+			 (features & PVIO_NETIF_FEAT_GSO_TCPV6))
+			req->gso_type = PVIO_NETIF_GSO_TCPV6;
+		else
+			return false;
+		req->flags |= PVIO_NETIF_TXF_GSO;
+		req->gso_size = cpu_to_le16(sh->gso_size);
+	}
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		return true;
+	if (!(features & PVIO_NETIF_FEAT_CSUM))
+		return !skb_checksum_help(skb);
+	req->flags |= PVIO_NETIF_TXF_CSUM_PARTIAL;
+	req->csum_start = cpu_to_le16(skb_checksum_start_offset(skb));
+	req->csum_offset = cpu_to_le16(skb->csum_offset);
+	return true;
+}
+
 /* Room for a largest frame? Under q->tx_lock. */
 static bool netfront_tx_room(struct netfront_queue *q)
 {
@@ -239,7 +278,7 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	txq = netdev_get_tx_queue(dev, qid);
 	nr = DIV_ROUND_UP(len, PVIO_PAGE_SIZE);
 	if (!READ_ONCE(q->connected) || len < PVIO_NETIF_FRAME_MIN ||
-	    len > PVIO_NETIF_FRAME_MAX) {
+	    len > PVIO_NETIF_FRAME_MAX || !netfront_tx_offload(info, skb, &req)) {
 		atomic64_inc(&q->stats.tx_dropped);
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
@@ -260,6 +299,8 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	spin_unlock_bh(&q->tx_lock);
 
 	/* The pages are ours alone now: copy without the lock. */
+	if (req.flags & PVIO_NETIF_TXF_GSO)
+		atomic64_inc(&q->stats.tx_gso);
 	req.id = cpu_to_le16(id);
 	req.nr_segs = nr;
 	req.len = cpu_to_le32(len);
@@ -357,6 +398,63 @@ static void netfront_rx_refill(struct netfront_queue *q)
 		pvio_evtchn_notify(q->ch);
 }
 
+/* A packet's first response: only offloads negotiated, only as allowed. */
+static bool netfront_rx_offload_valid(struct netfront_queue *q,
+				      const struct pvio_netif_rx_response *rsp)
+{
+	u32 features = READ_ONCE(q->info->features);
+	u8 allowed = PVIO_NETIF_RXF_MORE;
+
+	if (features & PVIO_NETIF_FEAT_CSUM)
+		allowed |= PVIO_NETIF_RXF_CSUM_VALID |
+			   PVIO_NETIF_RXF_CSUM_PARTIAL;
+	if (rsp->flags & ~allowed)
+		return false;
+	switch (rsp->gso_type) {
+	case PVIO_NETIF_GSO_NONE:
+		return true;
+	case PVIO_NETIF_GSO_TCPV4:
+		if (!(features & PVIO_NETIF_FEAT_GSO_TCPV4))
+			return false;
+		break;
+	case PVIO_NETIF_GSO_TCPV6:
+		if (!(features & PVIO_NETIF_FEAT_GSO_TCPV6))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	return (rsp->flags & PVIO_NETIF_RXF_CSUM_PARTIAL) &&
+	       le16_to_cpu(rsp->gso_size);
+}
+
+/*
+ * Apply the offload fields of the packet's first response, validated.
+ * Return: false if the headers do not bear them out.
+ */
+static bool netfront_rx_offload(struct netfront_queue *q, struct sk_buff *skb)
+{
+	const struct pvio_netif_rx_response *rsp = &q->rx_first;
+	struct skb_shared_info *sh = skb_shinfo(skb);
+
+	if (rsp->flags & PVIO_NETIF_RXF_CSUM_VALID)
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	if (!(rsp->flags & PVIO_NETIF_RXF_CSUM_PARTIAL))
+		return true;
+	/* Finds the L4 checksum's place from the headers, or fails. */
+	skb_reset_network_header(skb);
+	if (skb_checksum_setup(skb, false))
+		return false;
+	if (rsp->gso_type == PVIO_NETIF_GSO_NONE)
+		return true;
+	sh->gso_size = le16_to_cpu(rsp->gso_size);
+	sh->gso_type = (rsp->gso_type == PVIO_NETIF_GSO_TCPV4 ?
+			SKB_GSO_TCPV4 : SKB_GSO_TCPV6) | SKB_GSO_DODGY;
+	/* Counted by the stack: the backend's word is not taken. */
+	sh->gso_segs = 0;
+	return true;
+}
+
 /* The packet being assembled is complete: hand it to the stack. */
 static void netfront_rx_deliver(struct netfront_queue *q)
 {
@@ -369,11 +467,21 @@ static void netfront_rx_deliver(struct netfront_queue *q)
 		dev_kfree_skb_any(skb);
 		return;
 	}
-	atomic64_inc(&q->stats.rx_packets);
-	atomic64_add(skb->len, &q->stats.rx_bytes);
 	skb->protocol = eth_type_trans(skb, dev);
+	if (!netfront_rx_offload(q, skb)) {
+		atomic64_inc(&q->stats.rx_errors);
+		dev_kfree_skb_any(skb);
+		return;
+	}
+	atomic64_inc(&q->stats.rx_packets);
+	atomic64_add(skb->len + PVIO_NETIF_HLEN, &q->stats.rx_bytes);
 	skb_record_rx_queue(skb, q->qid);
-	napi_gro_receive(&q->napi, skb);
+	if (skb_is_gso(skb)) {
+		atomic64_inc(&q->stats.rx_gso);
+		netif_receive_skb(skb);
+	} else {
+		napi_gro_receive(&q->napi, skb);
+	}
 }
 
 /* Copy one buffer into the packet being assembled. */
@@ -422,6 +530,11 @@ static int netfront_rx_one(struct netfront_queue *q,
 	if (total > PVIO_NETIF_FRAME_MAX ||
 	    (!q->rx_bufs && more && len < PVIO_NETIF_HLEN))
 		return -EPROTO;
+	if (!q->rx_bufs) {
+		if (!netfront_rx_offload_valid(q, rsp))
+			return -EPROTO;
+		q->rx_first = *rsp;
+	}
 	q->rx_posted[id] = false;
 	q->rx_bufs++;
 	if (!q->rx_discard && netif_running(q->info->dev))
@@ -606,7 +719,7 @@ int netfront_rings_connect(struct netfront_info *info)
 	snprintf(key, sizeof(key), "vif%u/rings", info->pdev->index);
 	ret = pvio_store_printf(info->link, PVIO_STORE_FRONTEND, key,
 				"%u %u %u", info->nr_queues, info->ring_order,
-				0);
+				info->features);
 	if (ret)
 		netfront_rings_disconnect(info);
 	return ret;
