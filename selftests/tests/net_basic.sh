@@ -77,11 +77,13 @@ check "the frontend received what the backend sent" \
 
 # iperf_ok ARGS...: a 4 s iperf3 TCP run from fe to be, as ARGS say.
 iperf_ok() {
-	$IP netns exec be iperf3 -s -1 >/tmp/iperf3-s.log 2>&1 &
-	sleep 1
-	$IP netns exec fe iperf3 -c 10.99.0.1 -t 4 "$@" >/tmp/iperf3.log 2>&1
+	$IP netns exec be timeout 60 iperf3 -s -1 >/tmp/iperf3-s.log 2>&1 &
+	_s=$!
+	net_listening be 5201 || { kill $_s; return 1; }
+	$IP netns exec fe timeout 30 iperf3 -c 10.99.0.1 -t 4 "$@" \
+		>/tmp/iperf3.log 2>&1
 	_r=$?
-	wait
+	wait $_s
 	grep -E "sender|receiver" /tmp/iperf3.log | sed 's/^/# /'
 	[ $_r -eq 0 ] || { cat /tmp/iperf3.log; return 1; }
 	grep -q " receiver" /tmp/iperf3.log

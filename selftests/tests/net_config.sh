@@ -94,11 +94,11 @@ check "... and its interface has two" \
 check "ping over two queues" \
 	$IP netns exec fe ping -c 3 -W 5 10.99.0.1
 if command -v iperf3 >/dev/null; then
-	$IP netns exec be iperf3 -s -1 >/dev/null 2>&1 &
+	$IP netns exec be timeout 60 iperf3 -s -1 >/dev/null 2>&1 &
 	srv=$!
-	sleep 1
+	net_listening be 5201
 	check "iperf3, four streams over two queues" sh -c \
-		"$IP netns exec fe iperf3 -c 10.99.0.1 -t 3 -P 4 >/tmp/iperf3.log 2>&1"
+		"$IP netns exec fe timeout 30 iperf3 -c 10.99.0.1 -t 3 -P 4 >/tmp/iperf3.log 2>&1"
 	grep SUM /tmp/iperf3.log | grep -E "sender|receiver" | sed 's/^/# /'
 	wait $srv
 fi

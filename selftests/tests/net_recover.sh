@@ -29,9 +29,9 @@ ping_ok() {
 
 # traffic: iperf3 from fe to be and a ping flow back, in the background.
 traffic() {
-	$IP netns exec be iperf3 -s -1 >/dev/null 2>&1 &
+	$IP netns exec be timeout 120 iperf3 -s -1 >/dev/null 2>&1 &
 	srv=$!
-	sleep 1
+	net_listening be 5201
 	$IP netns exec fe iperf3 -c 10.99.0.1 -t 60 >/dev/null 2>&1 &
 	cli=$!
 	$IP netns exec be ping -i 0.02 10.99.0.2 >/dev/null 2>&1 &

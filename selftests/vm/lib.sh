@@ -222,3 +222,15 @@ net_carrier() {
 net_stat() {
 	$IP netns exec "$1" cat /sys/class/net/"$2"/statistics/"$3"
 }
+
+# net_listening NS PORT: wait until a TCP server listens on PORT in NS
+# (up to 20 s): a client started before it would be refused.
+net_listening() {
+	_w=0
+	until $IP netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null |
+		grep -q LISTEN; do
+		[ $_w -ge 200 ] && return 1
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+}
