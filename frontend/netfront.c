@@ -137,13 +137,16 @@ static void netfront_setup(struct netfront_info *info)
  * ethtool asked for other queues or rings: drop the backend and our
  * rings, and set up anew with it. Under RTNL.
  */
-void netfront_reconfigure(struct netfront_info *info)
+int netfront_reconfigure(struct netfront_info *info)
 {
+	if (info->removing)
+		return -ENODEV;
 	netfront_lose(info);
 	netfront_rings_free(info);
 	/* A backend waiting already says so no more: set up now. */
 	if (pvio_state_get(info->link, PVIO_BACKEND) == PVIO_STATE_INITWAIT)
 		netfront_setup(info);
+	return 0;
 }
 
 /* The backend took our rings: carrier on. Under RTNL. */

@@ -36,10 +36,12 @@ struct netfront_stats {
 /**
  * struct netfront_tx_shadow - a packet on the tx ring
  * @nr_pages: pool pages it holds, 0 if the id is free
+ * @bql_bytes: bytes reported to BQL as sent (0: none, debugfs inject)
  * @pages: their indices in the tx pool
  */
 struct netfront_tx_shadow {
 	u32 nr_pages;
+	u32 bql_bytes;
 	u16 pages[PVIO_NETIF_TX_SEGS_MAX];
 };
 
@@ -172,7 +174,7 @@ enum netfront_conn {
 };
 
 /* netfront.c */
-void netfront_reconfigure(struct netfront_info *info);
+int netfront_reconfigure(struct netfront_info *info);
 
 /* netfront_ethtool.c */
 extern const struct ethtool_ops netfront_ethtool_ops;

@@ -94,8 +94,7 @@ static int netfront_set_channels(struct net_device *dev,
 	if (info->rings_ready && ch->combined_count == info->nr_queues)
 		return 0;
 	info->want_queues = ch->combined_count;
-	netfront_reconfigure(info);
-	return 0;
+	return netfront_reconfigure(info);
 }
 
 static void netfront_get_ringparam(struct net_device *dev,
@@ -135,8 +134,7 @@ static int netfront_set_ringparam(struct net_device *dev,
 	if (info->rings_ready && size == 1U << info->ring_order)
 		return 0;
 	info->want_order = ilog2(size);
-	netfront_reconfigure(info);
-	return 0;
+	return netfront_reconfigure(info);
 }
 
 const struct ethtool_ops netfront_ethtool_ops = {

@@ -4,6 +4,8 @@
  * The data path of pvio_netfront: per queue four rings, a tx pool and an
  * rx pool of pages granted once, and one NAPI context.
  *
+ * BQL counts the bytes in flight on each tx queue.
+ *
  * Packets are copied: into tx pool pages on xmit, out of rx pool pages
  * into freshly allocated pages on receive. The region may have no struct
  * pages (DESIGN.md §3), so no skb ever points into it, and nothing is
@@ -269,6 +271,7 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct netfront_tx_shadow *sh;
 	struct netfront_queue *q;
 	u32 len = skb->len, nr, i, n;
+	bool kick;
 	void *slot;
 	u16 id;
 
@@ -320,13 +323,19 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		pvio_ring_prod_push(&q->rings[NETFRONT_TX_REQ]);
 		atomic64_inc(&q->stats.tx_packets);
 		atomic64_add(len, &q->stats.tx_bytes);
+		/* BQL; kick unless more follows and the queue runs. */
+		sh->bql_bytes = len;
+		kick = __netdev_tx_sent_queue(txq, len, netdev_xmit_more());
 	} else {
 		/* Never full with one slot per id: the backend lies. */
 		netfront_broken(q, "tx ring full");
+		kick = true;
 	}
-	if (!netfront_tx_room(q))
+	if (!netfront_tx_room(q)) {
 		netif_tx_stop_queue(txq);
-	if (!netdev_xmit_more() || netif_xmit_stopped(txq))
+		kick = true;
+	}
+	if (kick)
 		netfront_tx_kick(q);
 	spin_unlock_bh(&q->tx_lock);
 	dev_consume_skb_any(skb);
@@ -342,6 +351,7 @@ static void netfront_tx_put(struct netfront_queue *q, u16 id)
 	for (i = 0; i < sh->nr_pages; i++)
 		q->tx_pool_free[q->tx_pool_nr_free++] = sh->pages[i];
 	sh->nr_pages = 0;
+	sh->bql_bytes = 0;
 	q->tx_id_free[q->tx_nr_id_free++] = id;
 }
 
@@ -351,11 +361,13 @@ static bool netfront_tx_complete(struct netfront_queue *q)
 	struct pvio_ring *r = &q->rings[NETFRONT_TX_RSP];
 	struct pvio_netif_tx_response rsp;
 	struct netdev_queue *txq;
+	u32 pkts = 0, bytes = 0;
 	bool ok = true;
 	u16 id;
 
 	if (pvio_ring_avail(r) < 0)
 		return false;
+	txq = netdev_get_tx_queue(q->info->dev, q->qid);
 	spin_lock_bh(&q->tx_lock);
 	while (!pvio_ring_cons_copy(r, &rsp)) {
 		id = le16_to_cpu(rsp.id);
@@ -365,9 +377,14 @@ static bool netfront_tx_complete(struct netfront_queue *q)
 		}
 		if (le16_to_cpu(rsp.status) != PVIO_NETIF_RSP_OK)
 			atomic64_inc(&q->stats.tx_errors);
+		if (q->tx_shadow[id].bql_bytes) {
+			pkts++;
+			bytes += q->tx_shadow[id].bql_bytes;
+		}
 		netfront_tx_put(q, id);
 	}
-	txq = netdev_get_tx_queue(q->info->dev, q->qid);
+	/* Only what was reported sent, each once: ids in flight only. */
+	netdev_tx_completed_queue(txq, pkts, bytes);
 	if (ok && netif_tx_queue_stopped(txq) && netfront_tx_room(q) &&
 	    READ_ONCE(q->connected))
 		netif_tx_wake_queue(txq);
@@ -743,6 +760,8 @@ static void netfront_queue_disconnect(struct netfront_queue *q)
 	}
 	dev_kfree_skb_any(q->rx_skb);
 	q->rx_skb = NULL;
+	/* What was in flight will never complete: BQL starts over. */
+	netdev_tx_reset_queue(netdev_get_tx_queue(q->info->dev, q->qid));
 }
 
 void netfront_rings_disconnect(struct netfront_info *info)
@@ -818,6 +837,7 @@ int netfront_inject(struct netfront_info *info, const char *what)
 	}
 	q->tx_nr_id_free--;
 	sh->nr_pages = 1;
+	sh->bql_bytes = 0;
 	sh->pages[0] = q->tx_pool_free[--q->tx_pool_nr_free];
 	memcpy(slot, &req, sizeof(req));
 	pvio_ring_prod_push(r);
