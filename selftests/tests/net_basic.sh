@@ -9,7 +9,7 @@
 # on; ping works at 56 and 1472 bytes (MTU 1500), 8972 (MTU 9000) and
 # 64972 (MTU 65000: a packet in 17 buffers); the packet and byte counters
 # of both ends agree exactly; iperf3 TCP runs both ways; pvioctl vif show
-# reports the vif, and vif del removes both interfaces.
+# reports the vif, and vif del removes both interfaces. BQL balances.
 # timeout: 300
 . /pvio/lib.sh
 
@@ -92,6 +92,16 @@ if command -v iperf3 >/dev/null; then
 	check "iperf3 TCP frontend to backend" iperf_ok
 	check "iperf3 TCP backend to frontend" iperf_ok -R
 fi
+
+# BQL: what was counted sent was counted completed, and it adapted.
+bql() {
+	$IP netns exec fe sh -c "cat /sys/class/net/$fe/queues/tx-*/byte_queue_limits/$1" |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+sleep 1
+echo "# BQL: in flight $(bql inflight), limits $(bql limit)"
+check "BQL: nothing in flight once idle" test "$(bql inflight)" = 0
+check "BQL: a limit was set" test "$(bql limit)" -gt 0
 
 check "pvioctl vif show reports the vif" \
 	sh -c "pvioctl vif show $link 0 | grep -q 'mac $mac'"
