@@ -64,8 +64,28 @@ const struct nla_policy pvio_vbd_set_nl_policy[PVIO_A_VBD_COALESCE_USECS + 1] = 
 	[PVIO_A_VBD_REREAD] = { .type = NLA_FLAG, },
 };
 
+/* PVIO_CMD_VIF_NEW - do */
+const struct nla_policy pvio_vif_new_nl_policy[PVIO_A_VIF_QUEUES + 1] = {
+	[PVIO_A_VIF_LINK_ID] = { .type = NLA_U32, },
+	[PVIO_A_VIF_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VIF_INDEX_MAX),
+	[PVIO_A_VIF_MAC] = NLA_POLICY_EXACT_LEN(6),
+	[PVIO_A_VIF_QUEUES] = NLA_POLICY_RANGE(NLA_U32, 1, PVIO_VIF_QUEUES_MAX),
+};
+
+/* PVIO_CMD_VIF_DEL - do */
+const struct nla_policy pvio_vif_del_nl_policy[PVIO_A_VIF_INDEX + 1] = {
+	[PVIO_A_VIF_LINK_ID] = { .type = NLA_U32, },
+	[PVIO_A_VIF_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VIF_INDEX_MAX),
+};
+
+/* PVIO_CMD_VIF_GET - do */
+const struct nla_policy pvio_vif_get_nl_policy[PVIO_A_VIF_INDEX + 1] = {
+	[PVIO_A_VIF_LINK_ID] = { .type = NLA_U32, },
+	[PVIO_A_VIF_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VIF_INDEX_MAX),
+};
+
 /* Ops table for pvio */
-const struct genl_ops pvio_nl_ops[7] = {
+const struct genl_ops pvio_nl_ops[10] = {
 	{
 		.cmd		= PVIO_CMD_LINK_NEW,
 		.doit		= pvio_nl_link_new_doit,
@@ -111,6 +131,27 @@ const struct genl_ops pvio_nl_ops[7] = {
 		.doit		= pvio_nl_vbd_set_doit,
 		.policy		= pvio_vbd_set_nl_policy,
 		.maxattr	= PVIO_A_VBD_COALESCE_USECS,
+	},
+	{
+		.cmd		= PVIO_CMD_VIF_NEW,
+		.doit		= pvio_nl_vif_new_doit,
+		.policy		= pvio_vif_new_nl_policy,
+		.maxattr	= PVIO_A_VIF_QUEUES,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= PVIO_CMD_VIF_DEL,
+		.doit		= pvio_nl_vif_del_doit,
+		.policy		= pvio_vif_del_nl_policy,
+		.maxattr	= PVIO_A_VIF_INDEX,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= PVIO_CMD_VIF_GET,
+		.doit		= pvio_nl_vif_get_doit,
+		.dumpit		= pvio_nl_vif_get_dumpit,
+		.policy		= pvio_vif_get_nl_policy,
+		.maxattr	= PVIO_A_VIF_INDEX,
 	},
 };
 

@@ -2,8 +2,8 @@
 /* Copyright (C) 2026 The pvio authors. */
 /*
  * The "pvio" generic netlink family: how the toolstack (pvioctl) creates,
- * lists and destroys this kernel's links and their vbds (vbd.c), and
- * watches them come, change and go.
+ * lists and destroys this kernel's links and their vbds (vbd.c) and vifs
+ * (vif.c), and watches them come, change and go.
  * The policies and the ops table are generated from the spec,
  * Documentation/netlink/specs/pvio.yaml, into netlink-gen.c; this file has
  * the handlers and the notifications. The policy checks each attribute's
@@ -13,6 +13,7 @@
 #include <linux/dcache.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/if_ether.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -656,6 +657,280 @@ int pvio_nl_vbd_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	cb->args[0] = id;
 	cb->args[1] = index;
 	/* A full skb ends this part of the dump; the next goes on. */
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
+}
+
+/* ---- vifs ---- */
+
+/* Payload of a nest of vif counters. */
+static size_t pvio_nl_vif_stats_size(void)
+{
+	return nla_total_size(0) + 4 * nla_total_size_64bit(sizeof(u64));
+}
+
+/* Payload of a message describing a vif, counters included. */
+static size_t pvio_nl_vif_size(void)
+{
+	return 2 * nla_total_size(sizeof(u32)) +	/* link-id, index */
+	       nla_total_size(ETH_ALEN) +		/* mac */
+	       nla_total_size(sizeof(u32)) +		/* queues */
+	       2 * nla_total_size(sizeof(u32)) +	/* states */
+	       2 * pvio_nl_vif_stats_size();
+}
+
+static int pvio_nl_vif_put_stats(struct sk_buff *skb, int type,
+				 const struct pvio_dev_stats *stats)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, PVIO_A_VIF_STATS_PACKETS, stats->requests,
+			      PVIO_A_VIF_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VIF_STATS_BYTES, stats->sectors,
+			      PVIO_A_VIF_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VIF_STATS_ERRORS, stats->errors,
+			      PVIO_A_VIF_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VIF_STATS_QUEUED, stats->in_flight,
+			      PVIO_A_VIF_STATS_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Put one message describing vif @info of link @link_id. */
+static int pvio_nl_vif_fill(struct sk_buff *skb, u32 link_id,
+			    const struct pvio_vif_info *info, u32 portid,
+			    u32 seq, int flags, u8 cmd)
+{
+	void *msg;
+
+	msg = genlmsg_put(skb, portid, seq, &pvio_nl_family, flags, cmd);
+	if (!msg)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, PVIO_A_VIF_LINK_ID, link_id) ||
+	    nla_put_u32(skb, PVIO_A_VIF_INDEX, info->index) ||
+	    nla_put(skb, PVIO_A_VIF_MAC, ETH_ALEN, info->mac) ||
+	    nla_put_u32(skb, PVIO_A_VIF_QUEUES, info->queues) ||
+	    nla_put_u32(skb, PVIO_A_VIF_BACKEND_STATE,
+			info->state[PVIO_BACKEND]) ||
+	    nla_put_u32(skb, PVIO_A_VIF_FRONTEND_STATE,
+			info->state[PVIO_FRONTEND]) ||
+	    ((info->has_stats & BIT(PVIO_BACKEND)) &&
+	     pvio_nl_vif_put_stats(skb, PVIO_A_VIF_BACKEND_STATS,
+				   &info->stats[PVIO_BACKEND])) ||
+	    ((info->has_stats & BIT(PVIO_FRONTEND)) &&
+	     pvio_nl_vif_put_stats(skb, PVIO_A_VIF_FRONTEND_STATS,
+				   &info->stats[PVIO_FRONTEND]))) {
+		genlmsg_cancel(skb, msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, msg);
+	return 0;
+}
+
+void pvio_nl_vif_notify(struct pvio_link *link,
+			const struct pvio_vif_info *info, u8 cmd)
+{
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&pvio_nl_family, &init_net, PVIO_NLGRP_MONITOR))
+		return;
+	msg = genlmsg_new(pvio_nl_vif_size(), GFP_KERNEL);
+	if (msg && !pvio_nl_vif_fill(msg, link->id, info, 0, 0, 0, cmd)) {
+		genlmsg_multicast(&pvio_nl_family, msg, 0, PVIO_NLGRP_MONITOR,
+				  GFP_KERNEL);
+		return;
+	}
+	nlmsg_free(msg);
+	genl_set_err(&pvio_nl_family, &init_net, 0, PVIO_NLGRP_MONITOR,
+		     -ENOBUFS);
+}
+
+/* The link the request names, referenced, or NULL with the reason set. */
+static struct pvio_link *pvio_nl_vif_link(struct genl_info *info)
+{
+	struct nlattr *id = info->attrs[PVIO_A_VIF_LINK_ID];
+	struct pvio_link *link;
+
+	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VIF_LINK_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing link id");
+		return NULL;
+	}
+	link = pvio_link_get(nla_get_u32(id));
+	if (!link)
+		NL_SET_ERR_MSG_ATTR(info->extack, id, "unknown link");
+	return link;
+}
+
+/* Reply to @info with vif @index of @link as it is now. */
+static int pvio_nl_vif_reply(struct pvio_link *link, u32 index,
+			     struct genl_info *info)
+{
+	struct pvio_vif_info *vif;
+	struct sk_buff *msg;
+	int ret;
+
+	vif = kmalloc(sizeof(*vif), GFP_KERNEL);
+	msg = genlmsg_new(pvio_nl_vif_size(), GFP_KERNEL);
+	if (!vif || !msg) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	ret = pvio_vif_get(link, index, vif);
+	if (ret) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[PVIO_A_VIF_INDEX],
+				    "no such vif");
+		goto err;
+	}
+	ret = pvio_nl_vif_fill(msg, link->id, vif, info->snd_portid,
+			       info->snd_seq, 0, info->genlhdr->cmd);
+	kfree(vif);
+	/* pvio_nl_vif_size() is wrong if this fails. */
+	if (WARN_ON_ONCE(ret)) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+
+err:
+	nlmsg_free(msg);
+	kfree(vif);
+	return ret;
+}
+
+/* vif-new and vif-del need CAP_NET_ADMIN: GENL_ADMIN_PERM, from the spec. */
+int pvio_nl_vif_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct pvio_vif_params params = {
+		.index = PVIO_VIF_ANY_INDEX,
+	};
+	struct pvio_link *link;
+	int ret;
+
+	link = pvio_nl_vif_link(info);
+	if (!link)
+		return attrs[PVIO_A_VIF_LINK_ID] ? -ENOENT : -EINVAL;
+	if (attrs[PVIO_A_VIF_INDEX])
+		params.index = nla_get_u32(attrs[PVIO_A_VIF_INDEX]);
+	if (attrs[PVIO_A_VIF_MAC]) {
+		/* NLA_POLICY_EXACT_LEN: the policy checked its size. */
+		memcpy(params.mac, nla_data(attrs[PVIO_A_VIF_MAC]),
+		       sizeof(params.mac));
+		params.has_mac = true;
+	}
+	if (attrs[PVIO_A_VIF_QUEUES])
+		params.queues = nla_get_u32(attrs[PVIO_A_VIF_QUEUES]);
+
+	ret = pvio_vif_new(link, &params, info->extack);
+	if (ret == -EINVAL)
+		NL_SET_BAD_ATTR(info->extack, attrs[PVIO_A_VIF_MAC]);
+	if (!ret)
+		ret = pvio_nl_vif_reply(link, params.index, info);
+	pvio_link_put(link);
+	return ret;
+}
+
+int pvio_nl_vif_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pvio_link *link;
+	int ret;
+
+	link = pvio_nl_vif_link(info);
+	if (!link)
+		return info->attrs[PVIO_A_VIF_LINK_ID] ? -ENOENT : -EINVAL;
+	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VIF_INDEX)) {
+		NL_SET_ERR_MSG(info->extack, "missing vif index");
+		ret = -EINVAL;
+	} else {
+		ret = pvio_vif_del(link,
+				   nla_get_u32(info->attrs[PVIO_A_VIF_INDEX]),
+				   info->extack);
+		if (ret == -ENOENT)
+			NL_SET_BAD_ATTR(info->extack,
+					info->attrs[PVIO_A_VIF_INDEX]);
+	}
+	pvio_link_put(link);
+	return ret;
+}
+
+int pvio_nl_vif_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pvio_link *link;
+	int ret;
+
+	link = pvio_nl_vif_link(info);
+	if (!link)
+		return info->attrs[PVIO_A_VIF_LINK_ID] ? -ENOENT : -EINVAL;
+	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VIF_INDEX)) {
+		NL_SET_ERR_MSG(info->extack, "missing vif index");
+		ret = -EINVAL;
+	} else {
+		ret = pvio_nl_vif_reply(link,
+					nla_get_u32(info->attrs[PVIO_A_VIF_INDEX]),
+					info);
+	}
+	pvio_link_put(link);
+	return ret;
+}
+
+/*
+ * cb->args[0]: the link id to continue from; cb->args[1]: the vif index.
+ * Request attributes link-id and index narrow the dump.
+ */
+int pvio_nl_vif_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr **attrs = pvio_compat_dump_attrs(cb);
+	u32 id = cb->args[0], index = cb->args[1];
+	struct pvio_vif_info *vif;
+	struct pvio_link *link;
+	int ret = 0;
+
+	if (attrs[PVIO_A_VIF_LINK_ID]) {
+		u32 only = nla_get_u32(attrs[PVIO_A_VIF_LINK_ID]);
+
+		if (id > only)
+			return 0;
+		id = only;
+	}
+	vif = kmalloc(sizeof(*vif), GFP_KERNEL);
+	if (!vif)
+		return -ENOMEM;
+	while ((link = pvio_link_get_next(&id))) {
+		if (attrs[PVIO_A_VIF_LINK_ID] &&
+		    id != nla_get_u32(attrs[PVIO_A_VIF_LINK_ID])) {
+			pvio_link_put(link);
+			break;
+		}
+		for (; index <= PVIO_VIF_INDEX_MAX; index++) {
+			if (attrs[PVIO_A_VIF_INDEX] &&
+			    index != nla_get_u32(attrs[PVIO_A_VIF_INDEX]))
+				continue;
+			if (pvio_vif_get(link, index, vif))
+				continue;
+			ret = pvio_nl_vif_fill(skb, id, vif,
+					       NETLINK_CB(cb->skb).portid,
+					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					       PVIO_CMD_VIF_GET);
+			if (ret)
+				break;
+		}
+		pvio_link_put(link);
+		if (ret)
+			break;
+		id++;
+		index = 0;
+	}
+	kfree(vif);
+	cb->args[0] = id;
+	cb->args[1] = index;
 	if (ret == -EMSGSIZE && skb->len)
 		return skb->len;
 	return ret ?: skb->len;

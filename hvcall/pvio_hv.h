@@ -155,6 +155,62 @@ void pvio_vbd_put_files(struct pvio_link *link);
 /* Fill @info for vbd @index of @link: 0, or -ENOENT if there is none. */
 int pvio_vbd_get(struct pvio_link *link, u32 index,
 		 struct pvio_vbd_info *info);
+/* Has @link a vbd at any index? */
+bool pvio_vbd_any(struct pvio_link *link);
+/*
+ * Orders vbd and vif changes: a link has one device, whose handshake
+ * drives the state each end publishes.
+ */
+extern struct mutex pvio_vbd_lock;
+
+/* vif.c */
+
+/**
+ * struct pvio_vif_params - a vif's configuration, as netlink gives it
+ * @index: its number on the link; PVIO_VIF_ANY_INDEX picks the lowest
+ *	free one
+ * @mac: the frontend's MAC address, if @has_mac (else pvio_vif_new()
+ *	picks a random one)
+ * @has_mac: @mac was given
+ * @queues: queues the backend offers at most; 0 for its default
+ */
+struct pvio_vif_params {
+	u32 index;
+	u8 mac[6];
+	bool has_mac;
+	u32 queues;
+};
+
+#define PVIO_VIF_ANY_INDEX	U32_MAX
+
+/**
+ * struct pvio_vif_info - what netlink reports of a vif
+ * @index: its number on the link
+ * @mac: the frontend's MAC address (the mac key)
+ * @queues: the queues key, 0 if absent
+ * @state: the state each end of the link publishes
+ * @has_stats: BIT(role) for each end whose bound driver gave counters
+ * @stats: those counters, by end (requests: packets, sectors: bytes,
+ *	in_flight: packets queued)
+ */
+struct pvio_vif_info {
+	u32 index;
+	u8 mac[6];
+	u32 queues;
+	enum pvio_state state[2];
+	unsigned long has_stats;
+	struct pvio_dev_stats stats[2];
+};
+
+int pvio_vif_new(struct pvio_link *link, struct pvio_vif_params *params,
+		 struct netlink_ext_ack *extack);
+int pvio_vif_del(struct pvio_link *link, u32 index,
+		 struct netlink_ext_ack *extack);
+/* Fill @info for vif @index of @link: 0, or -ENOENT if there is none. */
+int pvio_vif_get(struct pvio_link *link, u32 index,
+		 struct pvio_vif_info *info);
+/* Has @link a vif at any index? */
+bool pvio_vif_any(struct pvio_link *link);
 
 /* netlink.c */
 int pvio_nl_init(void);
@@ -172,5 +228,8 @@ void pvio_nl_link_notify(struct pvio_link *link, u8 cmd);
  */
 void pvio_nl_vbd_notify(struct pvio_link *link,
 			const struct pvio_vbd_info *info, u8 cmd);
+/* The same for a vif (PVIO_CMD_VIF_*_NTF). */
+void pvio_nl_vif_notify(struct pvio_link *link,
+			const struct pvio_vif_info *info, u8 cmd);
 
 #endif /* _PVIO_HV_H */

@@ -20,8 +20,8 @@
 #include "pvio.h"
 #include "pvio_hv.h"
 
-/* Orders vbd changes, and so their notifications. */
-static DEFINE_MUTEX(pvio_vbd_lock);
+/* Orders vbd and vif changes, and so their notifications. */
+DEFINE_MUTEX(pvio_vbd_lock);
 /* Guards every link's ->vbd_files; backend probes read them under it. */
 static DEFINE_SPINLOCK(pvio_vbd_files_lock);
 
@@ -241,7 +241,7 @@ static int pvio_vbd_write_keys(struct pvio_link *link,
 }
 
 /* Has @link a vbd at any index? */
-static bool pvio_vbd_any(struct pvio_link *link)
+bool pvio_vbd_any(struct pvio_link *link)
 {
 	u32 index;
 
@@ -305,6 +305,12 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 	if (pvio_vbd_any(link)) {
 		NL_SET_ERR_MSG(extack,
 			       "the link has a vbd already (one device per link)");
+		ret = -EBUSY;
+		goto out;
+	}
+	if (pvio_vif_any(link)) {
+		NL_SET_ERR_MSG(extack,
+			       "the link has a vif already (one device per link)");
 		ret = -EBUSY;
 		goto out;
 	}

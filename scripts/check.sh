@@ -47,11 +47,14 @@ suite check-vm "$top/selftests/vm/run.sh" -k stock
 # The debug tier (DESIGN §7): KASAN, lockdep, kmemleak make the guest
 # slower, so it runs the core and link tests and a block tier: netlink
 # configuration, fio verify (blk_demo, which moves less data there),
-# the block ops and recovery under I/O. Its kernel is built once (8-15
-# minutes) and cached.
+# vbds from an fd, a vanished backing, the block ops, 4 queues and
+# recovery under I/O; and a net tier: ping, counters
+# and iperf3 (net_basic), either end breaking the protocol (net_evil)
+# or going under traffic (net_recover).
+# Its kernel is built once (8-15 minutes) and cached.
 suite debug-kernel "$top/scripts/debug-kernel.sh"
 suite check-vm-debug "$top/selftests/vm/run.sh" -k debug \
-	-t 'core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover'
+	-t 'core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,net_basic,net_evil,net_recover'
 
 echo "make check: $(($(date +%s) - begin))s"
 [ ${#failed[@]} -eq 0 ] || echo "make check: FAILED: ${failed[*]}"

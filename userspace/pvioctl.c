@@ -14,6 +14,9 @@
  *   pvioctl [-j] vbd show [LINK [INDEX]]
  *   pvioctl vbd set LINK INDEX [iops N] [bps N] [coalesce USECS] [reread]
  *   pvioctl vbd del LINK INDEX
+ *   pvioctl [-j] vif add LINK [index N] [mac ADDR] [queues N]
+ *   pvioctl [-j] vif show [LINK [INDEX]]
+ *   pvioctl vif del LINK INDEX
  *   pvioctl [-j] monitor
  *
  * Every error ends the program with a non-zero status and one line on
@@ -68,12 +71,21 @@ static const char usage_text[] =
 "                                 coalescing, or have its backend re-read\n"
 "                                 the capacity\n"
 "  pvioctl vbd del LINK INDEX     remove a vbd (also: delete)\n"
-"  pvioctl monitor                print links and vbds as they come,\n"
+"  pvioctl vif add LINK [index N] [mac ADDR] [queues N]\n"
+"                                 add a network interface to link LINK\n"
+"                                 (defaults: the lowest free index, a\n"
+"                                 random MAC, the backend's queues)\n"
+"  pvioctl vif show [LINK [INDEX]]\n"
+"                                 show vifs with their ends' states and\n"
+"                                 counters (also: list)\n"
+"  pvioctl vif del LINK INDEX     remove a vif (also: delete)\n"
+"  pvioctl monitor                print links, vbds and vifs as they come,\n"
 "                                 change and go\n"
 "  pvioctl help                   this text\n"
 "\n"
 "options:\n"
-"  -j, --json   print JSON: an object per link or vbd, an array for show\n"
+"  -j, --json   print JSON: an object per link, vbd or vif, an array for\n"
+"               show\n"
 "  -h, --help   this text\n";
 
 static void usage(FILE *f)
@@ -120,6 +132,17 @@ static const char *const vbd_attr_names[] = {
 	[PVIO_A_VBD_FRONTEND_STATE] = "frontend-state",
 	[PVIO_A_VBD_BACKEND_STATS] = "backend-stats",
 	[PVIO_A_VBD_FRONTEND_STATS] = "frontend-stats",
+};
+
+static const char *const vif_attr_names[] = {
+	[PVIO_A_VIF_LINK_ID] = "link-id",
+	[PVIO_A_VIF_INDEX] = "index",
+	[PVIO_A_VIF_MAC] = "mac",
+	[PVIO_A_VIF_QUEUES] = "queues",
+	[PVIO_A_VIF_BACKEND_STATE] = "backend-state",
+	[PVIO_A_VIF_FRONTEND_STATE] = "frontend-state",
+	[PVIO_A_VIF_BACKEND_STATS] = "backend-stats",
+	[PVIO_A_VIF_FRONTEND_STATS] = "frontend-stats",
 };
 
 /* The attribute set of the request being made, to name attributes. */
@@ -861,16 +884,328 @@ static int do_vbd(int argc, char **argv)
 	usage_error("vbd: unknown command '%s'", argv[0]);
 }
 
+/* ---- a vif as the kernel describes it ---- */
+
+struct vif {
+	const struct nlattr *tb[PVIO_A_VIF_MAX + 1];
+	const struct nlattr *stats[2][PVIO_A_VIF_STATS_MAX + 1];
+};
+
+static const enum mnl_attr_data_type vif_types[PVIO_A_VIF_MAX + 1] = {
+	[PVIO_A_VIF_LINK_ID] = MNL_TYPE_U32,
+	[PVIO_A_VIF_INDEX] = MNL_TYPE_U32,
+	[PVIO_A_VIF_MAC] = MNL_TYPE_BINARY,
+	[PVIO_A_VIF_QUEUES] = MNL_TYPE_U32,
+	[PVIO_A_VIF_BACKEND_STATE] = MNL_TYPE_U32,
+	[PVIO_A_VIF_FRONTEND_STATE] = MNL_TYPE_U32,
+	[PVIO_A_VIF_BACKEND_STATS] = MNL_TYPE_NESTED,
+	[PVIO_A_VIF_FRONTEND_STATS] = MNL_TYPE_NESTED,
+	[PVIO_A_VIF_PAD] = MNL_TYPE_UNSPEC,
+};
+
+/* The counters, in the order they are printed. */
+static const struct {
+	int type;
+	const char *text;
+} vif_stats[] = {
+	{ PVIO_A_VIF_STATS_PACKETS, "packets" },
+	{ PVIO_A_VIF_STATS_BYTES, "bytes" },
+	{ PVIO_A_VIF_STATS_ERRORS, "errors" },
+	{ PVIO_A_VIF_STATS_QUEUED, "queued" },
+};
+
+static int vif_stats_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= 0 || type > PVIO_A_VIF_STATS_MAX ||
+	    type == PVIO_A_VIF_STATS_PAD)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int vif_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct vif *v = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= 0 || type > PVIO_A_VIF_MAX || type == PVIO_A_VIF_PAD)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, vif_types[type]) < 0 ||
+	    (type == PVIO_A_VIF_MAC && mnl_attr_get_payload_len(attr) != 6)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (type == PVIO_A_VIF_BACKEND_STATS ||
+	    type == PVIO_A_VIF_FRONTEND_STATS) {
+		int end = type == PVIO_A_VIF_FRONTEND_STATS;
+
+		if (mnl_attr_parse_nested(attr, vif_stats_attr_cb,
+					  v->stats[end]) < 0)
+			return MNL_CB_ERROR;
+	}
+	v->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int vif_parse(const struct nlmsghdr *nlh, struct vif *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (mnl_attr_parse(nlh, GENL_HDRLEN, vif_attr_cb, v) < 0)
+		return MNL_CB_ERROR;
+	if (!v->tb[PVIO_A_VIF_LINK_ID] || !v->tb[PVIO_A_VIF_INDEX]) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+static uint32_t vif_u32(const struct vif *v, int type)
+{
+	return v->tb[type] ? mnl_attr_get_u32(v->tb[type]) : 0;
+}
+
+/*
+ * One vif: text "vif N link L mac M queues Q backend-state S
+ * frontend-state S", then a line of counters per end that has them; or
+ * one JSON object.
+ */
+static void vif_print(const struct vif *v)
+{
+	static const char *const ends[] = { "backend", "frontend" };
+	const uint8_t *m = v->tb[PVIO_A_VIF_MAC] ?
+			   mnl_attr_get_payload(v->tb[PVIO_A_VIF_MAC]) :
+			   (const uint8_t *)"\0\0\0\0\0";
+	char mac[18];
+	size_t i;
+	int end;
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 m[0], m[1], m[2], m[3], m[4], m[5]);
+	if (json) {
+		printf("{\"link_id\":%u,\"index\":%u,\"mac\":\"%s\","
+		       "\"queues\":%u,\"backend_state\":",
+		       vif_u32(v, PVIO_A_VIF_LINK_ID),
+		       vif_u32(v, PVIO_A_VIF_INDEX), mac,
+		       vif_u32(v, PVIO_A_VIF_QUEUES));
+		json_string(state_name(vif_u32(v, PVIO_A_VIF_BACKEND_STATE)));
+		fputs(",\"frontend_state\":", stdout);
+		json_string(state_name(vif_u32(v, PVIO_A_VIF_FRONTEND_STATE)));
+	} else {
+		printf("vif %u link %u mac %s queues %u backend-state %s",
+		       vif_u32(v, PVIO_A_VIF_INDEX),
+		       vif_u32(v, PVIO_A_VIF_LINK_ID), mac,
+		       vif_u32(v, PVIO_A_VIF_QUEUES),
+		       state_name(vif_u32(v, PVIO_A_VIF_BACKEND_STATE)));
+		printf(" frontend-state %s",
+		       state_name(vif_u32(v, PVIO_A_VIF_FRONTEND_STATE)));
+	}
+	for (end = 0; end < 2; end++) {
+		int type = end ? PVIO_A_VIF_FRONTEND_STATS :
+				 PVIO_A_VIF_BACKEND_STATS;
+
+		if (!v->tb[type])
+			continue;
+		if (json)
+			printf(",\"%s_stats\":{", ends[end]);
+		else
+			printf("\n    %s:", ends[end]);
+		for (i = 0; i < ARRAY_SIZE(vif_stats); i++) {
+			const struct nlattr *a = v->stats[end][vif_stats[i].type];
+			unsigned long long n = a ? mnl_attr_get_u64(a) : 0;
+
+			if (json)
+				printf("%s\"%s\":%llu", i ? "," : "",
+				       vif_stats[i].text, n);
+			else
+				printf(" %s %llu", vif_stats[i].text, n);
+		}
+		if (json)
+			putchar('}');
+	}
+	if (json)
+		putchar('}');
+}
+
+/* ---- vif commands ---- */
+
+static int vif_show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct show *s = data;
+	struct vif v;
+
+	if (vif_parse(nlh, &v) != MNL_CB_OK)
+		return MNL_CB_ERROR;
+	if (json && s->array)
+		putchar(s->count ? ',' : '[');
+	vif_print(&v);
+	if (!json)
+		putchar('\n');
+	s->count++;
+	return MNL_CB_OK;
+}
+
+/* Requests about vifs: errors name the vif set's attributes. */
+static void open_genl_vif(void)
+{
+	attr_names = vif_attr_names;
+	nr_attr_names = ARRAY_SIZE(vif_attr_names);
+	open_genl();
+}
+
+/* "xx:xx:xx:xx:xx:xx" into @mac, or a usage error. */
+static void parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char end;
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+		   &b[3], &b[4], &b[5], &end) != 6)
+		usage_error("'%s' is not a MAC address (xx:xx:xx:xx:xx:xx)",
+			    s);
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+}
+
+static int vif_add(int argc, char **argv)
+{
+	static char buf[PVIO_GENL_BUFSIZE];
+	unsigned long link, index = 0, queues = 0;
+	bool has_index = false, has_mac = false, has_queues = false;
+	struct show s = { 0 };
+	struct nlmsghdr *nlh;
+	uint8_t mac[6];
+	int i, ret;
+
+	if (argc < 1)
+		usage_error("vif add: give a link id");
+	link = parse_num("link id", argv[0], UINT32_MAX);
+	for (i = 1; i < argc; i++) {
+		const char *key = argv[i];
+
+		if (i + 1 >= argc)
+			usage_error("vif add: '%s' needs a value", key);
+		if (!strcmp(key, "index")) {
+			index = parse_num(key, argv[++i], UINT32_MAX);
+			has_index = true;
+		} else if (!strcmp(key, "mac")) {
+			parse_mac(argv[++i], mac);
+			has_mac = true;
+		} else if (!strcmp(key, "queues")) {
+			queues = parse_num(key, argv[++i], UINT32_MAX);
+			has_queues = true;
+		} else {
+			usage_error("vif add: unknown argument '%s'", key);
+		}
+	}
+
+	open_genl_vif();
+	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VIF_NEW, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, PVIO_A_VIF_LINK_ID, link);
+	if (has_index)
+		mnl_attr_put_u32(nlh, PVIO_A_VIF_INDEX, index);
+	if (has_mac)
+		mnl_attr_put(nlh, PVIO_A_VIF_MAC, sizeof(mac), mac);
+	if (has_queues)
+		mnl_attr_put_u32(nlh, PVIO_A_VIF_QUEUES, queues);
+	ret = pvio_genl_talk(&genl, nlh, vif_show_cb, &s);
+	if (ret)
+		fail("vif add", ret);
+	if (s.count != 1)
+		fail("vif add", -EBADMSG);
+	if (json)
+		putchar('\n');
+	return 0;
+}
+
+static int vif_show(int argc, char **argv)
+{
+	static char buf[PVIO_GENL_BUFSIZE];
+	struct show s = { .array = true };
+	struct nlmsghdr *nlh;
+	uint32_t link = 0, index = 0;
+	int ret;
+
+	if (argc > 2)
+		usage_error("vif show: unexpected argument '%s'", argv[2]);
+	if (argc >= 1)
+		link = parse_num("link id", argv[0], UINT32_MAX);
+	if (argc == 2)
+		index = parse_num("vif index", argv[1], UINT32_MAX);
+	open_genl_vif();
+	if (argc == 2) {
+		nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VIF_GET, NLM_F_ACK);
+		s.array = false;
+	} else {
+		nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VIF_GET, NLM_F_DUMP);
+	}
+	if (argc >= 1)
+		mnl_attr_put_u32(nlh, PVIO_A_VIF_LINK_ID, link);
+	if (argc == 2)
+		mnl_attr_put_u32(nlh, PVIO_A_VIF_INDEX, index);
+	ret = pvio_genl_talk(&genl, nlh, vif_show_cb, &s);
+	if (ret)
+		fail("vif show", ret);
+	if (json && s.array)
+		puts(s.count ? "]" : "[]");
+	else if (json)
+		putchar('\n');
+	return 0;
+}
+
+static int vif_del(int argc, char **argv)
+{
+	static char buf[PVIO_GENL_BUFSIZE];
+	struct nlmsghdr *nlh;
+	uint32_t link, index;
+	int ret;
+
+	if (argc != 2)
+		usage_error("vif del: give a link id and a vif index");
+	link = parse_num("link id", argv[0], UINT32_MAX);
+	index = parse_num("vif index", argv[1], UINT32_MAX);
+	open_genl_vif();
+	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VIF_DEL, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, PVIO_A_VIF_LINK_ID, link);
+	mnl_attr_put_u32(nlh, PVIO_A_VIF_INDEX, index);
+	ret = pvio_genl_talk(&genl, nlh, NULL, NULL);
+	if (ret)
+		fail("vif del", ret);
+	return 0;
+}
+
+static int do_vif(int argc, char **argv)
+{
+	if (argc < 1 || !strcmp(argv[0], "show") || !strcmp(argv[0], "list"))
+		return vif_show(argc ? argc - 1 : 0, argv + 1);
+	if (!strcmp(argv[0], "add"))
+		return vif_add(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "del") || !strcmp(argv[0], "delete"))
+		return vif_del(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	usage_error("vif: unknown command '%s'", argv[0]);
+}
+
 /* ---- monitor ---- */
 
 static int monitor_cb(const struct nlmsghdr *nlh,
 		      void *data __attribute__((unused)))
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
-	bool is_vbd = false;
-	const char *event;
+	const char *event, *what = "link";
 	struct link l;
 	struct vbd v;
+	struct vif f;
 	int ret;
 
 	if (nlh->nlmsg_type != genl.family ||
@@ -888,32 +1223,46 @@ static int monitor_cb(const struct nlmsghdr *nlh,
 		break;
 	case PVIO_CMD_VBD_NEW_NTF:
 		event = "new";
-		is_vbd = true;
+		what = "vbd";
 		break;
 	case PVIO_CMD_VBD_DEL_NTF:
 		event = "del";
-		is_vbd = true;
+		what = "vbd";
 		break;
 	case PVIO_CMD_VBD_CHANGE_NTF:
 		event = "change";
-		is_vbd = true;
+		what = "vbd";
+		break;
+	case PVIO_CMD_VIF_NEW_NTF:
+		event = "new";
+		what = "vif";
+		break;
+	case PVIO_CMD_VIF_DEL_NTF:
+		event = "del";
+		what = "vif";
 		break;
 	default:
 		return MNL_CB_OK;	/* an event newer than this program */
 	}
-	ret = is_vbd ? vbd_parse(nlh, &v) : link_parse(nlh, &l);
+	if (!strcmp(what, "vbd"))
+		ret = vbd_parse(nlh, &v);
+	else if (!strcmp(what, "vif"))
+		ret = vif_parse(nlh, &f);
+	else
+		ret = link_parse(nlh, &l);
 	if (ret != MNL_CB_OK) {
 		fprintf(stderr, "pvioctl: monitor: malformed %s %s event\n",
-			event, is_vbd ? "vbd" : "link");
+			event, what);
 		return MNL_CB_OK;
 	}
 	if (json)
-		printf("{\"event\":\"%s\",\"%s\":", event,
-		       is_vbd ? "vbd" : "link");
+		printf("{\"event\":\"%s\",\"%s\":", event, what);
 	else
 		printf("%s ", event);
-	if (is_vbd)
+	if (!strcmp(what, "vbd"))
 		vbd_print(&v);
+	else if (!strcmp(what, "vif"))
+		vif_print(&f);
 	else
 		link_print(&l);
 	if (json)
@@ -982,6 +1331,8 @@ int main(int argc, char **argv)
 		return do_link(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "vbd"))
 		return do_vbd(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "vif"))
+		return do_vif(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "monitor"))
 		return do_monitor(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "help")) {

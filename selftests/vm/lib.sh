@@ -158,3 +158,79 @@ fio_verify() {
 debug_kernel() {
 	[ -e /sys/kernel/debug/kmemleak ]
 }
+
+# --- network devices ----------------------------------------------------------
+
+# net_load: the network stack, loop provider included.
+net_load() {
+	pvio_insmod pvio_hv pvio_loop pvio_netback pvio_netfront
+}
+
+# vif_add LINK [OPTIONS]: add a vif to LINK.
+vif_add() {
+	_l=$1
+	shift
+	pvioctl vif add "$_l" "$@" >/dev/null
+}
+
+# net_fe_for LINK: the frontend interface of LINK's first vif (pveth0,
+# ...), once it exists (waits up to 30 s); in the initial namespace.
+net_fe_for() {
+	_d=/sys/bus/pvio/devices/link$1-vif0-frontend
+	_w=0
+	while [ $_w -lt 300 ]; do
+		for _n in "$_d"/net/*; do
+			[ -e "$_n" ] && { basename "$_n"; return 0; }
+		done
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	return 1
+}
+
+# net_ns NS: a network namespace without IPv6 (no stray router
+# solicitations in the counters), loopback up.
+net_ns() {
+	mkdir -p /run
+	$IP netns add "$1" || return 1
+	$IP netns exec "$1" sh -c \
+		'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6;
+		 echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6' 2>/dev/null
+	$IP -n "$1" link set lo up
+}
+
+# net_into NS DEV ADDR: move DEV into NS, give it ADDR/24, bring it up.
+net_into() {
+	$IP link set "$2" netns "$1" &&
+		$IP -n "$1" addr add "$3/24" dev "$2" &&
+		$IP -n "$1" link set "$2" up
+}
+
+# net_carrier NS DEV 0|1 [SECONDS]: wait until DEV's carrier is as given
+# (default 30 s).
+net_carrier() {
+	_w=0
+	while [ "$($IP netns exec "$1" cat /sys/class/net/"$2"/carrier \
+		2>/dev/null)" != "$3" ]; do
+		[ $_w -ge $((${4:-30} * 10)) ] && return 1
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+}
+
+# net_stat NS DEV COUNTER: one of DEV's statistics (rx_packets, ...).
+net_stat() {
+	$IP netns exec "$1" cat /sys/class/net/"$2"/statistics/"$3"
+}
+
+# net_listening NS PORT: wait until a TCP server listens on PORT in NS
+# (up to 20 s): a client started before it would be refused.
+net_listening() {
+	_w=0
+	until $IP netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null |
+		grep -q LISTEN; do
+		[ $_w -ge 200 ] && return 1
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+}

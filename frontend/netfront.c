@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * pvio_netfront: the frontend of a vif. Probe creates the Ethernet
+ * device pvethN at once, carrier off, with the MAC address the toolstack
+ * chose; then it follows the backend's state through the handshake of
+ * Documentation/netif.rst. The carrier is on while the backend is
+ * connected and off while it is gone; the device stays through every
+ * loss of the backend, and only removing the vif removes it.
+ */
+#include <linux/etherdevice.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+
+#include "netfront.h"
+
+static unsigned int max_queues = 4;
+module_param(max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues, "Queues per vif, at most (default 4, max 8)");
+
+static unsigned int ring_order = 8;
+module_param(ring_order, uint, 0444);
+MODULE_PARM_DESC(ring_order,
+		 "log2 of each ring's slots (default 8, min 5, max 10)");
+
+/* ---- what the backend offers ---- */
+
+static int netfront_read_back(struct netfront_info *info, u32 *queues,
+			      u32 *order, u32 *features)
+{
+	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
+	int ret;
+
+	snprintf(key, sizeof(key), "vif%u/back", info->pdev->index);
+	ret = pvio_store_read(info->link, PVIO_STORE_BACKEND, key, buf,
+			      sizeof(buf));
+	if (ret)
+		return ret;
+	if (sscanf(buf, "%u %u %u", queues, order, features) != 3 ||
+	    !*queues || *order < PVIO_NETIF_RING_ORDER_MIN ||
+	    *order > PVIO_NETIF_RING_ORDER_MAX)
+		return -EPROTO;
+	/* Unknown bits are ignored; GSO only with checksum offload. */
+	*features &= NETFRONT_FEATURES;
+	if (!(*features & PVIO_NETIF_FEAT_CSUM))
+		*features = 0;
+	return 0;
+}
+
+/* ---- our state ---- */
+
+/* Move our end to Initialising from wherever it is, by the legal path. */
+static void netfront_state_reset(struct netfront_info *info)
+{
+	switch (pvio_state_get(info->link, PVIO_FRONTEND)) {
+	case PVIO_STATE_INITIALISING:
+		return;
+	case PVIO_STATE_UNKNOWN:
+	case PVIO_STATE_CLOSED:
+		break;
+	default:
+		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
+		fallthrough;
+	case PVIO_STATE_CLOSING:
+		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSED);
+		break;
+	}
+	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_INITIALISING);
+}
+
+/* The backend is gone, or broke the protocol: start over. Under RTNL. */
+static void netfront_lose(struct netfront_info *info)
+{
+	if (info->conn == NETFRONT_DISCONNECTED)
+		return;
+	if (info->conn == NETFRONT_CONNECTED)
+		netdev_info(info->dev, "backend lost, carrier off until it is back\n");
+	netif_carrier_off(info->dev);
+	/* Stops the tx queues and waits for every xmit under way. */
+	netif_tx_disable(info->dev);
+	netfront_rings_disconnect(info);
+	info->conn = NETFRONT_DISCONNECTED;
+	info->pdev->nr_rings = 0;
+	netfront_state_reset(info);
+}
+
+/* The backend waits for us: publish rings. Under RTNL. */
+static void netfront_setup(struct netfront_info *info)
+{
+	u32 queues, order, features;
+	int ret;
+
+	ret = netfront_read_back(info, &queues, &order, &features);
+	if (ret) {
+		netdev_err(info->dev, "backend's offer unusable: %d\n", ret);
+		return;
+	}
+	if (info->rings_ready &&
+	    (queues < info->nr_queues || order < info->ring_order)) {
+		netdev_err(info->dev,
+			   "new backend offers less than the device uses, waiting\n");
+		return;
+	}
+	if (!info->rings_ready) {
+		/* Fixed until ethtool asks for others. */
+		info->nr_queues = min3(queues, info->want_queues,
+				       num_online_cpus());
+		info->ring_order = min(order, info->want_order);
+		ret = netfront_rings_alloc(info);
+		if (!ret)
+			ret = netif_set_real_num_tx_queues(info->dev,
+							   info->nr_queues);
+		if (!ret)
+			ret = netif_set_real_num_rx_queues(info->dev,
+							   info->nr_queues);
+		if (ret) {
+			netfront_rings_free(info);
+			netdev_err(info->dev,
+				   "cannot set up %u queues on the link: %d\n",
+				   info->nr_queues, ret);
+			return;
+		}
+	}
+	WRITE_ONCE(info->features, features);
+	ret = netfront_rings_connect(info);
+	if (ret) {
+		netdev_err(info->dev, "cannot publish rings: %d\n", ret);
+		return;
+	}
+	info->conn = NETFRONT_INITIALISED;
+	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_INITIALISED);
+}
+
+/*
+ * ethtool asked for other queues or rings: drop the backend and our
+ * rings, and set up anew with it. Under RTNL.
+ */
+int netfront_reconfigure(struct netfront_info *info)
+{
+	if (info->removing)
+		return -ENODEV;
+	netfront_lose(info);
+	netfront_rings_free(info);
+	/* A backend waiting already says so no more: set up now. */
+	if (pvio_state_get(info->link, PVIO_BACKEND) == PVIO_STATE_INITWAIT)
+		netfront_setup(info);
+	return 0;
+}
+
+/* The backend took our rings: carrier on. Under RTNL. */
+static void netfront_connect(struct netfront_info *info)
+{
+	info->conn = NETFRONT_CONNECTED;
+	info->pdev->ring_order = info->ring_order;
+	info->pdev->nr_rings = info->nr_queues;
+	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CONNECTED);
+	/* Offloads as this backend takes them (fix_features). */
+	netdev_update_features(info->dev);
+	netif_carrier_on(info->dev);
+	if (netif_running(info->dev))
+		netif_tx_wake_all_queues(info->dev);
+	/* Post the receive buffers. */
+	netfront_rings_kick(info);
+	netdev_info(info->dev, "connected: %u queues of %u slots, features %#x\n",
+		    info->nr_queues, 1U << info->ring_order, info->features);
+}
+
+/*
+ * The backend's state changed: act on where it is now (doorbells
+ * coalesce, so a restart may show as its last state only).
+ */
+static void netfront_backend_changed(struct pvio_link *link,
+				     enum pvio_role self,
+				     enum pvio_state peer, void *data)
+{
+	struct netfront_info *info = data;
+
+	rtnl_lock();
+	if (info->removing)
+		goto out;
+	switch (peer) {
+	case PVIO_STATE_INITWAIT:
+		/* Connected to a backend now waiting: a new one. */
+		if (info->conn == NETFRONT_CONNECTED)
+			netfront_lose(info);
+		if (info->conn == NETFRONT_DISCONNECTED)
+			netfront_setup(info);
+		break;
+	case PVIO_STATE_CONNECTED:
+		if (info->conn == NETFRONT_INITIALISED)
+			netfront_connect(info);
+		break;
+	default:
+		netfront_lose(info);
+		break;
+	}
+out:
+	rtnl_unlock();
+}
+
+/* The backend broke the protocol: drop it and wait for a sane one. */
+static void netfront_lost_work(struct work_struct *work)
+{
+	struct netfront_info *info = container_of(work, struct netfront_info,
+						  lost_work);
+
+	rtnl_lock();
+	if (!info->removing)
+		netfront_lose(info);
+	rtnl_unlock();
+}
+
+static void netfront_peer_gone(struct pvio_device *pdev)
+{
+	struct netfront_info *info = dev_get_drvdata(&pdev->dev);
+
+	rtnl_lock();
+	if (!info->removing)
+		netfront_lose(info);
+	rtnl_unlock();
+}
+
+/* ---- the network device ---- */
+
+static int netfront_open(struct net_device *dev)
+{
+	struct netfront_info *info = netdev_priv(dev);
+
+	if (info->conn == NETFRONT_CONNECTED) {
+		netif_tx_start_all_queues(dev);
+		/* Post the receive buffers. */
+		netfront_rings_kick(info);
+	}
+	return 0;
+}
+
+static int netfront_stop(struct net_device *dev)
+{
+	netif_tx_stop_all_queues(dev);
+	return 0;
+}
+
+/* Offloads only as far as the backend takes them. */
+static netdev_features_t netfront_fix_features(struct net_device *dev,
+					       netdev_features_t features)
+{
+	struct netfront_info *info = netdev_priv(dev);
+	u32 fe = READ_ONCE(info->features);
+
+	if (!(fe & PVIO_NETIF_FEAT_CSUM))
+		features &= ~(NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM);
+	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV4))
+		features &= ~NETIF_F_TSO;
+	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV6))
+		features &= ~NETIF_F_TSO6;
+	return features;
+}
+
+static void netfront_get_stats64(struct net_device *dev,
+				 struct rtnl_link_stats64 *s)
+{
+	struct netfront_info *info = netdev_priv(dev);
+	unsigned int i;
+
+	for (i = 0; i < info->max_queues; i++) {
+		struct netfront_stats *st = &info->queues[i].stats;
+
+		s->rx_packets += atomic64_read(&st->rx_packets);
+		s->rx_bytes += atomic64_read(&st->rx_bytes);
+		s->rx_errors += atomic64_read(&st->rx_errors);
+		s->rx_dropped += atomic64_read(&st->rx_dropped);
+		s->tx_packets += atomic64_read(&st->tx_packets);
+		s->tx_bytes += atomic64_read(&st->tx_bytes);
+		s->tx_errors += atomic64_read(&st->tx_errors);
+		s->tx_dropped += atomic64_read(&st->tx_dropped);
+	}
+}
+
+static const struct net_device_ops netfront_netdev_ops = {
+	.ndo_open		= netfront_open,
+	.ndo_stop		= netfront_stop,
+	.ndo_start_xmit		= netfront_start_xmit,
+	.ndo_get_stats64	= netfront_get_stats64,
+	.ndo_fix_features	= netfront_fix_features,
+	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_validate_addr	= eth_validate_addr,
+};
+
+/* ---- the driver ---- */
+
+/* Counters for netlink: packets and bytes both ways, errors. */
+static void netfront_get_stats(struct pvio_device *pdev,
+			       struct pvio_dev_stats *stats)
+{
+	struct netfront_info *info = dev_get_drvdata(&pdev->dev);
+	struct rtnl_link_stats64 s = {};
+
+	netfront_get_stats64(info->dev, &s);
+	stats->requests = s.rx_packets + s.tx_packets;
+	stats->sectors = s.rx_bytes + s.tx_bytes;
+	stats->errors = s.rx_errors + s.tx_errors;
+}
+
+/* The toolstack's MAC address, or a random one. */
+static void netfront_set_mac(struct netfront_info *info)
+{
+	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
+	u8 mac[ETH_ALEN];
+
+	snprintf(key, sizeof(key), "vif%u/mac", info->pdev->index);
+	if (!pvio_store_read(info->link, PVIO_STORE_TOOLSTACK, key, buf,
+			     sizeof(buf)) &&
+	    mac_pton(buf, mac) && is_valid_ether_addr(mac)) {
+		eth_hw_addr_set(info->dev, mac);
+		return;
+	}
+	dev_warn(&info->pdev->dev, "no valid MAC address given, using a random one\n");
+	eth_hw_addr_random(info->dev);
+}
+
+static int netfront_probe(struct pvio_device *pdev)
+{
+	struct netfront_info *info;
+	struct net_device *dev;
+	unsigned int i;
+	int ret;
+
+	dev = alloc_etherdev_mq(sizeof(*info), max_queues);
+	if (!dev)
+		return -ENOMEM;
+	info = netdev_priv(dev);
+	info->pdev = pdev;
+	info->link = pdev->link;
+	info->dev = dev;
+	info->max_queues = max_queues;
+	info->want_queues = max_queues;
+	info->want_order = ring_order;
+	INIT_WORK(&info->lost_work, netfront_lost_work);
+	info->queues = kcalloc(max_queues, sizeof(*info->queues), GFP_KERNEL);
+	if (!info->queues) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	for (i = 0; i < max_queues; i++) {
+		struct netfront_queue *q = &info->queues[i];
+
+		q->info = info;
+		q->qid = i;
+		spin_lock_init(&q->tx_lock);
+		netif_napi_add(dev, &q->napi, netfront_poll);
+	}
+	dev->netdev_ops = &netfront_netdev_ops;
+	dev->ethtool_ops = &netfront_ethtool_ops;
+	dev->min_mtu = PVIO_NETIF_MTU_MIN;
+	dev->max_mtu = PVIO_NETIF_MTU_MAX;
+	/* Copied anyway: scatter-gather costs nothing. */
+	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
+			   NETIF_F_TSO | NETIF_F_TSO6;
+	dev->features = dev->hw_features;
+	SET_NETDEV_DEV(dev, &pdev->dev);
+	netfront_set_mac(info);
+	netif_carrier_off(dev);
+	dev_set_drvdata(&pdev->dev, info);
+	ret = register_netdev(dev);
+	if (ret)
+		goto err_queues;
+	netfront_state_reset(info);
+	info->watch = pvio_state_watch(info->link, PVIO_FRONTEND,
+				       netfront_backend_changed, info);
+	if (IS_ERR(info->watch)) {
+		ret = PTR_ERR(info->watch);
+		goto err_unregister;
+	}
+	netfront_debugfs_add(info);
+	netdev_info(dev, "vif %u of link %u\n", pdev->index, info->link->id);
+	return 0;
+
+err_unregister:
+	unregister_netdev(dev);
+err_queues:
+	for (i = 0; i < max_queues; i++)
+		netif_napi_del(&info->queues[i].napi);
+	kfree(info->queues);
+err_free:
+	free_netdev(dev);
+	return ret;
+}
+
+static void netfront_remove(struct pvio_device *pdev)
+{
+	struct netfront_info *info = dev_get_drvdata(&pdev->dev);
+	struct net_device *dev = info->dev;
+	unsigned int i;
+
+	/* Takes the RTNL in its files: not under it. */
+	netfront_debugfs_del(info);
+	rtnl_lock();
+	info->removing = true;
+	netfront_lose(info);
+	rtnl_unlock();
+	/* Neither may run once we go: they take the RTNL, so not under it. */
+	pvio_state_unwatch(info->watch);
+	cancel_work_sync(&info->lost_work);
+
+	unregister_netdev(dev);
+	netfront_rings_free(info);
+	if (pvio_state_get(info->link, PVIO_FRONTEND) != PVIO_STATE_CLOSED) {
+		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
+		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSED);
+	}
+	for (i = 0; i < info->max_queues; i++)
+		netif_napi_del(&info->queues[i].napi);
+	kfree(info->queues);
+	free_netdev(dev);
+}
+
+static struct pvio_driver netfront_driver = {
+	.driver.name	= "pvio_netfront",
+	.type		= PVIO_DEV_VIF,
+	.role		= PVIO_FRONTEND,
+	.probe		= netfront_probe,
+	.remove		= netfront_remove,
+	.peer_gone	= netfront_peer_gone,
+	.get_stats	= netfront_get_stats,
+};
+
+static int __init netfront_init(void)
+{
+	int ret;
+
+	if (!max_queues || max_queues > PVIO_NETIF_QUEUES_MAX ||
+	    ring_order < PVIO_NETIF_RING_ORDER_MIN ||
+	    ring_order > PVIO_NETIF_RING_ORDER_MAX) {
+		pr_err("bad module parameters\n");
+		return -EINVAL;
+	}
+	netfront_debugfs_init();
+	ret = pvio_driver_register(&netfront_driver);
+	if (ret)
+		netfront_debugfs_exit();
+	return ret;
+}
+
+static void __exit netfront_exit(void)
+{
+	pvio_driver_unregister(&netfront_driver);
+	netfront_debugfs_exit();
+}
+
+module_init(netfront_init);
+module_exit(netfront_exit);
+
+MODULE_DESCRIPTION("pvio network frontend: pvethN over a pvio link");
+MODULE_AUTHOR("The pvio authors");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS("pvio:vif-frontend");

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * pvio_netfront: a vif's frontend, an ordinary Ethernet device (pvethN)
+ * whose packets travel to pvio_netback over rings in the link's shared
+ * region (Documentation/netif.rst). netfront.c runs the device and the
+ * handshake, netfront_ring.c the rings, the pools and the packets.
+ */
+#ifndef _PVIO_NETFRONT_H
+#define _PVIO_NETFRONT_H
+
+#include <linux/atomic.h>
+#include <linux/netdevice.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "netif.h"
+#include "pvio.h"
+
+struct netfront_info;
+
+/* Counters of a queue. Atomic: xmit and the poll both count. */
+struct netfront_stats {
+	atomic64_t rx_packets;
+	atomic64_t rx_bytes;
+	atomic64_t rx_errors;	/* packets the backend described wrongly */
+	atomic64_t rx_dropped;	/* no memory, or the device is down */
+	atomic64_t rx_gso;	/* GSO packets from the backend */
+	atomic64_t tx_packets;
+	atomic64_t tx_bytes;
+	atomic64_t tx_errors;	/* answered with an error */
+	atomic64_t tx_dropped;	/* no backend, or too large */
+	atomic64_t tx_gso;	/* GSO packets to the backend */
+};
+
+/**
+ * struct netfront_tx_shadow - a packet on the tx ring
+ * @nr_pages: pool pages it holds, 0 if the id is free
+ * @bql_bytes: bytes reported to BQL as sent (0: none, debugfs inject)
+ * @pages: their indices in the tx pool
+ */
+struct netfront_tx_shadow {
+	u32 nr_pages;
+	u32 bql_bytes;
+	u16 pages[PVIO_NETIF_TX_SEGS_MAX];
+};
+
+/* The four rings of a queue, in the order they lie in its pages. */
+enum netfront_ring_idx {
+	NETFRONT_TX_REQ,
+	NETFRONT_TX_RSP,
+	NETFRONT_RX_REQ,
+	NETFRONT_RX_RSP,
+	NETFRONT_RINGS,
+};
+
+/**
+ * struct netfront_queue - one queue: four rings, two pools, NAPI
+ * @info: the vif
+ * @qid: queue number, also the netdev's queue
+ * @napi: tx completions, rx, rx refill; the only context touching the
+ *	response rings and the rx request ring while connected
+ * @rings: views: tx requests (produced by xmit under @tx_lock), tx
+ *	responses, rx requests, rx responses
+ * @ring_page: first data page of the four rings
+ * @ring_pages: pages of each ring
+ * @ring_gref: first grant reference of each ring
+ * @ch: event channel, NULL while disconnected
+ * @port: its port
+ * @connected: packets may go on the rings (READ_ONCE)
+ * @broken: the backend broke the protocol; a reconnect is queued
+ * @napi_on: @napi is enabled
+ * @tx_lock: guards the tx shadows, the tx pool, @tx_req's producer side
+ * @tx_shadow: one per tx ring slot, indexed by request id
+ * @tx_id_free: stack of free tx ids
+ * @tx_nr_id_free: entries on @tx_id_free
+ * @tx_pool_page: first data page of the tx pool
+ * @tx_pool_gref: its first grant reference (one per page, in order)
+ * @tx_pool_pages: tx pool size in pages
+ * @tx_pool_free: stack of free tx pool pages
+ * @tx_pool_nr_free: entries on @tx_pool_free
+ * @rx_pool_page: first data page of the rx pool, one page per rx id
+ * @rx_pool_gref: its first grant reference
+ * @rx_posted: per rx id: posted to the backend, not yet answered
+ * @rx_id_free: stack of rx ids not posted
+ * @rx_nr_id_free: entries on @rx_id_free
+ * @rx_skb: a packet being assembled from several buffers
+ * @rx_bufs: buffers in it so far
+ * @rx_discard: the rest of the current packet is dropped
+ * @rx_first: the current packet's first response (its offload fields)
+ * @stats: counters
+ */
+struct netfront_queue {
+	struct netfront_info *info;
+	unsigned int qid;
+	struct napi_struct napi;
+	struct pvio_ring rings[NETFRONT_RINGS];
+	u32 ring_page;
+	u32 ring_pages[NETFRONT_RINGS];
+	int ring_gref[NETFRONT_RINGS];
+	struct pvio_evtchn *ch;
+	unsigned int port;
+	bool connected;
+	bool broken;
+	bool napi_on;
+	spinlock_t tx_lock;		/* see above */
+	struct netfront_tx_shadow *tx_shadow;
+	u16 *tx_id_free;
+	u32 tx_nr_id_free;
+	u32 tx_pool_page;
+	int tx_pool_gref;
+	u32 tx_pool_pages;
+	u16 *tx_pool_free;
+	u32 tx_pool_nr_free;
+	u32 rx_pool_page;
+	int rx_pool_gref;
+	bool *rx_posted;
+	u16 *rx_id_free;
+	u32 rx_nr_id_free;
+	struct sk_buff *rx_skb;
+	u32 rx_bufs;
+	bool rx_discard;
+	struct pvio_netif_rx_response rx_first;
+	struct netfront_stats stats;
+};
+
+/**
+ * struct netfront_info - the frontend of one vif; the netdev's private
+ * data
+ * @pdev: its pvio device
+ * @link: the link
+ * @dev: pvethN
+ * @watch: on the backend's state
+ * @lost_work: reconnects after the backend broke the protocol
+ * @removing: remove() started: never reconnect
+ * @conn: enum netfront_conn
+ * @max_queues: queues allocated
+ * @want_queues: queues asked for (module parameter, ethtool -L)
+ * @want_order: ring order asked for (module parameter, ethtool -G)
+ * @nr_queues: queues in use (fixed when the rings are allocated)
+ * @ring_order: log2 of each ring's slots (fixed likewise)
+ * @features: PVIO_NETIF_FEAT_* in use with the current backend (READ_ONCE:
+ *	the data path reads it)
+ * @rings_ready: the queues' rings and pools exist
+ * @queues: @max_queues of them
+ * @debugfs: its directory in debugfs
+ *
+ * The handshake, connects and disconnects run under the RTNL, which
+ * also orders them against the device's open and stop.
+ */
+struct netfront_info {
+	struct pvio_device *pdev;
+	struct pvio_link *link;
+	struct net_device *dev;
+	struct pvio_state_watch *watch;
+	struct work_struct lost_work;
+	bool removing;
+	int conn;
+	unsigned int max_queues;
+	unsigned int want_queues;
+	unsigned int want_order;
+	unsigned int nr_queues;
+	unsigned int ring_order;
+	u32 features;
+	bool rings_ready;
+	struct netfront_queue *queues;
+	struct dentry *debugfs;
+};
+
+enum netfront_conn {
+	NETFRONT_DISCONNECTED,	/* no rings the backend uses */
+	NETFRONT_INITIALISED,	/* rings published, backend not yet on them */
+	NETFRONT_CONNECTED,
+};
+
+/* netfront.c */
+int netfront_reconfigure(struct netfront_info *info);
+
+/* netfront_ethtool.c */
+extern const struct ethtool_ops netfront_ethtool_ops;
+
+/* netfront_debugfs.c */
+void netfront_debugfs_add(struct netfront_info *info);
+void netfront_debugfs_del(struct netfront_info *info);
+void netfront_debugfs_init(void);
+void netfront_debugfs_exit(void);
+
+/* What we take: checksum offload and TSO both ways. */
+#define NETFRONT_FEATURES	(PVIO_NETIF_FEAT_CSUM | \
+				 PVIO_NETIF_FEAT_GSO_TCPV4 | \
+				 PVIO_NETIF_FEAT_GSO_TCPV6)
+
+/* netfront_ring.c */
+int netfront_poll(struct napi_struct *napi, int budget);
+netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev);
+int netfront_rings_alloc(struct netfront_info *info);
+void netfront_rings_free(struct netfront_info *info);
+int netfront_rings_connect(struct netfront_info *info);
+void netfront_rings_disconnect(struct netfront_info *info);
+void netfront_rings_kick(struct netfront_info *info);
+int netfront_inject(struct netfront_info *info, const char *what);
+
+#endif /* _PVIO_NETFRONT_H */

@@ -1,0 +1,131 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Checksum offload and TSO across a vif, on and off (ethtool -K): 16 MiB
+# of random data goes each way over TCP and arrives with the same MD5
+# (partial checksums are not checked on local delivery, so only a
+# comparison of the data proves it intact); with the offloads on, iperf3
+# makes GSO packets cross in both directions (the gso counters of
+# ethtool -S at both ends move), with them off none do.
+# timeout: 240
+. /pvio/lib.sh
+
+command -v ethtool >/dev/null || skip "no ethtool in the host's /usr"
+command -v python3 >/dev/null || skip "no python3 in the host's /usr"
+net_load || die "cannot load the network modules"
+link=$(link_add) || die "cannot add a link"
+vif_add "$link" || die "cannot add the vif"
+be=pvif$link.0
+fe=$(net_fe_for "$link") || die "no frontend interface"
+net_ns be && net_ns fe || die "cannot create the namespaces"
+net_into be $be 10.99.0.1 && net_into fe $fe 10.99.0.2 ||
+	die "cannot set up the interfaces"
+net_carrier fe $fe 1 || die "no carrier"
+
+dd if=/dev/urandom of=/tmp/data bs=1M count=16 2>/dev/null
+want=$(md5sum </tmp/data | cut -d' ' -f1)
+
+# same FROM_NS TO_NS TO_ADDR: the data sent over TCP arrives unchanged.
+same() {
+	$IP netns exec "$2" timeout 60 python3 -c '
+import hashlib, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5999))
+s.listen(1)
+c, _ = s.accept()
+h = hashlib.md5()
+while True:
+    d = c.recv(1 << 16)
+    if not d:
+        break
+    h.update(d)
+print(h.hexdigest())' "$3" >/tmp/md5.out &
+	srv=$!
+	net_listening "$2" 5999 || { kill $srv; return 1; }
+	$IP netns exec "$1" timeout 60 python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 5999))
+s.sendall(open("/tmp/data", "rb").read())
+s.close()' "$3"
+	wait $srv
+	got=$(cat /tmp/md5.out)
+	echo "# $1 -> $2: md5 $got"
+	[ "$got" = "$want" ]
+}
+
+# gso NS DEV rx|tx: the GSO packets of all queues.
+gso() {
+	$IP netns exec "$1" ethtool -S "$2" |
+		sed -n "s/^ *q[0-9]*_$3_gso_packets: //p" |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+
+# dump: the rings of queue 0 at both ends, on a failure.
+dump() {
+	for f in /sys/kernel/debug/pvio_net*/link$link-*/q*; do
+		echo "# == $f"
+		sed 's/^/# /' "$f"
+	done
+}
+
+# iperf ARGS: 3 s of iperf3 from fe to be (-R: the other way).
+iperf() {
+	$IP netns exec be timeout 60 iperf3 -s -1 >/dev/null 2>&1 &
+	isrv=$!
+	net_listening be 5201 || { kill $isrv; return 1; }
+	$IP netns exec fe timeout 30 iperf3 -c 10.99.0.1 -t 3 "$@" \
+		>/tmp/iperf3.log 2>&1
+	_r=$?
+	[ $_r -eq 0 ] || { cat /tmp/iperf3.log; dump; kill $isrv; }
+	wait $isrv
+	grep -E " receiver" /tmp/iperf3.log | sed 's/^/# /'
+	return $_r
+}
+
+# moved BEFORE AFTER: did a counter move?
+check "frontend: tx checksumming and TSO on" sh -c \
+	"$IP netns exec fe ethtool -k $fe | grep -qx 'tcp-segmentation-offload: on'"
+check "backend: tx checksumming and TSO on" sh -c \
+	"$IP netns exec be ethtool -k $be | grep -qx 'tcp-segmentation-offload: on'"
+check "offloads on: data intact frontend to backend" same fe be 10.99.0.1
+check "offloads on: data intact backend to frontend" same be fe 10.99.0.2
+
+a=$(gso fe $fe tx) b=$(gso be $be rx)
+check "offloads on: iperf3 frontend to backend" iperf
+a2=$(gso fe $fe tx) b2=$(gso be $be rx)
+echo "# GSO packets sent by the frontend $a -> $a2, received by the backend $b -> $b2"
+check "... the frontend sent GSO packets" test "$a2" -gt "$a"
+check "... the backend received them as such" test $((b2 - b)) -eq $((a2 - a))
+a=$(gso be $be tx) b=$(gso fe $fe rx)
+check "offloads on: iperf3 backend to frontend" iperf -R
+a2=$(gso be $be tx) b2=$(gso fe $fe rx)
+echo "# GSO packets sent by the backend $a -> $a2, received by the frontend $b -> $b2"
+check "... the backend sent GSO packets" test "$a2" -gt "$a"
+check "... the frontend received them as such" test $((b2 - b)) -eq $((a2 - a))
+
+check "ethtool -K tx off sg off, frontend" \
+	$IP netns exec fe ethtool -K $fe tx off sg off
+check "ethtool -K tx off sg off, backend" \
+	$IP netns exec be ethtool -K $be tx off sg off
+check "offloads off: data intact frontend to backend" same fe be 10.99.0.1
+check "offloads off: data intact backend to frontend" same be fe 10.99.0.2
+a=$(gso fe $fe tx) b=$(gso be $be tx)
+check "offloads off: iperf3 frontend to backend" iperf
+check "offloads off: iperf3 backend to frontend" iperf -R
+check "... no GSO packet crossed" \
+	test "$(gso fe $fe tx) $(gso be $be tx)" = "$a $b"
+
+check "ethtool -K tx on sg on, both ends" sh -c \
+	"$IP netns exec fe ethtool -K $fe tx on sg on tso on &&
+	 $IP netns exec be ethtool -K $be tx on sg on tso on"
+check "offloads on again: data intact frontend to backend" \
+	same fe be 10.99.0.1
+
+pvioctl vif del "$link" 0
+pvioctl link del "$link"
+$IP netns del be
+$IP netns del fe
+check "unload the modules" \
+	pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
+finish
