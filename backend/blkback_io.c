@@ -121,6 +121,28 @@ static int blkback_identify_file(struct blkback_vbd *vbd, struct file *file)
 }
 
 /*
+ * A regular file given as an fd, opened again for the export's own use:
+ * the caller's open file keeps its flags (O_APPEND would put every write
+ * at the end, O_DIRECT refuse unaligned ones), which it may change later.
+ * Opened with the caller's credentials, as the fd was.
+ */
+static int blkback_reopen_file(struct blkback_vbd *vbd, struct file *given)
+{
+	struct blkback_backing *b = &vbd->backing;
+	struct file *file;
+
+	file = dentry_open(&given->f_path,
+			   O_LARGEFILE | (b->rw ? O_RDWR : O_RDONLY),
+			   given->f_cred);
+	if (IS_ERR(file)) {
+		vbd->pdev->probe_msg = "cannot open the backing fd's file again";
+		return PTR_ERR(file);
+	}
+	b->file = file;
+	return 0;
+}
+
+/*
  * Find what @vbd->path names: the key of the export registry. The inode
  * is only compared, never used: the open file pins the real one later.
  */
@@ -179,8 +201,7 @@ int blkback_backing_open(struct blkback_vbd *vbd, bool rw)
 			"backing device already exported read-write";
 		ret = -EBUSY;
 	} else if (b->inode && given) {
-		b->file = given;	/* our reference now */
-		given = NULL;
+		ret = blkback_reopen_file(vbd, given);
 	} else if (b->inode) {
 		ret = blkback_open_file(vbd);
 	} else {

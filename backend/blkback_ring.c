@@ -821,6 +821,12 @@ static void blkback_ring_disconnect(struct blkback_ring *ring)
 		pvio_evtchn_unbind(ring->ch);
 		ring->ch = NULL;
 	}
+	/*
+	 * A completion whose kick the cancel swallowed left its request on
+	 * ->done with nobody to retire it: run the work for it (later ones
+	 * find the list empty again and kick for themselves).
+	 */
+	blkback_ring_run(ring);
 	blkback_ring_drain(ring);
 	/* No blkback_req_done() still about to run the work. */
 	synchronize_rcu();

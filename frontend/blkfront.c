@@ -155,17 +155,18 @@ static void blkfront_lose(struct blkfront_info *info)
 static bool blkfront_fits(struct blkfront_info *info,
 			  const struct blkfront_disk_info *di)
 {
-	u32 used = info->di.features & ~PVIO_BLKIF_FEAT_READONLY;
+	const struct blkfront_disk_info *built = &info->disk_di;
+	u32 used = built->features & ~PVIO_BLKIF_FEAT_READONLY;
 
 	if ((di->features & used) != used)
 		return false;
 	if ((used & PVIO_BLKIF_FEAT_DISCARD) &&
-	    di->discard_granularity > info->di.discard_granularity)
+	    di->discard_granularity > built->discard_granularity)
 		return false;
 	return di->max_queues >= info->nr_queues &&
 	       di->max_ring_order >= info->ring_order &&
 	       di->max_segs >= info->max_pages &&
-	       di->logical_block_size == info->di.logical_block_size;
+	       di->logical_block_size == built->logical_block_size;
 }
 
 /* The backend waits for us: publish rings. Under info->lock. */
@@ -188,6 +189,7 @@ static void blkfront_setup(struct blkfront_info *info)
 	info->di = di;
 	if (!info->rings) {
 		/* The first backend fixes the disk's geometry for good. */
+		info->disk_di = di;
 		info->nr_queues = min3(di.max_queues, max_queues,
 				       nr_cpu_ids);
 		info->ring_order = min(di.max_ring_order, ring_order);
@@ -590,8 +592,9 @@ static void blkfront_remove(struct pvio_device *pdev)
 			blk_mark_disk_dead(info->disk);
 			del_gendisk(info->disk);
 		}
-		blk_mq_free_tag_set(&info->tag_set);
+		/* The disk's queue uses the tag set until it is released. */
 		put_disk(info->disk);
+		blk_mq_free_tag_set(&info->tag_set);
 	}
 	blkfront_rings_free(info);
 	if (pvio_state_get(info->link, PVIO_FRONTEND) == PVIO_STATE_CLOSING)

@@ -132,6 +132,8 @@ enum blkfront_conn {
  * @removing: remove() started: fail requests, never reconnect
  * @quiesced: we quiesced the disk's queue (held while disconnected)
  * @di: what the backend offers
+ * @disk_di: what the first backend offered: the disk's queue limits and
+ *	features, which every later backend must offer too
  * @nr_queues: queues in use (fixed once the disk exists)
  * @ring_order: log2 of each ring's slots (fixed once the disk exists)
  * @max_pages: pool pages one request may use for data (fixed likewise)
@@ -156,6 +158,7 @@ struct blkfront_info {
 	bool removing;
 	bool quiesced;
 	struct blkfront_disk_info di;
+	struct blkfront_disk_info disk_di;
 	unsigned int nr_queues;
 	unsigned int ring_order;
 	u32 max_pages;

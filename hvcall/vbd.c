@@ -339,9 +339,14 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 		goto err_keys;
 	}
 	/* Before the backend device: its driver takes the file in probe. */
-	if (params->file)
-		pvio_vbd_swap_file(link, params->index,
-				   get_file(params->file));
+	if (params->file) {
+		struct file *old = pvio_vbd_swap_file(link, params->index,
+						      get_file(params->file));
+
+		/* The index was free: a file left there would be a bug. */
+		if (WARN_ON_ONCE(old))
+			fput(old);
+	}
 	if (link->local_roles & BIT(PVIO_BACKEND)) {
 		ret = pvio_vbd_add_backend(link, params->index, extack);
 		if (ret)

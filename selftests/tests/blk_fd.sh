@@ -7,7 +7,8 @@
 # read-only, and a file that is deleted once given: the vbd keeps it,
 # data written through /dev/pvdX reads back after pvio_blkback is
 # unloaded and loaded again (which finds the file in the core), and
-# deleting the vbd, or the link, lets it go.
+# deleting the vbd, or the link, lets it go. A file given with O_APPEND
+# is still written where the guest writes (the export opens it again).
 # timeout: 180
 . /pvio/lib.sh
 
@@ -77,6 +78,23 @@ check "both ends reconnect (the backend found the file)" \
 	test "$(cat $be/state)" = Connected
 check "the data reads back" sh -c "dd if=/dev/$disk bs=64k count=8 \
 	iflag=direct status=none | cmp - /tmp/pattern"
+check "vbd del" pvioctl vbd del "$link" 0
+
+# The export opens the file again: the fd's own flags (here O_APPEND,
+# which would put every write at the end) do not reach its I/O.
+dd if=/dev/zero of=/tmp/append.img bs=1M count=4 status=none
+check "a file given with O_APPEND" /usr/bin/python3 -c '
+import os, sys
+fd = os.open("/tmp/append.img", os.O_RDWR | os.O_APPEND)
+os.set_inheritable(fd, True)
+os.execvp("pvioctl", ["pvioctl", "vbd", "add", sys.argv[1], "fd", str(fd)])
+' "$link"
+disk=$(blk_disk_for "$link") || die "no disk for the O_APPEND fd"
+check "write 64 KiB at sector 0" dd if=/tmp/pattern of=/dev/$disk bs=64k \
+	count=1 oflag=direct status=none
+check "... it is at the start of the file, not appended" sh -c "
+	test \$(stat -c %s /tmp/append.img) -eq $((4 << 20)) &&
+	head -c 65536 /tmp/append.img | cmp - /tmp/pattern -n 65536"
 check "vbd del" pvioctl vbd del "$link" 0
 check "a file given again" pvioctl vbd add "$link" fd 3 3<>/tmp/pattern
 check "link del, the vbd still there (the link lets the file go)" \
