@@ -175,56 +175,6 @@ static void blkback_unpublish(struct blkback_vbd *vbd)
 	pvio_store_remove(vbd->link, PVIO_STORE_BACKEND, key);
 }
 
-/* ---- our state ---- */
-
-/*
- * The backend's states:
- *
- *   Unknown, Closed --> Initialising --> InitWait --> Connected
- *                            ^                            |
- *                            |                            v
- *                          Closed <-------------------- Closing
- *
- * The next state on the shortest legal path from @cur to @to (InitWait,
- * Connected or Closed); @cur itself if there is nowhere to go.
- */
-static enum pvio_state blkback_next_state(enum pvio_state cur,
-					  enum pvio_state to)
-{
-	switch (cur) {
-	case PVIO_STATE_UNKNOWN:
-		/* Never announced: nothing to close. */
-		return to == PVIO_STATE_CLOSED ? cur : PVIO_STATE_INITIALISING;
-	case PVIO_STATE_CLOSED:
-		return PVIO_STATE_INITIALISING;
-	case PVIO_STATE_CLOSING:
-		return PVIO_STATE_CLOSED;
-	case PVIO_STATE_INITIALISING:
-		return to == PVIO_STATE_CLOSED ? PVIO_STATE_CLOSING :
-		       PVIO_STATE_INITWAIT;
-	case PVIO_STATE_INITWAIT:
-		return to == PVIO_STATE_CONNECTED ? to : PVIO_STATE_CLOSING;
-	default:
-		return PVIO_STATE_CLOSING;
-	}
-}
-
-/* Walk our end to @to; the core refuses (and logs) anything illegal. */
-static void blkback_set_state(struct blkback_vbd *vbd, enum pvio_state to)
-{
-	enum pvio_state cur = pvio_state_get(vbd->link, PVIO_BACKEND);
-	enum pvio_state next;
-	int steps;
-
-	for (steps = 0; cur != to && steps < 8; steps++) {
-		next = blkback_next_state(cur, to);
-		if (next == cur ||
-		    pvio_state_set(vbd->link, PVIO_BACKEND, next))
-			return;
-		cur = next;
-	}
-}
-
 /* ---- the handshake ---- */
 
 /* The frontend is Initialised: take its rings. Under vbd->lock. */
@@ -251,7 +201,7 @@ static void blkback_connect(struct blkback_vbd *vbd)
 	blkback_debugfs_add(vbd);
 	WRITE_ONCE(vbd->pdev->ring_order, order);
 	WRITE_ONCE(vbd->pdev->nr_rings, nr);
-	blkback_set_state(vbd, PVIO_STATE_CONNECTED);
+	pvio_backend_state_walk(vbd->link, PVIO_STATE_CONNECTED);
 	dev_info(&vbd->pdev->dev, "connected: %u queues of %u slots\n", nr,
 		 1U << order);
 }
@@ -272,7 +222,7 @@ static void blkback_disconnect(struct blkback_vbd *vbd)
 static void blkback_reset(struct blkback_vbd *vbd)
 {
 	blkback_disconnect(vbd);
-	blkback_set_state(vbd, PVIO_STATE_INITWAIT);
+	pvio_backend_state_walk(vbd->link, PVIO_STATE_INITWAIT);
 }
 
 /* Act on where the frontend is now. Under vbd->lock. */
@@ -475,7 +425,7 @@ static int blkback_probe(struct pvio_device *pdev)
 	if (ret)
 		goto err_free;
 	dev_set_drvdata(&pdev->dev, vbd);
-	blkback_set_state(vbd, PVIO_STATE_INITWAIT);
+	pvio_backend_state_walk(vbd->link, PVIO_STATE_INITWAIT);
 	vbd->watch = pvio_state_watch(vbd->link, PVIO_BACKEND,
 				      blkback_frontend_changed, vbd);
 	if (IS_ERR(vbd->watch)) {
@@ -490,7 +440,7 @@ static int blkback_probe(struct pvio_device *pdev)
 	return 0;
 
 err_close:
-	blkback_set_state(vbd, PVIO_STATE_CLOSED);
+	pvio_backend_state_walk(vbd->link, PVIO_STATE_CLOSED);
 	blkback_unpublish(vbd);
 	blkback_backing_close(vbd);
 err_free:
@@ -514,7 +464,7 @@ static void blkback_remove(struct pvio_device *pdev)
 	mutex_unlock(&vbd->lock);
 	/* Ring work queues it; none runs now. It takes vbd->lock. */
 	cancel_work_sync(&vbd->lost_work);
-	blkback_set_state(vbd, PVIO_STATE_CLOSED);
+	pvio_backend_state_walk(vbd->link, PVIO_STATE_CLOSED);
 	blkback_unpublish(vbd);
 	blkback_backing_close(vbd);
 	kfree(vbd);

@@ -30,55 +30,6 @@ module_param_named(rx_queue_bytes, netback_rx_queue_bytes, uint, 0444);
 MODULE_PARM_DESC(rx_queue_bytes,
 		 "Bytes per queue waiting for the guest's buffers, at most; beyond, packets are dropped (default 1 MiB, min 64 KiB)");
 
-/* ---- our state ---- */
-
-/*
- * The backend's states:
- *
- *   Unknown, Closed --> Initialising --> InitWait --> Connected
- *                            ^                            |
- *                            |                            v
- *                          Closed <-------------------- Closing
- *
- * The next state on the shortest legal path from @cur to @to (InitWait,
- * Connected or Closed); @cur itself if there is nowhere to go.
- */
-static enum pvio_state netback_next_state(enum pvio_state cur,
-					  enum pvio_state to)
-{
-	switch (cur) {
-	case PVIO_STATE_UNKNOWN:
-		return to == PVIO_STATE_CLOSED ? cur : PVIO_STATE_INITIALISING;
-	case PVIO_STATE_CLOSED:
-		return PVIO_STATE_INITIALISING;
-	case PVIO_STATE_CLOSING:
-		return PVIO_STATE_CLOSED;
-	case PVIO_STATE_INITIALISING:
-		return to == PVIO_STATE_CLOSED ? PVIO_STATE_CLOSING :
-		       PVIO_STATE_INITWAIT;
-	case PVIO_STATE_INITWAIT:
-		return to == PVIO_STATE_CONNECTED ? to : PVIO_STATE_CLOSING;
-	default:
-		return PVIO_STATE_CLOSING;
-	}
-}
-
-/* Walk our end to @to; the core refuses (and logs) anything illegal. */
-static void netback_set_state(struct netback_vif *vif, enum pvio_state to)
-{
-	enum pvio_state cur = pvio_state_get(vif->link, PVIO_BACKEND);
-	enum pvio_state next;
-	int steps;
-
-	for (steps = 0; cur != to && steps < 8; steps++) {
-		next = netback_next_state(cur, to);
-		if (next == cur ||
-		    pvio_state_set(vif->link, PVIO_BACKEND, next))
-			return;
-		cur = next;
-	}
-}
-
 /* ---- the handshake ---- */
 
 /* The frontend is Initialised: take its rings. Under vif->lock. */
@@ -112,7 +63,7 @@ static void netback_connect(struct netback_vif *vif)
 	WRITE_ONCE(vif->pdev->ring_order, order);
 	WRITE_ONCE(vif->pdev->nr_rings, nr);
 	netif_carrier_on(vif->dev);
-	netback_set_state(vif, PVIO_STATE_CONNECTED);
+	pvio_backend_state_walk(vif->link, PVIO_STATE_CONNECTED);
 	netdev_info(vif->dev, "connected: %u queues of %u slots, features %#x\n",
 		    nr, 1U << order, features);
 }
@@ -133,7 +84,7 @@ static void netback_disconnect(struct netback_vif *vif)
 static void netback_reset(struct netback_vif *vif)
 {
 	netback_disconnect(vif);
-	netback_set_state(vif, PVIO_STATE_INITWAIT);
+	pvio_backend_state_walk(vif->link, PVIO_STATE_INITWAIT);
 }
 
 /* Act on where the frontend is now. Under vif->lock. */
@@ -394,7 +345,7 @@ static int netback_probe(struct pvio_device *pdev)
 		goto err_unregister;
 	}
 	dev_set_drvdata(&pdev->dev, vif);
-	netback_set_state(vif, PVIO_STATE_INITWAIT);
+	pvio_backend_state_walk(vif->link, PVIO_STATE_INITWAIT);
 	vif->watch = pvio_state_watch(vif->link, PVIO_BACKEND,
 				      netback_frontend_changed, vif);
 	if (IS_ERR(vif->watch)) {
@@ -408,7 +359,7 @@ static int netback_probe(struct pvio_device *pdev)
 	return 0;
 
 err_state:
-	netback_set_state(vif, PVIO_STATE_CLOSED);
+	pvio_backend_state_walk(vif->link, PVIO_STATE_CLOSED);
 	netback_unpublish(vif);
 err_unregister:
 	unregister_netdev(dev);
@@ -441,7 +392,7 @@ static void netback_remove(struct pvio_device *pdev)
 	mutex_unlock(&vif->lock);
 	/* A poll may have queued it before the disconnect stopped them. */
 	cancel_work_sync(&vif->lost_work);
-	netback_set_state(vif, PVIO_STATE_CLOSED);
+	pvio_backend_state_walk(vif->link, PVIO_STATE_CLOSED);
 	netback_unpublish(vif);
 	unregister_netdev(dev);
 	for (i = 0; i < vif->max_queues; i++) {

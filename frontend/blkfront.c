@@ -99,25 +99,6 @@ static void blkfront_read_serial(struct blkfront_info *info)
 
 /* ---- our state ---- */
 
-/* Move our end to Initialising from wherever it is, by the legal path. */
-static void blkfront_state_reset(struct blkfront_info *info)
-{
-	switch (pvio_state_get(info->link, PVIO_FRONTEND)) {
-	case PVIO_STATE_INITIALISING:
-		return;
-	case PVIO_STATE_UNKNOWN:
-	case PVIO_STATE_CLOSED:
-		break;
-	default:
-		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
-		fallthrough;
-	case PVIO_STATE_CLOSING:
-		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSED);
-		break;
-	}
-	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_INITIALISING);
-}
-
 static void blkfront_quiesce(struct blkfront_info *info, bool on)
 {
 	if (!info->disk || info->quiesced == on)
@@ -143,7 +124,7 @@ static void blkfront_lose(struct blkfront_info *info)
 	blkfront_quiesce(info, true);
 	blkfront_rings_disconnect(info, true);
 	info->conn = BLKFRONT_DISCONNECTED;
-	blkfront_state_reset(info);
+	pvio_frontend_state_reset(info->link);
 }
 
 /*
@@ -511,7 +492,7 @@ static int blkfront_probe(struct pvio_device *pdev)
 		goto err_free;
 	}
 	dev_set_drvdata(&pdev->dev, info);
-	blkfront_state_reset(info);
+	pvio_frontend_state_reset(info->link);
 	info->watch = pvio_state_watch(info->link, PVIO_FRONTEND,
 				       blkfront_backend_changed, info);
 	if (IS_ERR(info->watch)) {

@@ -51,25 +51,6 @@ static int netfront_read_back(struct netfront_info *info, u32 *queues,
 
 /* ---- our state ---- */
 
-/* Move our end to Initialising from wherever it is, by the legal path. */
-static void netfront_state_reset(struct netfront_info *info)
-{
-	switch (pvio_state_get(info->link, PVIO_FRONTEND)) {
-	case PVIO_STATE_INITIALISING:
-		return;
-	case PVIO_STATE_UNKNOWN:
-	case PVIO_STATE_CLOSED:
-		break;
-	default:
-		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
-		fallthrough;
-	case PVIO_STATE_CLOSING:
-		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSED);
-		break;
-	}
-	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_INITIALISING);
-}
-
 /* The backend is gone, or broke the protocol: start over. Under RTNL. */
 static void netfront_lose(struct netfront_info *info)
 {
@@ -83,7 +64,7 @@ static void netfront_lose(struct netfront_info *info)
 	netfront_rings_disconnect(info);
 	info->conn = NETFRONT_DISCONNECTED;
 	info->pdev->nr_rings = 0;
-	netfront_state_reset(info);
+	pvio_frontend_state_reset(info->link);
 }
 
 /* The backend waits for us: publish rings. Under RTNL. */
@@ -366,7 +347,7 @@ static int netfront_probe(struct pvio_device *pdev)
 	ret = register_netdev(dev);
 	if (ret)
 		goto err_queues;
-	netfront_state_reset(info);
+	pvio_frontend_state_reset(info->link);
 	info->watch = pvio_state_watch(info->link, PVIO_FRONTEND,
 				       netfront_backend_changed, info);
 	if (IS_ERR(info->watch)) {

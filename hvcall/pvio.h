@@ -596,6 +596,25 @@ int pvio_state_set(struct pvio_link *link, enum pvio_role self,
 enum pvio_state pvio_state_get(struct pvio_link *link, enum pvio_role end);
 
 /**
+ * pvio_backend_state_walk() - move the backend end to a state by legal steps
+ * @link: the link
+ * @to: InitWait, Connected or Closed
+ *
+ * Takes the shortest legal path from where the end is (a Connected end
+ * goes to InitWait through Closing, Closed, Initialising); an end never
+ * announced is not closed; the core refuses and logs anything illegal.
+ */
+void pvio_backend_state_walk(struct pvio_link *link, enum pvio_state to);
+
+/**
+ * pvio_frontend_state_reset() - move the frontend end to Initialising
+ * @link: the link
+ *
+ * From wherever it is, by the legal path (through Closing and Closed).
+ */
+void pvio_frontend_state_reset(struct pvio_link *link);
+
+/**
  * pvio_state_transition_valid() - may an end move from one state to another
  * @from: the current state
  * @to: the next state

@@ -139,6 +139,72 @@ enum pvio_state pvio_state_get(struct pvio_link *link, enum pvio_role end)
 }
 EXPORT_SYMBOL_GPL(pvio_state_get);
 
+/*
+ * A backend's states:
+ *
+ *   Unknown, Closed --> Initialising --> InitWait --> Connected
+ *                            ^                            |
+ *                            |                            v
+ *                          Closed <-------------------- Closing
+ *
+ * The next state on the shortest legal path from @cur to @to (InitWait,
+ * Connected or Closed); @cur itself if there is nowhere to go.
+ */
+static enum pvio_state pvio_backend_next_state(enum pvio_state cur,
+					       enum pvio_state to)
+{
+	switch (cur) {
+	case PVIO_STATE_UNKNOWN:
+		/* Never announced: nothing to close. */
+		return to == PVIO_STATE_CLOSED ? cur : PVIO_STATE_INITIALISING;
+	case PVIO_STATE_CLOSED:
+		return PVIO_STATE_INITIALISING;
+	case PVIO_STATE_CLOSING:
+		return PVIO_STATE_CLOSED;
+	case PVIO_STATE_INITIALISING:
+		return to == PVIO_STATE_CLOSED ? PVIO_STATE_CLOSING :
+		       PVIO_STATE_INITWAIT;
+	case PVIO_STATE_INITWAIT:
+		return to == PVIO_STATE_CONNECTED ? to : PVIO_STATE_CLOSING;
+	default:
+		return PVIO_STATE_CLOSING;
+	}
+}
+
+void pvio_backend_state_walk(struct pvio_link *link, enum pvio_state to)
+{
+	enum pvio_state cur = pvio_state_get(link, PVIO_BACKEND);
+	enum pvio_state next;
+	int steps;
+
+	for (steps = 0; cur != to && steps < 8; steps++) {
+		next = pvio_backend_next_state(cur, to);
+		if (next == cur || pvio_state_set(link, PVIO_BACKEND, next))
+			return;
+		cur = next;
+	}
+}
+EXPORT_SYMBOL_GPL(pvio_backend_state_walk);
+
+void pvio_frontend_state_reset(struct pvio_link *link)
+{
+	switch (pvio_state_get(link, PVIO_FRONTEND)) {
+	case PVIO_STATE_INITIALISING:
+		return;
+	case PVIO_STATE_UNKNOWN:
+	case PVIO_STATE_CLOSED:
+		break;
+	default:
+		pvio_state_set(link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
+		fallthrough;
+	case PVIO_STATE_CLOSING:
+		pvio_state_set(link, PVIO_FRONTEND, PVIO_STATE_CLOSED);
+		break;
+	}
+	pvio_state_set(link, PVIO_FRONTEND, PVIO_STATE_INITIALISING);
+}
+EXPORT_SYMBOL_GPL(pvio_frontend_state_reset);
+
 /**
  * struct pvio_state_watch - a driver watching the other end's state
  * @link: the link (a reference is held)
