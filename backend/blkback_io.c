@@ -50,15 +50,17 @@ static bool blkback_export_allowed(const struct blkback_backing *new)
 /* ---- opening and closing ---- */
 
 /*
- * By path, or (@by_dev) by the number of a device given as an fd: opened
- * again, so that a read-write export holds its own exclusive claim.
+ * By path, or by the number of a device given as the fd @given: opened
+ * again, so that a read-write export holds its own exclusive claim. A
+ * number names whatever disk has it now: if the given one was deleted
+ * and its number reused, the device opened is not the one given.
  */
-static int blkback_open_bdev(struct blkback_vbd *vbd, bool by_dev)
+static int blkback_open_bdev(struct blkback_vbd *vbd, struct file *given)
 {
 	struct blkback_backing *b = &vbd->backing;
 	int ret;
 
-	if (by_dev)
+	if (given)
 		ret = pvio_compat_bdev_open_dev(&b->bdev_handle, b->dev, b->rw,
 						vbd);
 	else
@@ -70,6 +72,12 @@ static int blkback_open_bdev(struct blkback_vbd *vbd, bool by_dev)
 		return ret;
 	}
 	b->bdev = pvio_compat_bdev(&b->bdev_handle);
+	if (given && b->bdev != I_BDEV(given->f_mapping->host)) {
+		vbd->pdev->probe_msg = "the backing fd's device is gone";
+		pvio_compat_bdev_close(&b->bdev_handle);
+		b->bdev = NULL;
+		return -ENODEV;
+	}
 	return 0;
 }
 
@@ -191,6 +199,7 @@ int blkback_backing_open(struct blkback_vbd *vbd, bool rw)
 	b->rw = rw;
 	/* A vbd made from an fd: the core holds that file for it. */
 	given = pvio_vbd_backing_file(vbd->link, vbd->pdev->index);
+	b->by_fd = given;
 	ret = given ? blkback_identify_file(vbd, given) :
 		      blkback_identify(vbd);
 	if (ret)

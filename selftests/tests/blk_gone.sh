@@ -5,7 +5,8 @@
 # powered off, as a hot-unplugged disk would be): the backend logs it
 # once and answers with errors, so the guest's I/O fails cleanly rather
 # than hanging; the vbd shows backing "gone"; deleting it and unloading
-# work; nothing crashes, nothing leaks.
+# work; nothing crashes, nothing leaks. An fd of the gone device given
+# for a new vbd is refused even when a new disk took its number.
 # timeout: 300
 . /pvio/lib.sh
 
@@ -26,6 +27,8 @@ check "the backing is ok" test "$(cat $be/backing)" = ok
 check "a write goes through" dd if=/dev/urandom of=/dev/$disk bs=64k \
 	count=16 oflag=direct status=none
 
+exec 7</dev/gone
+gone_dev=$(stat -c %t:%T /dev/gone)
 check "power the backing device off under the vbd" sh -c "echo 0 >$nb/power"
 check "the backing is gone" test "$(cat $be/backing)" = gone
 check "a read fails (and does not hang)" \
@@ -42,6 +45,24 @@ check "both ends still Connected" \
 	test "$(cat /sys/bus/pvio/devices/link$link-vbd0-frontend/state)" = Connected
 
 check "pvioctl vbd del" pvioctl vbd del "$link" 0
+
+# A device given as an fd is opened again by its number: a new disk that
+# got the gone one's number is not the one given.
+nb2=/sys/kernel/config/nullb/new
+mkdir $nb2 && echo 64 >$nb2/size && echo 1 >$nb2/power ||
+	die "cannot power a second null_blk device on"
+wait_for /dev/new || die "no /dev/new"
+echo "# gone $gone_dev, new $(stat -c %t:%T /dev/new)"
+check "the new disk has the gone one's number" \
+	test "$(stat -c %t:%T /dev/new)" = "$gone_dev"
+check "an fd of the gone disk is refused, not taken for the new one" \
+	sh -c "pvioctl vbd add $link fd 7 readonly 2>&1 |
+		grep -q \"No such device: the backing fd's device is gone\""
+check "nothing was left behind" test -z "$(pvioctl vbd show "$link")"
+exec 7<&-
+echo 0 >$nb2/power
+rmdir $nb2
+
 check "link deleted" pvioctl link del "$link"
 check "unload" pvio_rmmod pvio_blkfront pvio_blkback pvio_loop pvio_hv
 rmdir $nb
