@@ -147,19 +147,38 @@ static int blkback_write_disk(struct blkback_vbd *vbd)
 				 max_queues, max_ring_order, gran);
 }
 
+static u64 blkback_fnv1a(u64 hash, const void *data, size_t len)
+{
+	const u8 *p = data;
+
+	while (len--)
+		hash = (hash ^ *p++) * 0x100000001b3ULL;
+	return hash;
+}
+
 /*
  * The serial: stable for a backing path across backend restarts, so the
  * frontend's /dev/disk/by-id link stays. "PVIO" and a 64-bit FNV-1a hash
- * of the path in hex: 20 characters, PVIO_BLKIF_SERIAL_MAX.
+ * of the path in hex: 20 characters, PVIO_BLKIF_SERIAL_MAX. The path of a
+ * file given as an fd is only what it was called when given (two files
+ * in different mounts can read alike): its identity goes in too.
  */
 static int blkback_write_serial(struct blkback_vbd *vbd)
 {
+	struct blkback_backing *b = &vbd->backing;
 	char key[PVIO_STORE_KEY_MAX];
 	u64 hash = 0xcbf29ce484222325ULL;
-	const char *p;
 
-	for (p = vbd->path; *p; p++)
-		hash = (hash ^ (u8)*p) * 0x100000001b3ULL;
+	hash = blkback_fnv1a(hash, vbd->path, strlen(vbd->path));
+	if (b->by_fd && b->inode) {
+		u64 id[2] = { b->inode->i_sb->s_dev, b->inode->i_ino };
+
+		hash = blkback_fnv1a(hash, id, sizeof(id));
+	} else if (b->by_fd) {
+		u64 dev = b->dev;
+
+		hash = blkback_fnv1a(hash, &dev, sizeof(dev));
+	}
 	snprintf(key, sizeof(key), "vbd%u/serial", vbd->pdev->index);
 	return pvio_store_printf(vbd->link, PVIO_STORE_BACKEND, key,
 				 "PVIO%016llx", hash);

@@ -182,6 +182,7 @@ struct blkback_backing {
 	dev_t dev;
 	struct inode *inode;
 	bool rw;
+	bool by_fd;
 	struct list_head node;
 };
 

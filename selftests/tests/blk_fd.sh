@@ -9,6 +9,7 @@
 # unloaded and loaded again (which finds the file in the core), and
 # deleting the vbd, or the link, lets it go. A file given with O_APPEND
 # is still written where the guest writes (the export opens it again).
+# Files given by fd whose paths read alike get different serials.
 # timeout: 180
 . /pvio/lib.sh
 
@@ -96,6 +97,31 @@ check "... it is at the start of the file, not appended" sh -c "
 	test \$(stat -c %s /tmp/append.img) -eq $((4 << 20)) &&
 	head -c 65536 /tmp/append.img | cmp - /tmp/pattern -n 65536"
 check "vbd del" pvioctl vbd del "$link" 0
+
+# Two files whose paths read alike (the second tmpfs mounted over the
+# first): two disks, two serials.
+mkdir -p /tmp/ov
+for n in 5 6; do
+	mount -t tmpfs ov$n /tmp/ov || die "cannot mount a tmpfs"
+	dd if=/dev/zero of=/tmp/ov/x bs=1M count=1 status=none
+	eval "exec $n<>/tmp/ov/x"
+done
+link2=$(link_add)
+check "two files named alike, given" sh -c "pvioctl vbd add $link fd 5 &&
+	pvioctl vbd add $link2 fd 6"
+check "... both show the same path" sh -c "
+	pvioctl vbd show $link 0 | grep -q ' path /tmp/ov/x ' &&
+	pvioctl vbd show $link2 0 | grep -q ' path /tmp/ov/x '"
+disk=$(blk_disk_for "$link") || die "no disk for the first file"
+disk2=$(blk_disk_for "$link2") || die "no disk for the second file"
+s1=$(cat /sys/block/$disk/serial) s2=$(cat /sys/block/$disk2/serial)
+echo "# serials $s1 $s2"
+check "... have serials, and not the same one" \
+	sh -c "[ -n '$s1' ] && [ -n '$s2' ] && [ '$s1' != '$s2' ]"
+check "links del" sh -c "pvioctl link del $link2 && pvioctl vbd del $link 0"
+exec 5>&- 6>&-
+umount /tmp/ov && umount /tmp/ov
+
 check "a file given again" pvioctl vbd add "$link" fd 3 3<>/tmp/pattern
 check "link del, the vbd still there (the link lets the file go)" \
 	pvioctl link del "$link"
