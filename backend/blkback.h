@@ -14,7 +14,6 @@
 
 #include <linux/atomic.h>
 #include <linux/bvec.h>
-#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -46,7 +45,6 @@ struct blkback_seg {
 
 /**
  * struct blkback_req - a request taken off the ring, until it is answered
- * @node: on the ring's completion list
  * @ring: the ring it came on
  * @id: the frontend's id, echoed
  * @sector: first sector
@@ -62,7 +60,6 @@ struct blkback_seg {
  * @segs: the data segments, copied and validated
  */
 struct blkback_req {
-	struct llist_node node;
 	struct blkback_ring *ring;
 	u64 id;
 	u64 sector;
@@ -101,12 +98,12 @@ enum blkback_refusal {
  * @vbd: the vbd
  * @qid: queue number
  * @req: request ring view (we consume)
- * @rsp: response ring view (we produce)
- * @ch: the queue's event channel
- * @work: drains @req, answers on @rsp; the only context touching either
- *	view once connected. Delayed: the rate limit re-runs it later.
- * @done: requests whose I/O finished, waiting for @work to answer them
- * @inflight: requests taken off the ring and not yet retired
+ * @rsp: response ring view (we produce, under @rsp_lock)
+ * @ch: the queue's event channel; notified under @rsp_lock
+ * @rsp_lock: serializes answers: @work's refusals and completions
+ * @work: drains @req, the only context touching that view once
+ *	connected. Delayed: the rate limit re-runs it later.
+ * @inflight: requests taken off the ring and not yet answered
  * @idle: woken when @inflight drops to zero while @stopping
  * @stopping: disconnecting: take no more requests, answer nothing
  * @broken: the frontend broke the protocol; a disconnect is queued
@@ -128,8 +125,8 @@ struct blkback_ring {
 	struct pvio_ring req;
 	struct pvio_ring rsp;
 	struct pvio_evtchn *ch;
+	spinlock_t rsp_lock;		/* guards @rsp's producer side, @ch */
 	struct delayed_work work;
-	struct llist_head done;
 	atomic_t inflight;
 	wait_queue_head_t idle;
 	bool stopping;

@@ -3,10 +3,12 @@
 /*
  * The data path of a vbd's backend: per queue, a work item takes requests
  * off the request ring, validates each copy against Documentation/
- * blkif.rst, starts its I/O, and answers finished requests on the
- * response ring in batches. That work item is the only context that
- * touches either ring view once the queue is connected, so neither needs
- * a lock; the event handler and I/O completions only schedule it.
+ * blkif.rst and starts its I/O; the I/O's completion answers on the
+ * response ring itself, in whatever context it runs (as xen-blkback's
+ * end_io does), which saves a trip through the work per request. The work
+ * is the only context that touches the request ring view once the queue
+ * is connected; answers, from it or from completions, take the ring's
+ * rsp_lock.
  *
  * The frontend is not trusted: a request it could not honestly have sent
  * is answered INVALID (or NOTSUPP) and counted; a frontend that breaks
@@ -54,12 +56,16 @@ static void blkback_ring_run(struct blkback_ring *ring)
 	mod_delayed_work(blkback_wq, &ring->work, 0);
 }
 
+static bool blkback_finish(struct blkback_ring *ring,
+			   struct blkback_req *req);
+
 /**
- * blkback_req_done() - a request's I/O is over
+ * blkback_req_done() - a request's I/O is over: answer it
  * @req: the request
  * @error: 0 or a negative errno
  *
- * Any context (bio completion). The ring work answers it.
+ * Any context: bio completion (soft or hard interrupt), or the ring work
+ * for files and requests without I/O.
  */
 void blkback_req_done(struct blkback_req *req, int error)
 {
@@ -67,11 +73,11 @@ void blkback_req_done(struct blkback_req *req, int error)
 
 	req->error = error;
 	/*
-	 * Once on the list the work may retire it and a disconnect free the
+	 * Once the request is answered a disconnect may go on and free the
 	 * ring: blkback_ring_disconnect() waits for this section to end.
 	 */
 	rcu_read_lock();
-	if (llist_add(&req->node, &ring->done))
+	if (blkback_finish(ring, req))
 		blkback_ring_run(ring);
 	rcu_read_unlock();
 }
@@ -95,11 +101,13 @@ static int blkback_ring_broken(struct blkback_ring *ring, const char *why)
 
 /* ---- responses ---- */
 
+/* Put an answer on the ring, unpublished. Under ring->rsp_lock. */
 static void blkback_respond(struct blkback_ring *ring, u64 id, u8 op,
 			    u16 status)
 {
 	struct pvio_blkif_response *rsp;
 
+	lockdep_assert_held(&ring->rsp_lock);
 	if (ring->broken)
 		return;
 	/* In flight <= ring size, so an honest frontend always left room. */
@@ -114,11 +122,23 @@ static void blkback_respond(struct blkback_ring *ring, u64 id, u8 op,
 	pvio_ring_prod_push(&ring->rsp);
 }
 
-/* Answer a request refused before any I/O. */
+/* Publish the answers; kick the frontend if it asked. Under rsp_lock. */
+static void blkback_rsp_publish(struct blkback_ring *ring)
+{
+	lockdep_assert_held(&ring->rsp_lock);
+	if (!ring->broken && pvio_ring_publish(&ring->rsp) && ring->ch)
+		pvio_evtchn_notify(ring->ch);
+}
+
+/* Answer a request refused before any I/O; the work's run publishes. */
 static void blkback_answer(struct blkback_ring *ring,
 			   const struct pvio_blkif_request *r, u16 status)
 {
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring->rsp_lock, flags);
 	blkback_respond(ring, le64_to_cpu(r->id), r->op, status);
+	spin_unlock_irqrestore(&ring->rsp_lock, flags);
 	atomic64_inc(&ring->requests);
 	atomic64_inc(&ring->errors);
 }
@@ -131,36 +151,43 @@ static void blkback_answer(struct blkback_ring *ring,
  */
 static void blkback_send_changed(struct blkback_ring *ring)
 {
+	unsigned long flags;
 	int room, unread;
 
 	if (!atomic_read(&ring->changed) || ring->broken)
 		return;
+	spin_lock_irqsave(&ring->rsp_lock, flags);
 	room = pvio_ring_free(&ring->rsp);
 	unread = pvio_ring_avail(&ring->req);
 	if (room < 0 || unread < 0) {
 		blkback_ring_broken(ring, "bad ring indices");
-		return;
-	}
-	if (room <= atomic_read(&ring->inflight) + ring->raw_held + unread)
-		return;		/* a completion runs us again */
-	atomic_set(&ring->changed, 0);
-	blkback_respond(ring, PVIO_BLKIF_ID_CHANGED, 0, PVIO_BLKIF_RSP_OK);
+	} else if (room > atomic_read(&ring->inflight) + ring->raw_held +
+			  unread) {
+		atomic_set(&ring->changed, 0);
+		blkback_respond(ring, PVIO_BLKIF_ID_CHANGED, 0,
+				PVIO_BLKIF_RSP_OK);
+	}	/* else a completion runs us again */
+	spin_unlock_irqrestore(&ring->rsp_lock, flags);
 }
 
 /*
- * One kick for everything this run released and answered. The vbd's
- * interrupt coalescing is the channel's (pvio_evtchn_set_coalesce()).
+ * The end of a run of the work: release the slots taken, publish the
+ * refusals. The vbd's interrupt coalescing is the channel's
+ * (pvio_evtchn_set_coalesce()).
  */
 static void blkback_publish(struct blkback_ring *ring)
 {
+	unsigned long flags;
 	bool kick;
 
 	if (ring->broken)
 		return;
 	kick = pvio_ring_cons_release(&ring->req);
-	kick |= pvio_ring_publish(&ring->rsp);
-	if (kick)
+	spin_lock_irqsave(&ring->rsp_lock, flags);
+	if (kick && ring->ch)
 		pvio_evtchn_notify(ring->ch);
+	blkback_rsp_publish(ring);
+	spin_unlock_irqrestore(&ring->rsp_lock, flags);
 }
 
 /* ---- requests: memory ---- */
@@ -173,27 +200,31 @@ static void blkback_publish(struct blkback_ring *ring)
 
 static struct page *blkback_page_get(struct blkback_ring *ring)
 {
+	unsigned long flags;
 	struct page *page;
 
-	spin_lock(&ring->pages_lock);
+	spin_lock_irqsave(&ring->pages_lock, flags);
 	page = list_first_entry_or_null(&ring->free_pages, struct page, lru);
 	if (page) {
 		list_del(&page->lru);
 		ring->nr_free_pages--;
 	}
-	spin_unlock(&ring->pages_lock);
+	spin_unlock_irqrestore(&ring->pages_lock, flags);
 	return page ?: alloc_page(GFP_NOIO | __GFP_NOWARN);
 }
 
+/* Any context: completions free their requests' pages. */
 static void blkback_page_put(struct blkback_ring *ring, struct page *page)
 {
-	spin_lock(&ring->pages_lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring->pages_lock, flags);
 	if (ring->nr_free_pages < BLKBACK_PAGE_CACHE) {
 		list_add(&page->lru, &ring->free_pages);
 		ring->nr_free_pages++;
 		page = NULL;
 	}
-	spin_unlock(&ring->pages_lock);
+	spin_unlock_irqrestore(&ring->pages_lock, flags);
 	if (page)
 		__free_page(page);
 }
@@ -638,41 +669,50 @@ static u16 blkback_status(struct blkback_req *req)
 	}
 }
 
-/* Answer a finished request (unless disconnecting) and free it. */
-static void blkback_finish(struct blkback_ring *ring, struct blkback_req *req)
+/* Answer a finished request and publish the answer. */
+static void blkback_answer_done(struct blkback_ring *ring,
+				struct blkback_req *req)
 {
 	u16 status = blkback_status(req);
+	unsigned long flags;
 
-	if (!READ_ONCE(ring->stopping)) {
-		if (status == PVIO_BLKIF_RSP_OK &&
-		    req->op == PVIO_BLKIF_OP_READ && blkback_copy(req, true))
-			status = PVIO_BLKIF_RSP_ERROR;	/* grant revoked */
-		if (req->error && status == PVIO_BLKIF_RSP_ERROR)
-			dev_err_ratelimited(&ring->vbd->pdev->dev,
-					    "queue %u: op %u at sector %llu failed: %d\n",
-					    ring->qid, req->op, req->sector,
-					    req->error);
-		blkback_respond(ring, req->id, req->op, status);
-		atomic64_inc(&ring->requests);
-		if (blkback_op_has_data(req->op))
-			atomic64_add(req->nr_sectors, &ring->sectors);
-		if (status != PVIO_BLKIF_RSP_OK)
-			atomic64_inc(&ring->errors);
-	}
-	blkback_req_free(req);
-	if (atomic_dec_and_test(&ring->inflight))
-		wake_up(&ring->idle);
+	if (status == PVIO_BLKIF_RSP_OK && req->op == PVIO_BLKIF_OP_READ &&
+	    blkback_copy(req, true))
+		status = PVIO_BLKIF_RSP_ERROR;	/* grant revoked */
+	if (req->error && status == PVIO_BLKIF_RSP_ERROR)
+		dev_err_ratelimited(&ring->vbd->pdev->dev,
+				    "queue %u: op %u at sector %llu failed: %d\n",
+				    ring->qid, req->op, req->sector, req->error);
+	spin_lock_irqsave(&ring->rsp_lock, flags);
+	blkback_respond(ring, req->id, req->op, status);
+	blkback_rsp_publish(ring);
+	spin_unlock_irqrestore(&ring->rsp_lock, flags);
+	atomic64_inc(&ring->requests);
+	if (blkback_op_has_data(req->op))
+		atomic64_add(req->nr_sectors, &ring->sectors);
+	if (status != PVIO_BLKIF_RSP_OK)
+		atomic64_inc(&ring->errors);
 }
 
-/* Answer everything that finished, oldest first. */
-static void blkback_retire(struct blkback_ring *ring)
+/*
+ * Answer a finished request (unless disconnecting) and free it. Return
+ * whether the work must run: it stopped taking requests with the ring's
+ * worth in flight, or a capacity-change notice waits for room.
+ */
+static bool blkback_finish(struct blkback_ring *ring, struct blkback_req *req)
 {
-	struct llist_node *list = llist_del_all(&ring->done);
-	struct blkback_req *req, *next;
+	int left;
 
-	list = llist_reverse_order(list);
-	llist_for_each_entry_safe(req, next, list, node)
-		blkback_finish(ring, req);
+	if (READ_ONCE(ring->stopping)) {
+		blkback_req_free(req);
+		if (atomic_dec_and_test(&ring->inflight))
+			wake_up(&ring->idle);
+		return false;
+	}
+	blkback_answer_done(ring, req);
+	blkback_req_free(req);
+	left = atomic_dec_return(&ring->inflight);
+	return left + 1 >= ring->req.size || atomic_read(&ring->changed);
 }
 
 static void blkback_ring_work(struct work_struct *work)
@@ -684,12 +724,9 @@ static void blkback_ring_work(struct work_struct *work)
 	u64 wait_ns = 0;
 	int ret;
 
-	if (READ_ONCE(ring->stopping)) {
-		blkback_retire(ring);
+	if (READ_ONCE(ring->stopping))
 		goto out;
-	}
 	ret = blkback_intake(ring, &wait_ns);
-	blkback_retire(ring);
 	blkback_send_changed(ring);
 	blkback_publish(ring);
 	if (ret == 1)
@@ -784,7 +821,7 @@ int blkback_rings_connect(struct blkback_vbd *vbd, unsigned int nr,
 		INIT_DELAYED_WORK(&ring->work, blkback_ring_work);
 		INIT_LIST_HEAD(&ring->free_pages);
 		spin_lock_init(&ring->pages_lock);
-		init_llist_head(&ring->done);
+		spin_lock_init(&ring->rsp_lock);
 		init_waitqueue_head(&ring->idle);
 	}
 	for (q = 0; q < nr; q++) {
@@ -814,24 +851,21 @@ static void blkback_ring_disconnect(struct blkback_ring *ring)
 {
 	struct blkback_vbd *vbd = ring->vbd;
 
+	struct pvio_evtchn *ch;
+
 	WRITE_ONCE(ring->stopping, true);
-	/* After this the work runs only to free finished requests. */
+	/* After this the work takes no request; completions answer none. */
 	cancel_delayed_work_sync(&ring->work);
-	if (ring->ch) {
-		pvio_evtchn_unbind(ring->ch);
-		ring->ch = NULL;
-	}
-	/*
-	 * A completion whose kick the cancel swallowed left its request on
-	 * ->done with nobody to retire it: run the work for it (later ones
-	 * find the list empty again and kick for themselves).
-	 */
-	blkback_ring_run(ring);
+	spin_lock_irq(&ring->rsp_lock);
+	ch = ring->ch;
+	ring->ch = NULL;
+	spin_unlock_irq(&ring->rsp_lock);
+	if (ch)
+		pvio_evtchn_unbind(ch);
 	blkback_ring_drain(ring);
-	/* No blkback_req_done() still about to run the work. */
+	/* No blkback_req_done() still touching the ring or running work. */
 	synchronize_rcu();
 	cancel_delayed_work_sync(&ring->work);
-	blkback_retire(ring);
 	blkback_pages_drop(ring);
 	/* The counters outlive the rings. */
 	vbd->stats.requests += atomic64_read(&ring->requests);
