@@ -8,7 +8,8 @@
 #                                                     netns fe: va <-veth-> vb
 #
 # pass: pings from be answered, xdp_pass and the map count them, and
-# TCP (iperf3) runs through it; offloads are off while it is attached.
+# TCP (iperf3) runs through it, and it stays through ethtool -L;
+# offloads are off while it is attached.
 # drop: every ping lost, xdp_drop counts them. tx: the pings come back
 # to be (its rx_packets) and xdp_tx counts them. redirect: pvethN's
 # program sends be's pings out of va, vb's program counts them; vb's
@@ -84,6 +85,14 @@ x0=$(xstat xdp_pass)
 check "iperf3 TCP be -> fe through pass" iperf_be_to_fe 3
 wait
 check "... xdp_pass counted it" at_least xdp_pass "$x0" "$(xstat xdp_pass)" 1000
+
+# The program stays through new queues (new page pools, rx queue infos).
+check "ethtool -L combined 1 with pass attached" \
+	$IP netns exec fe ethtool -L $fe combined 1
+check "... the carrier comes back" net_carrier fe $fe 1
+x0=$(xstat xdp_pass)
+check "... 10 pings answered" pings_ok 10
+check "... xdp_pass counted them" at_least xdp_pass "$x0" "$(xstat xdp_pass)" 10
 
 # ---- drop ----
 check "replace with drop" fe_xdp $fe drop
