@@ -155,4 +155,55 @@ struct pvio_compat_bdev_handle {
 })
 #endif
 
+/*
+ * A page pool knows its NAPI context (direct recycling from skbs freed
+ * there) and its netdev (listed over netlink) since 6.8; 6.1 has
+ * neither field. (Its helpers' header, <net/page_pool/helpers.h> since
+ * 6.6, comes from compat/include-6.1/ before: Kbuild probes for it.)
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define pvio_compat_pp_owner(pp, n, d) do {				\
+	(pp)->napi = (n);						\
+	(pp)->netdev = (d);						\
+} while (0)
+#else
+#define pvio_compat_pp_owner(pp, n, d) do {				\
+	(void)(pp);							\
+	(void)(n);							\
+	(void)(d);							\
+} while (0)
+#endif
+
+/*
+ * A netdev says which XDP actions it has since 6.3; 6.1 knows neither
+ * the field nor the flags.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define pvio_compat_xdp_features(dev, f)	((dev)->xdp_features = (f))
+#else
+#define NETDEV_XDP_ACT_BASIC		0
+#define NETDEV_XDP_ACT_REDIRECT		0
+#define NETDEV_XDP_ACT_NDO_XMIT		0
+#define pvio_compat_xdp_features(dev, f) do {				\
+	(void)(dev);							\
+	(void)(f);							\
+} while (0)
+#endif
+
+/*
+ * extack messages take a format since 6.2; before, a plain message
+ * stands in.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define pvio_compat_extack_fmt(extack, plain, fmt, args...) do {	\
+	(void)(plain);							\
+	NL_SET_ERR_MSG_FMT_MOD(extack, fmt, ##args);			\
+} while (0)
+#else
+#define pvio_compat_extack_fmt(extack, plain, fmt, args...) do {	\
+	(void)(fmt);							\
+	NL_SET_ERR_MSG_MOD(extack, plain);				\
+} while (0)
+#endif
+
 #endif /* _PVIO_COMPAT_H */

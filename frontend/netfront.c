@@ -78,6 +78,9 @@ static void netfront_setup(struct netfront_info *info)
 		netdev_err(info->dev, "backend's offer unusable: %d\n", ret);
 		return;
 	}
+	/* XDP sees whole packets with whole checksums (netfront_xdp.c). */
+	if (rtnl_dereference(info->xdp_prog))
+		features = 0;
 	if (info->rings_ready &&
 	    (queues < info->nr_queues || order < info->ring_order)) {
 		netdev_err(info->dev,
@@ -267,6 +270,9 @@ static const struct net_device_ops netfront_netdev_ops = {
 	.ndo_fix_features	= netfront_fix_features,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_change_mtu		= netfront_change_mtu,
+	.ndo_bpf		= netfront_xdp,
+	.ndo_xdp_xmit		= netfront_xdp_xmit,
 };
 
 /* ---- the driver ---- */
@@ -340,6 +346,9 @@ static int netfront_probe(struct pvio_device *pdev)
 	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
 			   NETIF_F_TSO | NETIF_F_TSO6;
 	dev->features = dev->hw_features;
+	pvio_compat_xdp_features(dev, NETDEV_XDP_ACT_BASIC |
+				 NETDEV_XDP_ACT_REDIRECT |
+				 NETDEV_XDP_ACT_NDO_XMIT);
 	SET_NETDEV_DEV(dev, &pdev->dev);
 	netfront_set_mac(info);
 	netif_carrier_off(dev);

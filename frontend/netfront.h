@@ -4,15 +4,18 @@
  * pvio_netfront: a vif's frontend, an ordinary Ethernet device (pvethN)
  * whose packets travel to pvio_netback over rings in the link's shared
  * region (Documentation/netif.rst). netfront.c runs the device and the
- * handshake, netfront_ring.c the rings, the pools and the packets.
+ * handshake, netfront_ring.c the rings, the pools and the packets,
+ * netfront_xdp.c the page pools packets are received into and XDP.
  */
 #ifndef _PVIO_NETFRONT_H
 #define _PVIO_NETFRONT_H
 
 #include <linux/atomic.h>
+#include <linux/bpf.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <net/xdp.h>
 
 #include "netif.h"
 #include "pvio.h"
@@ -31,7 +34,23 @@ struct netfront_stats {
 	atomic64_t tx_errors;	/* answered with an error */
 	atomic64_t tx_dropped;	/* no backend, or too large */
 	atomic64_t tx_gso;	/* GSO packets to the backend */
+	atomic64_t xdp_pass;	/* the program's verdicts on receive */
+	atomic64_t xdp_drop;	/* XDP_DROP, XDP_ABORTED, failed XDP_TX */
+	atomic64_t xdp_tx;
+	atomic64_t xdp_redirect;
+	atomic64_t xdp_xmit;	/* frames redirected to us, sent */
+	atomic64_t xdp_xmit_err;	/* ... not sent: no room, no backend */
 };
+
+/*
+ * A received packet's first page: XDP's headroom, then the data, then
+ * room for the skb_shared_info of the skb built around it. What fits is
+ * also the largest frame an XDP program sees (single buffer).
+ */
+#define NETFRONT_RX_HEADROOM	XDP_PACKET_HEADROOM
+#define NETFRONT_RX_HEAD_MAX	(PAGE_SIZE - NETFRONT_RX_HEADROOM - \
+				 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
+#define NETFRONT_XDP_MTU_MAX	(NETFRONT_RX_HEAD_MAX - PVIO_NETIF_HLEN)
 
 /**
  * struct netfront_tx_shadow - a packet on the tx ring
@@ -70,7 +89,9 @@ enum netfront_ring_idx {
  * @connected: packets may go on the rings (READ_ONCE)
  * @broken: the backend broke the protocol; a reconnect is queued
  * @napi_on: @napi is enabled
- * @tx_lock: guards the tx shadows, the tx pool, @tx_req's producer side
+ * @tx_lock: guards the tx shadows, the tx pool, @tx_req's producer side,
+ *	and @connected's changes: XDP's senders, which the stack's tx queue
+ *	stop does not hold off, check it under the lock
  * @tx_shadow: one per tx ring slot, indexed by request id
  * @tx_id_free: stack of free tx ids
  * @tx_nr_id_free: entries on @tx_id_free
@@ -88,6 +109,10 @@ enum netfront_ring_idx {
  * @rx_bufs: buffers in it so far
  * @rx_discard: the rest of the current packet is dropped
  * @rx_first: the current packet's first response (its offload fields)
+ * @rx_pp: page pool the received packets are copied into
+ * @xdp_rxq: XDP's view of this rx queue, memory model @rx_pp
+ * @xdp_tx_kick: XDP_TX put frames on the tx ring this poll: publish them
+ * @xdp_flush: XDP_REDIRECT queued frames this poll: flush them
  * @stats: counters
  */
 struct netfront_queue {
@@ -121,6 +146,10 @@ struct netfront_queue {
 	u32 rx_bufs;
 	bool rx_discard;
 	struct pvio_netif_rx_response rx_first;
+	struct page_pool *rx_pp;
+	struct xdp_rxq_info xdp_rxq;
+	bool xdp_tx_kick;
+	bool xdp_flush;
 	struct netfront_stats stats;
 };
 
@@ -144,6 +173,8 @@ struct netfront_queue {
  * @rings_ready: the queues' rings and pools exist
  * @queues: @max_queues of them
  * @debugfs: its directory in debugfs
+ * @xdp_prog: the XDP program, or NULL; set under the RTNL, read by the
+ *	polls under RCU
  *
  * The handshake, connects and disconnects run under the RTNL, which
  * also orders them against the device's open and stop.
@@ -165,6 +196,7 @@ struct netfront_info {
 	bool rings_ready;
 	struct netfront_queue *queues;
 	struct dentry *debugfs;
+	struct bpf_prog __rcu *xdp_prog;
 };
 
 enum netfront_conn {
@@ -199,5 +231,20 @@ int netfront_rings_connect(struct netfront_info *info);
 void netfront_rings_disconnect(struct netfront_info *info);
 void netfront_rings_kick(struct netfront_info *info);
 int netfront_inject(struct netfront_info *info, const char *what);
+struct sk_buff *netfront_rx_build(struct netfront_queue *q, struct page *page,
+				  u32 headroom, u32 len);
+bool netfront_tx_frame(struct netfront_queue *q, const void *data, u32 len);
+void netfront_tx_kick(struct netfront_queue *q);
+
+/* netfront_xdp.c */
+int netfront_rxq_init(struct netfront_queue *q);
+void netfront_rxq_exit(struct netfront_queue *q);
+void netfront_xdp_rx(struct netfront_queue *q, struct bpf_prog *prog,
+		     const void *src, u32 len, bool more);
+void netfront_xdp_poll_end(struct netfront_queue *q);
+int netfront_xdp(struct net_device *dev, struct netdev_bpf *bpf);
+int netfront_xdp_xmit(struct net_device *dev, int n,
+		      struct xdp_frame **frames, u32 flags);
+int netfront_change_mtu(struct net_device *dev, int new_mtu);
 
 #endif /* _PVIO_NETFRONT_H */

@@ -15,6 +15,8 @@
 static const char netfront_stat_names[][ETH_GSTRING_LEN] = {
 	"rx_packets", "rx_bytes", "rx_errors", "rx_dropped", "rx_gso_packets",
 	"tx_packets", "tx_bytes", "tx_errors", "tx_dropped", "tx_gso_packets",
+	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_redirect", "xdp_xmit",
+	"xdp_xmit_err",
 };
 
 #define NETFRONT_NR_STATS	ARRAY_SIZE(netfront_stat_names)
@@ -70,6 +72,12 @@ static void netfront_get_ethtool_stats(struct net_device *dev,
 		*data++ = atomic64_read(&st->tx_errors);
 		*data++ = atomic64_read(&st->tx_dropped);
 		*data++ = atomic64_read(&st->tx_gso);
+		*data++ = atomic64_read(&st->xdp_pass);
+		*data++ = atomic64_read(&st->xdp_drop);
+		*data++ = atomic64_read(&st->xdp_tx);
+		*data++ = atomic64_read(&st->xdp_redirect);
+		*data++ = atomic64_read(&st->xdp_xmit);
+		*data++ = atomic64_read(&st->xdp_xmit_err);
 	}
 }
 

@@ -7,10 +7,11 @@
  * BQL counts the bytes in flight on each tx queue.
  *
  * Packets are copied: into tx pool pages on xmit, out of rx pool pages
- * into freshly allocated pages on receive. The region may have no struct
- * pages (DESIGN.md §3), so no skb ever points into it, and nothing is
- * granted per packet. rx buffer ids are rx pool page indices: buffer i
- * is always page i of the pool.
+ * into the queue's page pool on receive (the first page of a packet
+ * keeps XDP's headroom and becomes the skb's head, the rest its frags).
+ * The region may have no struct pages (DESIGN.md §3), so no skb ever
+ * points into it, and nothing is granted per packet. rx buffer ids are
+ * rx pool page indices: buffer i is always page i of the pool.
  *
  * Offloads go through as the backend negotiated them: our partial
  * checksums and GSO packets as request flags and fields, its as the
@@ -25,6 +26,7 @@
 #include <linux/etherdevice.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <net/page_pool/helpers.h>
 
 #include "netfront.h"
 
@@ -35,8 +37,12 @@ static const u32 netfront_entry_size[NETFRONT_RINGS] = {
 	[NETFRONT_RX_RSP] = sizeof(struct pvio_netif_rx_response),
 };
 
-/* A packet's first buffer goes into the skb's head, the others into frags. */
-static_assert(PVIO_NETIF_RX_BUFS_MAX - 1 <= MAX_SKB_FRAGS);
+/*
+ * A packet's first buffer goes into the skb's head (what does not fit
+ * there into a frag), the others into a frag each.
+ */
+static_assert(PVIO_NETIF_RX_BUFS_MAX <= MAX_SKB_FRAGS);
+static_assert(PVIO_PAGE_SIZE <= PAGE_SIZE);
 
 /* Pool pages the largest frame takes. */
 #define NETFRONT_TX_PAGES_MAX	DIV_ROUND_UP(PVIO_NETIF_FRAME_MAX, PVIO_PAGE_SIZE)
@@ -98,6 +104,7 @@ static void netfront_queue_free(struct netfront_queue *q)
 		pvio_grant_revoke_range(link, q->rx_pool_gref, size);
 		pvio_data_free(link, q->rx_pool_page, size);
 	}
+	netfront_rxq_exit(q);
 	kfree(q->tx_shadow);
 	kfree(q->tx_id_free);
 	kfree(q->tx_pool_free);
@@ -149,7 +156,7 @@ static int netfront_queue_alloc(struct netfront_queue *q, u32 pool_pages)
 	q->rx_pool_gref = netfront_grant_new(link, size, &q->rx_pool_page);
 	if (q->rx_pool_gref < 0)
 		return q->rx_pool_gref;
-	return 0;
+	return netfront_rxq_init(q);
 }
 
 /*
@@ -205,8 +212,11 @@ void netfront_rings_free(struct netfront_info *info)
 
 /* ---- sending ---- */
 
-/* Publish what was pushed on the tx ring; kick the backend if it asked. */
-static void netfront_tx_kick(struct netfront_queue *q)
+/*
+ * Publish what was pushed on the tx ring; kick the backend if it asked.
+ * Under q->tx_lock.
+ */
+void netfront_tx_kick(struct netfront_queue *q)
 {
 	if (pvio_ring_publish(&q->rings[NETFRONT_TX_REQ]) && q->ch)
 		pvio_evtchn_notify(q->ch);
@@ -289,7 +299,7 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	spin_lock_bh(&q->tx_lock);
 	if (!netfront_tx_room(q)) {
-		/* Stopped below when room ran short: should not happen. */
+		/* Stopped when room ran short: should not happen. */
 		netif_tx_stop_queue(txq);
 		spin_unlock_bh(&q->tx_lock);
 		return NETDEV_TX_BUSY;
@@ -340,6 +350,57 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	spin_unlock_bh(&q->tx_lock);
 	dev_consume_skb_any(skb);
 	return NETDEV_TX_OK;
+}
+
+/**
+ * netfront_tx_frame() - put a frame from XDP on the tx ring
+ * @q: the queue; under its tx_lock
+ * @data: the frame, copied at once: the caller keeps it
+ * @len: its length
+ *
+ * Shares the ring with the stack's packets; not counted by BQL, which
+ * sees only what the stack queued. Stops the stack's tx queue when room
+ * runs short, as xmit does; completions wake it.
+ *
+ * Return: false if the queue is not connected, or has no room.
+ */
+bool netfront_tx_frame(struct netfront_queue *q, const void *data, u32 len)
+{
+	u32 nr = DIV_ROUND_UP(len, PVIO_PAGE_SIZE), i, n;
+	struct pvio_netif_tx_request req = {};
+	struct netfront_tx_shadow *sh;
+	void *slot;
+	u16 id;
+
+	if (!q->connected || READ_ONCE(q->broken) ||
+	    len < PVIO_NETIF_FRAME_MIN || len > PVIO_NETIF_FRAME_MAX ||
+	    !q->tx_nr_id_free || q->tx_pool_nr_free < nr)
+		return false;
+	slot = pvio_ring_prod_slot(&q->rings[NETFRONT_TX_REQ]);
+	if (!slot)
+		return false;
+	id = q->tx_id_free[--q->tx_nr_id_free];
+	sh = &q->tx_shadow[id];
+	sh->nr_pages = nr;
+	sh->bql_bytes = 0;
+	req.id = cpu_to_le16(id);
+	req.nr_segs = nr;
+	req.len = cpu_to_le32(len);
+	for (i = 0; i < nr; i++) {
+		sh->pages[i] = q->tx_pool_free[--q->tx_pool_nr_free];
+		n = min_t(u32, len - i * PVIO_PAGE_SIZE, PVIO_PAGE_SIZE);
+		memcpy(netfront_tx_page(q, sh->pages[i]),
+		       data + i * PVIO_PAGE_SIZE, n);
+		req.seg[i].gref = cpu_to_le32(q->tx_pool_gref + sh->pages[i]);
+		req.seg[i].len = cpu_to_le16(n);
+	}
+	memcpy(slot, &req, sizeof(req));
+	pvio_ring_prod_push(&q->rings[NETFRONT_TX_REQ]);
+	atomic64_inc(&q->stats.tx_packets);
+	atomic64_add(len, &q->stats.tx_bytes);
+	if (!netfront_tx_room(q))
+		netif_tx_stop_queue(netdev_get_tx_queue(q->info->dev, q->qid));
+	return true;
 }
 
 /* Give a sent packet's id and pool pages back. Under q->tx_lock. */
@@ -472,6 +533,32 @@ static bool netfront_rx_offload(struct netfront_queue *q, struct sk_buff *skb)
 	return true;
 }
 
+/**
+ * netfront_rx_build() - an skb around a page of the rx page pool
+ * @q: the queue
+ * @page: the page, given to the skb (or back to the pool on failure)
+ * @headroom: bytes before the data
+ * @len: bytes of data; @headroom + @len <= NETFRONT_RX_HEAD_MAX
+ *
+ * Return: the skb, or NULL without memory.
+ */
+struct sk_buff *netfront_rx_build(struct netfront_queue *q, struct page *page,
+				  u32 headroom, u32 len)
+{
+	struct sk_buff *skb;
+
+	skb = napi_build_skb(page_address(page), PAGE_SIZE);
+	if (!skb) {
+		page_pool_put_full_page(q->rx_pp, page, true);
+		return NULL;
+	}
+	/* Its pages go back to the pool when the skb is freed. */
+	skb_mark_for_recycle(skb);
+	skb_reserve(skb, headroom);
+	skb_put(skb, len);
+	return skb;
+}
+
 /* The packet being assembled is complete: hand it to the stack. */
 static void netfront_rx_deliver(struct netfront_queue *q)
 {
@@ -506,20 +593,26 @@ static void netfront_rx_append(struct netfront_queue *q, const void *src,
 			       u32 len)
 {
 	struct page *page;
+	u32 n = 0;
 
 	if (!q->rx_skb) {
-		q->rx_skb = napi_alloc_skb(&q->napi, len);
+		n = min_t(u32, len, NETFRONT_RX_HEAD_MAX);
+		page = page_pool_dev_alloc_pages(q->rx_pp);
+		if (!page)
+			goto drop;
+		memcpy(page_address(page) + NETFRONT_RX_HEADROOM, src, n);
+		q->rx_skb = netfront_rx_build(q, page, NETFRONT_RX_HEADROOM, n);
 		if (!q->rx_skb)
 			goto drop;
-		skb_put_data(q->rx_skb, src, len);
-		return;
+		if (n == len)
+			return;
 	}
-	page = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+	page = page_pool_dev_alloc_pages(q->rx_pp);
 	if (!page)
 		goto drop;
-	memcpy(page_address(page), src, len);
+	memcpy(page_address(page), src + n, len - n);
 	skb_add_rx_frag(q->rx_skb, skb_shinfo(q->rx_skb)->nr_frags, page, 0,
-			len, PAGE_SIZE);
+			len - n, PAGE_SIZE);
 	return;
 drop:
 	dev_kfree_skb_any(q->rx_skb);
@@ -532,7 +625,8 @@ drop:
  * a packet, 0 if not, -EPROTO if the backend broke the protocol.
  */
 static int netfront_rx_one(struct netfront_queue *q,
-			   const struct pvio_netif_rx_response *rsp)
+			   const struct pvio_netif_rx_response *rsp,
+			   struct bpf_prog *prog)
 {
 	u16 id = le16_to_cpu(rsp->id);
 	u32 off = le16_to_cpu(rsp->offset), len = le16_to_cpu(rsp->len);
@@ -554,17 +648,21 @@ static int netfront_rx_one(struct netfront_queue *q,
 	}
 	q->rx_posted[id] = false;
 	q->rx_bufs++;
-	if (!q->rx_discard && netif_running(q->info->dev))
-		netfront_rx_append(q, netfront_rx_page(q, id) + off, len);
-	else
+	if (q->rx_discard || !netif_running(q->info->dev))
 		q->rx_discard = true;
+	else if (prog && !q->rx_skb)
+		netfront_xdp_rx(q, prog, netfront_rx_page(q, id) + off, len,
+				more);
+	else
+		netfront_rx_append(q, netfront_rx_page(q, id) + off, len);
 	q->rx_id_free[q->rx_nr_id_free++] = id;
 	if (more)
 		return 0;
 	if (q->rx_discard) {
 		atomic64_inc(&q->stats.rx_dropped);
 		q->rx_discard = false;
-	} else {
+	} else if (q->rx_skb) {
+		/* Not consumed by XDP. */
 		netfront_rx_deliver(q);
 	}
 	q->rx_bufs = 0;
@@ -576,17 +674,22 @@ static int netfront_rx(struct netfront_queue *q, int budget)
 {
 	struct pvio_ring *r = &q->rings[NETFRONT_RX_RSP];
 	struct pvio_netif_rx_response rsp;
-	int done = 0, ret;
+	struct bpf_prog *prog;
+	int done = 0, ret = 0;
 
 	if (pvio_ring_avail(r) < 0)
 		return -EPROTO;
+	rcu_read_lock();
+	prog = rcu_dereference(q->info->xdp_prog);
 	while (done < budget && !pvio_ring_cons_copy(r, &rsp)) {
-		ret = netfront_rx_one(q, &rsp);
+		ret = netfront_rx_one(q, &rsp, prog);
 		if (ret < 0)
-			return ret;
+			break;
 		done += ret;
 	}
-	return done;
+	rcu_read_unlock();
+	netfront_xdp_poll_end(q);
+	return ret < 0 ? ret : done;
 }
 
 /* ---- the poll ---- */
@@ -716,7 +819,9 @@ static int netfront_queue_connect(struct netfront_queue *q)
 				q->ring_gref[NETFRONT_RX_RSP], q->port);
 	if (ret)
 		return ret;
+	spin_lock_bh(&q->tx_lock);
 	WRITE_ONCE(q->connected, true);
+	spin_unlock_bh(&q->tx_lock);
 	return 0;
 }
 
@@ -749,7 +854,10 @@ int netfront_rings_connect(struct netfront_info *info)
  */
 static void netfront_queue_disconnect(struct netfront_queue *q)
 {
+	/* Under the lock: XDP's senders check it there (netfront_tx_frame). */
+	spin_lock_bh(&q->tx_lock);
 	WRITE_ONCE(q->connected, false);
+	spin_unlock_bh(&q->tx_lock);
 	if (q->napi_on) {
 		napi_disable(&q->napi);
 		q->napi_on = false;
