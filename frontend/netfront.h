@@ -10,6 +10,9 @@
 #define _PVIO_NETFRONT_H
 
 #include <linux/atomic.h>
+#include <linux/dim.h>
+#include <linux/ethtool.h>
+#include <linux/hrtimer.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -31,6 +34,19 @@ struct netfront_stats {
 	atomic64_t tx_errors;	/* answered with an error */
 	atomic64_t tx_dropped;	/* no backend, or too large */
 	atomic64_t tx_gso;	/* GSO packets to the backend */
+	atomic64_t irqs;	/* doorbells from the backend */
+	atomic64_t coal_polls;	/* polls the moderation timer ran */
+};
+
+/**
+ * struct netfront_coal - interrupt moderation of one direction (ethtool -C)
+ * @usecs: the timer bound, 0 for none
+ * @frames: a doorbell per this many responses; 0: the timer alone, 1: a
+ *	doorbell for the first
+ */
+struct netfront_coal {
+	u32 usecs;
+	u32 frames;
 };
 
 /**
@@ -88,6 +104,9 @@ enum netfront_ring_idx {
  * @rx_bufs: buffers in it so far
  * @rx_discard: the rest of the current packet is dropped
  * @rx_first: the current packet's first response (its offload fields)
+ * @coal_timer: polls at the moderation bound (netfront_coal.c)
+ * @rx_coal: rx moderation in force: the vif's, or DIM's (READ_ONCE)
+ * @dim: adaptive rx moderation
  * @stats: counters
  */
 struct netfront_queue {
@@ -121,6 +140,9 @@ struct netfront_queue {
 	u32 rx_bufs;
 	bool rx_discard;
 	struct pvio_netif_rx_response rx_first;
+	struct hrtimer coal_timer;
+	struct netfront_coal rx_coal;
+	struct dim dim;
 	struct netfront_stats stats;
 };
 
@@ -144,6 +166,9 @@ struct netfront_queue {
  * @rings_ready: the queues' rings and pools exist
  * @queues: @max_queues of them
  * @debugfs: its directory in debugfs
+ * @rx_coal: rx moderation set with ethtool -C (used with @adaptive_rx off)
+ * @tx_coal: tx moderation set with ethtool -C (READ_ONCE)
+ * @adaptive_rx: DIM sets each queue's rx moderation (READ_ONCE)
  *
  * The handshake, connects and disconnects run under the RTNL, which
  * also orders them against the device's open and stop.
@@ -165,6 +190,9 @@ struct netfront_info {
 	bool rings_ready;
 	struct netfront_queue *queues;
 	struct dentry *debugfs;
+	struct netfront_coal rx_coal;
+	struct netfront_coal tx_coal;
+	bool adaptive_rx;
 };
 
 enum netfront_conn {
@@ -178,6 +206,19 @@ int netfront_reconfigure(struct netfront_info *info);
 
 /* netfront_ethtool.c */
 extern const struct ethtool_ops netfront_ethtool_ops;
+
+/* netfront_coal.c */
+void netfront_coal_init(struct netfront_info *info);
+void netfront_coal_queue_start(struct netfront_queue *q);
+void netfront_coal_queue_stop(struct netfront_queue *q);
+bool netfront_coal_rearm(struct netfront_queue *q, bool worked);
+void netfront_coal_sample(struct netfront_queue *q);
+int netfront_get_coalesce(struct net_device *dev, struct ethtool_coalesce *ec,
+			  struct kernel_ethtool_coalesce *kec,
+			  struct netlink_ext_ack *extack);
+int netfront_set_coalesce(struct net_device *dev, struct ethtool_coalesce *ec,
+			  struct kernel_ethtool_coalesce *kec,
+			  struct netlink_ext_ack *extack);
 
 /* netfront_debugfs.c */
 void netfront_debugfs_add(struct netfront_info *info);

@@ -595,6 +595,8 @@ int netfront_poll(struct napi_struct *napi, int budget)
 {
 	struct netfront_queue *q = container_of(napi, struct netfront_queue,
 						napi);
+	u32 seen = q->rings[NETFRONT_TX_RSP].cons_pvt +
+		   q->rings[NETFRONT_RX_RSP].cons_pvt;
 	int done = 0;
 	bool kick;
 
@@ -620,9 +622,11 @@ int netfront_poll(struct napi_struct *napi, int budget)
 		netfront_rx_refill(q);
 	if (done >= budget)
 		return budget;
+	netfront_coal_sample(q);
+	/* Moderated by ethtool -C or DIM once the poll found work. */
 	if (napi_complete_done(napi, done) &&
-	    (pvio_ring_cons_enable_notify(&q->rings[NETFRONT_TX_RSP]) |
-	     pvio_ring_cons_enable_notify(&q->rings[NETFRONT_RX_RSP])))
+	    netfront_coal_rearm(q, seen != q->rings[NETFRONT_TX_RSP].cons_pvt +
+				q->rings[NETFRONT_RX_RSP].cons_pvt))
 		napi_schedule(napi);
 	return done;
 }
@@ -632,6 +636,7 @@ static void netfront_event(struct pvio_evtchn *ch, void *data)
 {
 	struct netfront_queue *q = data;
 
+	atomic64_inc(&q->stats.irqs);
 	napi_schedule(&q->napi);
 }
 
@@ -706,6 +711,7 @@ static int netfront_queue_connect(struct netfront_queue *q)
 	ret = netfront_bind_port(q);
 	if (ret)
 		return ret;
+	netfront_coal_queue_start(q);
 	napi_enable(&q->napi);
 	q->napi_on = true;
 	snprintf(key, sizeof(key), "vif%u/q%u", info->pdev->index, q->qid);
@@ -753,6 +759,7 @@ static void netfront_queue_disconnect(struct netfront_queue *q)
 	if (q->napi_on) {
 		napi_disable(&q->napi);
 		q->napi_on = false;
+		netfront_coal_queue_stop(q);
 	}
 	if (q->ch) {
 		pvio_evtchn_unbind(q->ch);
