@@ -39,6 +39,7 @@
 #include <linux/stringify.h>
 
 #include "netfront.h"
+#include "netfront_trace.h"
 
 static bool adaptive_rx;
 module_param(adaptive_rx, bool, 0444);
@@ -103,6 +104,7 @@ static enum hrtimer_restart netfront_coal_timer(struct hrtimer *timer)
 						coal_timer);
 
 	atomic64_inc(&q->stats.coal_polls);
+	trace_netfront_coal_poll(q->info->dev, q->qid);
 	napi_schedule(&q->napi);
 	return HRTIMER_NORESTART;
 }
@@ -140,6 +142,8 @@ static void netfront_coal_dim_work(struct work_struct *work)
 	if (READ_ONCE(q->info->adaptive_rx)) {
 		WRITE_ONCE(q->rx_coal.usecs, m.usec);
 		WRITE_ONCE(q->rx_coal.frames, m.pkts);
+		trace_netfront_coal_dim(q->info->dev, q->qid, dim->profile_ix,
+					m.usec, m.pkts);
 	}
 	dim->state = DIM_START_MEASURE;
 }
