@@ -135,6 +135,19 @@ struct netback_vif {
 	struct dentry *debugfs;
 };
 
+/*
+ * Why a packet was dropped: the reason of the netback_drop tracepoint
+ * (netback_trace.h).
+ */
+enum netback_drop_reason {
+	NETBACK_DROP_INVALID,	/* a tx request that broke the protocol */
+	NETBACK_DROP_DOWN,	/* the vif is down */
+	NETBACK_DROP_NOMEM,	/* no skb for a tx request */
+	NETBACK_DROP_OFFLOAD,	/* an offload the frontend did not take */
+	NETBACK_DROP_QUEUE,	/* to the guest: not connected, or queue full */
+	NETBACK_DROP_BROKEN,	/* the frontend broke the ring meanwhile */
+};
+
 /* netback_ethtool.c */
 extern const struct ethtool_ops netback_ethtool_ops;
 

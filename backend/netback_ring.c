@@ -26,6 +26,7 @@
 #include <linux/skbuff.h>
 
 #include "netback.h"
+#include "netback_trace.h"
 
 #define NETBACK_TX_REQ_SIZE	sizeof(struct pvio_netif_tx_request)
 #define NETBACK_TX_RSP_SIZE	sizeof(struct pvio_netif_tx_response)
@@ -217,6 +218,7 @@ static void netback_tx_one(struct netback_queue *q,
 			   const struct pvio_netif_tx_request *req)
 {
 	struct net_device *dev = q->vif->dev;
+	enum netback_drop_reason why = NETBACK_DROP_DOWN;
 	u16 status = PVIO_NETIF_RSP_OK;
 	struct sk_buff *skb = NULL;
 	bool bad = false;
@@ -230,15 +232,22 @@ static void netback_tx_one(struct netback_queue *q,
 		skb = netback_tx_skb(q, req, &bad);
 		if (!skb && !bad) {
 			status = PVIO_NETIF_RSP_DROPPED;
+			why = NETBACK_DROP_NOMEM;
 			atomic64_inc(&q->stats.rx_dropped);
 		}
 	}
 	if (bad) {
 		status = PVIO_NETIF_RSP_ERROR;
+		why = NETBACK_DROP_INVALID;
 		atomic64_inc(&q->stats.rx_errors);
 		netdev_dbg(dev, "queue %u: invalid tx request dropped\n",
 			   q->qid);
 	}
+	trace_netback_tx_request(dev, q->qid, le16_to_cpu(req->id),
+				 le32_to_cpu(req->len), req->nr_segs,
+				 req->flags, status);
+	if (status != PVIO_NETIF_RSP_OK)
+		trace_netback_drop(dev, q->qid, le32_to_cpu(req->len), why);
 	netback_tx_respond(q, le16_to_cpu(req->id), status);
 	if (!skb)
 		return;
@@ -416,6 +425,8 @@ static int netback_rx(struct netback_queue *q, int budget)
 		q->rx_queue_bytes -= skb->len;
 		spin_unlock_bh(&q->rx_queue.lock);
 		if (!netback_rx_prepare(q, skb)) {
+			trace_netback_drop(q->vif->dev, q->qid, skb->len,
+					   NETBACK_DROP_OFFLOAD);
 			atomic64_inc(&q->stats.tx_dropped);
 			dev_kfree_skb_any(skb);
 			continue;
@@ -423,9 +434,14 @@ static int netback_rx(struct netback_queue *q, int budget)
 		if (skb_is_gso(skb))
 			atomic64_inc(&q->stats.tx_gso);
 		if (!netback_rx_fill(q, skb, need)) {
+			trace_netback_drop(q->vif->dev, q->qid, skb->len,
+					   NETBACK_DROP_BROKEN);
 			dev_kfree_skb_any(skb);
 			break;
 		}
+		trace_netback_rx_copy(q->vif->dev, q->qid, skb->len, need,
+				      skb_is_gso(skb) ?
+				      skb_shinfo(skb)->gso_size : 0);
 		atomic64_inc(&q->stats.tx_packets);
 		atomic64_add(skb->len, &q->stats.tx_bytes);
 		napi_consume_skb(skb, budget);
@@ -488,8 +504,10 @@ static void netback_publish(struct netback_queue *q)
 	kick |= pvio_ring_publish(&q->tx_rsp);
 	kick |= pvio_ring_cons_release(&q->rx_req);
 	kick |= pvio_ring_publish(&q->rx_rsp);
-	if (kick)
+	if (kick) {
+		trace_netback_notify(q->vif->dev, q->qid);
 		pvio_evtchn_notify(q->ch);
+	}
 }
 
 int netback_poll(struct napi_struct *napi, int budget)
@@ -526,6 +544,7 @@ static void netback_event(struct pvio_evtchn *ch, void *data)
 {
 	struct netback_queue *q = data;
 
+	trace_netback_event(q->vif->dev, q->qid);
 	napi_schedule(&q->napi);
 }
 
@@ -549,6 +568,7 @@ netdev_tx_t netback_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		spin_unlock(&q->rx_queue.lock);
 	}
 	if (!queued) {
+		trace_netback_drop(dev, qid, skb->len, NETBACK_DROP_QUEUE);
 		atomic64_inc(&q->stats.tx_dropped);
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;

@@ -494,6 +494,32 @@ static inline bool pvio_ring_cons_enable_notify(struct pvio_ring *r)
 }
 
 /**
+ * pvio_ring_cons_enable_notify_after() - consumer: ask for a kick later
+ * @r: consumer view
+ * @n: entries, at least 1, that must be pending before the kick
+ *
+ * As pvio_ring_cons_enable_notify(), but the producer kicks only once it
+ * publishes the @n-th entry after what was copied out so far: interrupt
+ * moderation by frame count. The consumer needs a timer of its own for
+ * fewer than @n entries. With @n 1 this is pvio_ring_cons_enable_notify().
+ *
+ * Return: true if @n entries are pending already (or the ring broke:
+ * pvio_ring_avail() says which), false if the caller may sleep.
+ */
+static inline bool pvio_ring_cons_enable_notify_after(struct pvio_ring *r,
+						      __u32 n)
+{
+	int avail;
+
+	/* kick me when the entry at cons_pvt + n - 1 is published */
+	WRITE_ONCE(r->sh->prod_event, cpu_to_le32(r->cons_pvt + n - 1));
+	/* Pairs with the virt_mb() in pvio_ring_publish(), as above. */
+	virt_mb();
+	avail = pvio_ring_avail(r);
+	return avail < 0 || (__u32)avail >= n;
+}
+
+/**
  * struct pvio_coalesce - notification coalescing parameters
  * @max_frames: kick once this many entries are pending; 0: no frame limit
  * @usecs: kick at the latest this long after the first pending entry;

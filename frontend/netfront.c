@@ -324,6 +324,7 @@ static int netfront_probe(struct pvio_device *pdev)
 	info->max_queues = max_queues;
 	info->want_queues = max_queues;
 	info->want_order = ring_order;
+	netfront_coal_init(info);
 	INIT_WORK(&info->lost_work, netfront_lost_work);
 	info->queues = kcalloc(max_queues, sizeof(*info->queues), GFP_KERNEL);
 	if (!info->queues) {

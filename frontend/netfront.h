@@ -12,6 +12,9 @@
 
 #include <linux/atomic.h>
 #include <linux/bpf.h>
+#include <linux/dim.h>
+#include <linux/ethtool.h>
+#include <linux/hrtimer.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -40,6 +43,19 @@ struct netfront_stats {
 	atomic64_t xdp_redirect;
 	atomic64_t xdp_xmit;	/* frames redirected to us, sent */
 	atomic64_t xdp_xmit_err;	/* ... not sent: no room, no backend */
+	atomic64_t irqs;	/* doorbells from the backend */
+	atomic64_t coal_polls;	/* polls the moderation timer ran */
+};
+
+/**
+ * struct netfront_coal - interrupt moderation of one direction (ethtool -C)
+ * @usecs: the timer bound, 0 for none
+ * @frames: a doorbell per this many responses; 0: the timer alone, 1: a
+ *	doorbell for the first
+ */
+struct netfront_coal {
+	u32 usecs;
+	u32 frames;
 };
 
 /*
@@ -113,6 +129,9 @@ enum netfront_ring_idx {
  * @xdp_rxq: XDP's view of this rx queue, memory model @rx_pp
  * @xdp_tx_kick: XDP_TX put frames on the tx ring this poll: publish them
  * @xdp_flush: XDP_REDIRECT queued frames this poll: flush them
+ * @coal_timer: polls at the moderation bound (netfront_coal.c)
+ * @rx_coal: rx moderation in force: the vif's, or DIM's (READ_ONCE)
+ * @dim: adaptive rx moderation
  * @stats: counters
  */
 struct netfront_queue {
@@ -150,6 +169,9 @@ struct netfront_queue {
 	struct xdp_rxq_info xdp_rxq;
 	bool xdp_tx_kick;
 	bool xdp_flush;
+	struct hrtimer coal_timer;
+	struct netfront_coal rx_coal;
+	struct dim dim;
 	struct netfront_stats stats;
 };
 
@@ -175,6 +197,9 @@ struct netfront_queue {
  * @debugfs: its directory in debugfs
  * @xdp_prog: the XDP program, or NULL; set under the RTNL, read by the
  *	polls under RCU
+ * @rx_coal: rx moderation set with ethtool -C (used with @adaptive_rx off)
+ * @tx_coal: tx moderation set with ethtool -C (READ_ONCE)
+ * @adaptive_rx: DIM sets each queue's rx moderation (READ_ONCE)
  *
  * The handshake, connects and disconnects run under the RTNL, which
  * also orders them against the device's open and stop.
@@ -197,6 +222,9 @@ struct netfront_info {
 	struct netfront_queue *queues;
 	struct dentry *debugfs;
 	struct bpf_prog __rcu *xdp_prog;
+	struct netfront_coal rx_coal;
+	struct netfront_coal tx_coal;
+	bool adaptive_rx;
 };
 
 enum netfront_conn {
@@ -210,6 +238,19 @@ int netfront_reconfigure(struct netfront_info *info);
 
 /* netfront_ethtool.c */
 extern const struct ethtool_ops netfront_ethtool_ops;
+
+/* netfront_coal.c */
+void netfront_coal_init(struct netfront_info *info);
+void netfront_coal_queue_start(struct netfront_queue *q);
+void netfront_coal_queue_stop(struct netfront_queue *q);
+bool netfront_coal_rearm(struct netfront_queue *q, bool worked);
+void netfront_coal_sample(struct netfront_queue *q);
+int netfront_get_coalesce(struct net_device *dev, struct ethtool_coalesce *ec,
+			  struct kernel_ethtool_coalesce *kec,
+			  struct netlink_ext_ack *extack);
+int netfront_set_coalesce(struct net_device *dev, struct ethtool_coalesce *ec,
+			  struct kernel_ethtool_coalesce *kec,
+			  struct netlink_ext_ack *extack);
 
 /* netfront_debugfs.c */
 void netfront_debugfs_add(struct netfront_info *info);

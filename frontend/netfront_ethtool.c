@@ -5,7 +5,8 @@
  * number of queues (-L, combined) and the ring size (-G, rx and tx
  * alike: one ring order per vif). Changing either sets the vif up again
  * with the backend: the carrier goes off and on, packets on the rings
- * are lost, as on a wire.
+ * are lost, as on a wire. Interrupt moderation (-c, -C) is
+ * netfront_coal.c's.
  */
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
@@ -17,6 +18,7 @@ static const char netfront_stat_names[][ETH_GSTRING_LEN] = {
 	"tx_packets", "tx_bytes", "tx_errors", "tx_dropped", "tx_gso_packets",
 	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_redirect", "xdp_xmit",
 	"xdp_xmit_err",
+	"irqs", "coal_polls",
 };
 
 #define NETFRONT_NR_STATS	ARRAY_SIZE(netfront_stat_names)
@@ -78,6 +80,8 @@ static void netfront_get_ethtool_stats(struct net_device *dev,
 		*data++ = atomic64_read(&st->xdp_redirect);
 		*data++ = atomic64_read(&st->xdp_xmit);
 		*data++ = atomic64_read(&st->xdp_xmit_err);
+		*data++ = atomic64_read(&st->irqs);
+		*data++ = atomic64_read(&st->coal_polls);
 	}
 }
 
@@ -146,6 +150,9 @@ static int netfront_set_ringparam(struct net_device *dev,
 }
 
 const struct ethtool_ops netfront_ethtool_ops = {
+	.supported_coalesce_params = ETHTOOL_COALESCE_USECS |
+				     ETHTOOL_COALESCE_MAX_FRAMES |
+				     ETHTOOL_COALESCE_USE_ADAPTIVE_RX,
 	.get_drvinfo		= netfront_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
 	.get_sset_count		= netfront_get_sset_count,
@@ -155,4 +162,6 @@ const struct ethtool_ops netfront_ethtool_ops = {
 	.set_channels		= netfront_set_channels,
 	.get_ringparam		= netfront_get_ringparam,
 	.set_ringparam		= netfront_set_ringparam,
+	.get_coalesce		= netfront_get_coalesce,
+	.set_coalesce		= netfront_set_coalesce,
 };

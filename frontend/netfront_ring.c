@@ -29,6 +29,7 @@
 #include <net/page_pool/helpers.h>
 
 #include "netfront.h"
+#include "netfront_trace.h"
 
 static const u32 netfront_entry_size[NETFRONT_RINGS] = {
 	[NETFRONT_TX_REQ] = sizeof(struct pvio_netif_tx_request),
@@ -212,6 +213,13 @@ void netfront_rings_free(struct netfront_info *info)
 
 /* ---- sending ---- */
 
+/* Ring the backend's doorbell. */
+static void netfront_notify(struct netfront_queue *q)
+{
+	trace_netfront_notify(q->info->dev, q->qid);
+	pvio_evtchn_notify(q->ch);
+}
+
 /*
  * Publish what was pushed on the tx ring; kick the backend if it asked.
  * Under q->tx_lock.
@@ -219,7 +227,7 @@ void netfront_rings_free(struct netfront_info *info)
 void netfront_tx_kick(struct netfront_queue *q)
 {
 	if (pvio_ring_publish(&q->rings[NETFRONT_TX_REQ]) && q->ch)
-		pvio_evtchn_notify(q->ch);
+		netfront_notify(q);
 }
 
 static void netfront_broken(struct netfront_queue *q, const char *why)
@@ -331,6 +339,8 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (slot) {
 		memcpy(slot, &req, sizeof(req));
 		pvio_ring_prod_push(&q->rings[NETFRONT_TX_REQ]);
+		trace_netfront_tx_push(dev, qid, id, len, nr, req.flags,
+				       req.gso_type);
 		atomic64_inc(&q->stats.tx_packets);
 		atomic64_add(len, &q->stats.tx_bytes);
 		/* BQL; kick unless more follows and the queue runs. */
@@ -436,6 +446,8 @@ static bool netfront_tx_complete(struct netfront_queue *q)
 			ok = false;
 			break;
 		}
+		trace_netfront_tx_response(q->info->dev, q->qid, id,
+					   le16_to_cpu(rsp.status));
 		if (le16_to_cpu(rsp.status) != PVIO_NETIF_RSP_OK)
 			atomic64_inc(&q->stats.tx_errors);
 		if (q->tx_shadow[id].bql_bytes) {
@@ -471,9 +483,10 @@ static void netfront_rx_refill(struct netfront_queue *q)
 		req->gref = cpu_to_le32(q->rx_pool_gref + id);
 		pvio_ring_prod_push(r);
 		q->rx_posted[id] = true;
+		trace_netfront_rx_post(q->info->dev, q->qid, id);
 	}
 	if (pvio_ring_publish(r) && q->ch)
-		pvio_evtchn_notify(q->ch);
+		netfront_notify(q);
 }
 
 /* A packet's first response: only offloads negotiated, only as allowed. */
@@ -566,6 +579,8 @@ static void netfront_rx_deliver(struct netfront_queue *q)
 	struct net_device *dev = q->info->dev;
 
 	q->rx_skb = NULL;
+	trace_netfront_rx_packet(dev, q->qid, skb->len, q->rx_bufs,
+				 q->rx_first.flags, q->rx_first.gso_type);
 	if (skb->len < PVIO_NETIF_FRAME_MIN) {
 		atomic64_inc(&q->stats.rx_errors);
 		dev_kfree_skb_any(skb);
@@ -698,6 +713,8 @@ int netfront_poll(struct napi_struct *napi, int budget)
 {
 	struct netfront_queue *q = container_of(napi, struct netfront_queue,
 						napi);
+	u32 seen = q->rings[NETFRONT_TX_RSP].cons_pvt +
+		   q->rings[NETFRONT_RX_RSP].cons_pvt;
 	int done = 0;
 	bool kick;
 
@@ -718,14 +735,16 @@ int netfront_poll(struct napi_struct *napi, int budget)
 	kick = pvio_ring_cons_release(&q->rings[NETFRONT_TX_RSP]);
 	kick |= pvio_ring_cons_release(&q->rings[NETFRONT_RX_RSP]);
 	if (kick)
-		pvio_evtchn_notify(q->ch);
+		netfront_notify(q);
 	if (netif_running(q->info->dev))
 		netfront_rx_refill(q);
 	if (done >= budget)
 		return budget;
+	netfront_coal_sample(q);
+	/* Moderated by ethtool -C or DIM once the poll found work. */
 	if (napi_complete_done(napi, done) &&
-	    (pvio_ring_cons_enable_notify(&q->rings[NETFRONT_TX_RSP]) |
-	     pvio_ring_cons_enable_notify(&q->rings[NETFRONT_RX_RSP])))
+	    netfront_coal_rearm(q, seen != q->rings[NETFRONT_TX_RSP].cons_pvt +
+				q->rings[NETFRONT_RX_RSP].cons_pvt))
 		napi_schedule(napi);
 	return done;
 }
@@ -735,6 +754,8 @@ static void netfront_event(struct pvio_evtchn *ch, void *data)
 {
 	struct netfront_queue *q = data;
 
+	atomic64_inc(&q->stats.irqs);
+	trace_netfront_event(q->info->dev, q->qid);
 	napi_schedule(&q->napi);
 }
 
@@ -809,6 +830,7 @@ static int netfront_queue_connect(struct netfront_queue *q)
 	ret = netfront_bind_port(q);
 	if (ret)
 		return ret;
+	netfront_coal_queue_start(q);
 	napi_enable(&q->napi);
 	q->napi_on = true;
 	snprintf(key, sizeof(key), "vif%u/q%u", info->pdev->index, q->qid);
@@ -861,6 +883,7 @@ static void netfront_queue_disconnect(struct netfront_queue *q)
 	if (q->napi_on) {
 		napi_disable(&q->napi);
 		q->napi_on = false;
+		netfront_coal_queue_stop(q);
 	}
 	if (q->ch) {
 		pvio_evtchn_unbind(q->ch);

@@ -43,6 +43,8 @@ for f in "${files[@]}"; do
 		ignore=(--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,CONST_STRUCT,MACRO_ARG_REUSE)
 		;;
 	common/*) ignore=(--ignore BIT_MACRO) ;;
+	# TRACE_EVENT()'s own layout, as in include/trace/events/.
+	*_trace.h) ignore=(--ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT) ;;
 	esac
 	perl "$dir/scripts/checkpatch.pl" --no-tree --strict --quiet --terse \
 		--show-types --no-summary "${ignore[@]}" -f "$f" || rc=1

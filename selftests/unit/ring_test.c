@@ -492,6 +492,43 @@ static void test_notify_sequence(void)
 	free(sh);
 }
 
+/* Frame-count moderation: one kick for the n-th entry, across the wrap. */
+static void test_notify_after(void)
+{
+	struct pvio_ring p, c;
+	struct pvio_ring_shared *sh = ring_setup(4, 8, 0xfffffffa, &p, &c);
+	unsigned char e[8];
+	int i;
+
+	/* n of 1 is the plain re-arm */
+	CHECK(!pvio_ring_cons_enable_notify_after(&c, 1));
+	slot_or_die(&p);
+	pvio_ring_prod_push(&p);
+	CHECK(pvio_ring_publish(&p));
+	CHECK_EQ(pvio_ring_cons_copy(&c, e), -ENODATA);
+	CHECK_EQ(pvio_ring_avail(&c), 1);
+	CHECK_EQ(pvio_ring_cons_copy(&c, e), 0);
+	pvio_ring_cons_release(&c);
+
+	/* kick for the 4th entry only, published one at a time */
+	CHECK(!pvio_ring_cons_enable_notify_after(&c, 4));
+	for (i = 0; i < 3; i++) {
+		slot_or_die(&p);
+		pvio_ring_prod_push(&p);
+		CHECK(!pvio_ring_publish(&p));
+	}
+	/* fewer than n pending: the consumer may still sleep */
+	CHECK(!pvio_ring_cons_enable_notify_after(&c, 4));
+	slot_or_die(&p);
+	pvio_ring_prod_push(&p);
+	CHECK(pvio_ring_publish(&p));
+	/* n pending: re-arming says "keep going" */
+	CHECK(pvio_ring_cons_enable_notify_after(&c, 4));
+	CHECK_EQ(pvio_ring_avail(&c), 4);
+	CHECK_EQ(p.err | c.err, 0);
+	free(sh);
+}
+
 /*
  * Lost wake-ups, searched exhaustively: a producer and a consumer, each a
  * small program of ring calls, run in every interleaving of those calls
@@ -1119,6 +1156,7 @@ static const struct {
 	{ "slot_zeroed", test_slot_zeroed },
 	{ "need_event_table", test_need_event_table },
 	{ "notify_sequence", test_notify_sequence },
+	{ "notify_after", test_notify_after },
 	{ "no_lost_wakeup", test_no_lost_wakeup },
 	{ "lost_wakeup_detected", test_lost_wakeup_detected },
 	{ "hostile_producer", test_hostile_producer },
