@@ -18,7 +18,11 @@
  * is dropped, answered ERROR and counted; a frontend that breaks the ring
  * protocol itself (indices, buffer ids, grants of posted buffers) is
  * disconnected. Packets for a guest that posts no buffers wait in a queue
- * of bounded size; beyond it they are dropped and counted.
+ * of bounded size; beyond it they are dropped and counted, and after a
+ * while the carrier goes down (netback_stall.c).
+ *
+ * What the guest sends is rate-limited (netback_rate.c): out of credit,
+ * the poll leaves the rest on the ring for a timer to take.
  */
 #include <linux/etherdevice.h>
 #include <linux/mm.h>
@@ -260,6 +264,7 @@ static int netback_tx(struct netback_queue *q, int budget)
 	struct pvio_netif_tx_request req;
 	int done = 0, avail;
 
+	q->throttled = false;
 	while (done < budget && !q->broken) {
 		avail = pvio_ring_avail(&q->tx_req);
 		if (avail < 0) {
@@ -268,11 +273,15 @@ static int netback_tx(struct netback_queue *q, int budget)
 		}
 		if (!avail)
 			break;
-		while (done < budget && !q->broken &&
+		while (done < budget && !q->broken && netback_rate_credit(q) &&
 		       !pvio_ring_cons_copy(&q->tx_req, &req)) {
 			netback_tx_one(q, &req);
+			/* Whatever it claims: the bucket's unit is u32. */
+			netback_rate_charge(q, le32_to_cpu(req.len));
 			done++;
 		}
+		if (q->throttled)
+			break;
 	}
 	return done;
 }
@@ -409,8 +418,12 @@ static int netback_rx(struct netback_queue *q, int budget)
 		if (!skb)
 			break;
 		need = DIV_ROUND_UP(skb->len, PVIO_PAGE_SIZE);
-		if (!netback_rx_stash(q, need))
+		if (!netback_rx_stash(q, need)) {
+			if (!q->broken)
+				netback_stall_starved(q);
 			break;
+		}
+		netback_stall_fed(q);
 		spin_lock_bh(&q->rx_queue.lock);
 		__skb_unlink(skb, &q->rx_queue);
 		q->rx_queue_bytes -= skb->len;
@@ -512,10 +525,12 @@ int netback_poll(struct napi_struct *napi, int budget)
 	if (!q->broken && (tx >= budget || rx >= budget))
 		return budget;
 	/*
-	 * Re-arm the tx request ring; netback_rx() armed the rx request
-	 * ring if it waits for buffers, and xmit schedules us for packets.
+	 * Re-arm the tx request ring, unless the rate limit's timer polls
+	 * again: meanwhile the guest's requests wait, unannounced, on the
+	 * ring. netback_rx() armed the rx request ring if it waits for
+	 * buffers, and xmit schedules us for packets.
 	 */
-	if (napi_complete_done(napi, tx) && !q->broken &&
+	if (napi_complete_done(napi, tx) && !q->broken && !q->throttled &&
 	    pvio_ring_cons_enable_notify(&q->tx_req))
 		napi_schedule(napi);
 	return min(tx, budget - 1);
@@ -623,6 +638,9 @@ static void netback_queue_disconnect(struct netback_queue *q)
 		napi_disable(&q->napi);
 		q->napi_on = false;
 	}
+	/* Their callbacks only schedule the (disabled) poll. */
+	hrtimer_cancel(&q->rate_timer);
+	netback_stall_stop(q);
 	if (q->ch) {
 		pvio_evtchn_unbind(q->ch);
 		q->ch = NULL;
