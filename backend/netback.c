@@ -169,11 +169,8 @@ static netdev_features_t netback_fix_features(struct net_device *dev,
 
 	if (!(fe & PVIO_NETIF_FEAT_CSUM))
 		features &= ~(NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM);
-	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV4))
-		features &= ~NETIF_F_TSO;
-	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV6))
-		features &= ~NETIF_F_TSO6;
-	return features;
+	/* Without them the stack segments in software before xmit. */
+	return features & ~(PVIO_NETIF_GSO_NETDEV & ~pvio_netif_gso_features(fe));
 }
 
 static void netback_get_stats64(struct net_device *dev,
@@ -310,7 +307,7 @@ static struct net_device *netback_alloc_netdev(struct pvio_device *pdev,
 	dev->max_mtu = PVIO_NETIF_MTU_MAX;
 	/* Copied anyway: scatter-gather costs nothing. */
 	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
-			   NETIF_F_TSO | NETIF_F_TSO6;
+			   PVIO_NETIF_GSO_NETDEV;
 	dev->features = dev->hw_features;
 	/*
 	 * As Xen's vifs: never the lowest address on a bridge, so the

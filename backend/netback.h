@@ -23,13 +23,15 @@
 #include <linux/workqueue.h>
 
 #include "netif.h"
+#include "netif_gso.h"
 #include "pvio.h"
 
 struct netback_vif;
 
-/* What we offer: checksum offload and TSO both ways. */
+/* What we offer: checksum offload, TSO and UDP GSO both ways. */
 #define NETBACK_FEATURES	(PVIO_NETIF_FEAT_CSUM | PVIO_NETIF_FEAT_GSO_TCPV4 | \
-				 PVIO_NETIF_FEAT_GSO_TCPV6)
+				 PVIO_NETIF_FEAT_GSO_TCPV6 | \
+				 PVIO_NETIF_FEAT_GSO_UDP_L4)
 
 /* Bytes of packets waiting for the guest's buffers, per queue, at most. */
 extern unsigned int netback_rx_queue_bytes;

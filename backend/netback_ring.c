@@ -103,7 +103,8 @@ static bool netback_tx_offload_valid(struct netback_queue *q,
 
 	if (features & PVIO_NETIF_FEAT_CSUM)
 		allowed |= PVIO_NETIF_TXF_CSUM_PARTIAL;
-	if (features & (PVIO_NETIF_FEAT_GSO_TCPV4 | PVIO_NETIF_FEAT_GSO_TCPV6))
+	if (features & (PVIO_NETIF_FEAT_GSO_TCPV4 | PVIO_NETIF_FEAT_GSO_TCPV6 |
+			PVIO_NETIF_FEAT_GSO_UDP_L4))
 		allowed |= PVIO_NETIF_TXF_GSO;
 	if (req->flags & ~allowed)
 		return false;
@@ -116,14 +117,7 @@ static bool netback_tx_offload_valid(struct netback_queue *q,
 	if (!(req->flags & PVIO_NETIF_TXF_CSUM_PARTIAL) ||
 	    !le16_to_cpu(req->gso_size))
 		return false;
-	switch (req->gso_type) {
-	case PVIO_NETIF_GSO_TCPV4:
-		return features & PVIO_NETIF_FEAT_GSO_TCPV4;
-	case PVIO_NETIF_GSO_TCPV6:
-		return features & PVIO_NETIF_FEAT_GSO_TCPV6;
-	default:
-		return false;
-	}
+	return pvio_netif_gso_ok(req->gso_type, features);
 }
 
 /* The slot alone: counts, lengths, offsets, flags. */
@@ -188,8 +182,7 @@ static struct sk_buff *netback_tx_skb(struct netback_queue *q,
 		struct skb_shared_info *sh = skb_shinfo(skb);
 
 		sh->gso_size = le16_to_cpu(req->gso_size);
-		sh->gso_type = (req->gso_type == PVIO_NETIF_GSO_TCPV4 ?
-				SKB_GSO_TCPV4 : SKB_GSO_TCPV6) | SKB_GSO_DODGY;
+		sh->gso_type = pvio_netif_skb_gso(req->gso_type);
 		/* Counted by the stack: the guest's word is not taken. */
 		sh->gso_segs = 0;
 	}
@@ -336,8 +329,8 @@ static void netback_rx_offload(struct netback_queue *q, struct sk_buff *skb,
 		rsp->flags |= PVIO_NETIF_RXF_CSUM_VALID;
 	if (!skb_is_gso(skb))
 		return;
-	rsp->gso_type = sh->gso_type & SKB_GSO_TCPV4 ? PVIO_NETIF_GSO_TCPV4 :
-			PVIO_NETIF_GSO_TCPV6;
+	/* netback_rx_prepare() made sure it is a type the guest takes. */
+	rsp->gso_type = pvio_netif_gso_type(skb, READ_ONCE(q->vif->features));
 	rsp->gso_size = cpu_to_le16(sh->gso_size);
 }
 
@@ -351,15 +344,9 @@ static bool netback_rx_prepare(struct netback_queue *q, struct sk_buff *skb)
 {
 	u32 features = READ_ONCE(q->vif->features);
 
-	if (skb_is_gso(skb)) {
-		unsigned int type = skb_shinfo(skb)->gso_type;
-
-		if (!((type & SKB_GSO_TCPV4) &&
-		      (features & PVIO_NETIF_FEAT_GSO_TCPV4)) &&
-		    !((type & SKB_GSO_TCPV6) &&
-		      (features & PVIO_NETIF_FEAT_GSO_TCPV6)))
-			return false;
-	}
+	if (skb_is_gso(skb) &&
+	    pvio_netif_gso_type(skb, features) == PVIO_NETIF_GSO_NONE)
+		return false;
 	if (skb->ip_summed == CHECKSUM_PARTIAL &&
 	    !(features & PVIO_NETIF_FEAT_CSUM) && skb_checksum_help(skb))
 		return false;
