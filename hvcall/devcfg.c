@@ -157,8 +157,9 @@ bool pvio_dev_any(struct pvio_link *link, enum pvio_dev_type type,
 	return false;
 }
 
-void pvio_dev_del_end(struct pvio_link *link, enum pvio_dev_type type,
-		      enum pvio_role role, u32 index)
+static void pvio_dev_del_end(struct pvio_link *link,
+			     enum pvio_dev_type type, enum pvio_role role,
+			     u32 index)
 {
 	struct pvio_device *pdev;
 
@@ -172,8 +173,9 @@ void pvio_dev_del_end(struct pvio_link *link, enum pvio_dev_type type,
  * (the backends probe synchronously); a device left unbound is deleted
  * again, with the driver's reason.
  */
-int pvio_dev_add_backend(struct pvio_link *link, enum pvio_dev_type type,
-			 u32 index, struct netlink_ext_ack *extack)
+static int pvio_dev_add_backend(struct pvio_link *link,
+				enum pvio_dev_type type, u32 index,
+				struct netlink_ext_ack *extack)
 {
 	struct pvio_device *pdev;
 	const char *msg;
@@ -212,8 +214,9 @@ int pvio_dev_add_backend(struct pvio_link *link, enum pvio_dev_type type,
 }
 
 /* Its driver may come later: a frontend waits for nothing. */
-int pvio_dev_add_frontend(struct pvio_link *link, enum pvio_dev_type type,
-			  u32 index, struct netlink_ext_ack *extack)
+static int pvio_dev_add_frontend(struct pvio_link *link,
+				 enum pvio_dev_type type, u32 index,
+				 struct netlink_ext_ack *extack)
 {
 	struct pvio_device *pdev;
 
@@ -224,6 +227,38 @@ int pvio_dev_add_frontend(struct pvio_link *link, enum pvio_dev_type type,
 	}
 	put_device(&pdev->dev);
 	return 0;
+}
+
+/*
+ * Add the ends of device @index that live in this kernel, the backend
+ * first (its driver must take it); on failure none is left.
+ */
+int pvio_dev_add_ends(struct pvio_link *link, enum pvio_dev_type type,
+		      u32 index, struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	if (link->local_roles & BIT(PVIO_BACKEND)) {
+		ret = pvio_dev_add_backend(link, type, index, extack);
+		if (ret)
+			return ret;
+	}
+	if (link->local_roles & BIT(PVIO_FRONTEND)) {
+		ret = pvio_dev_add_frontend(link, type, index, extack);
+		if (ret) {
+			pvio_dev_del_end(link, type, PVIO_BACKEND, index);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* The frontend goes first, so it never sees its backend vanish. */
+void pvio_dev_del_ends(struct pvio_link *link, enum pvio_dev_type type,
+		       u32 index)
+{
+	pvio_dev_del_end(link, type, PVIO_FRONTEND, index);
+	pvio_dev_del_end(link, type, PVIO_BACKEND, index);
 }
 
 void pvio_dev_store_error(struct netlink_ext_ack *extack,

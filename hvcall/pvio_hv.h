@@ -184,14 +184,12 @@ bool pvio_dev_any(struct pvio_link *link, enum pvio_dev_type type,
 		  const char *key_name);
 u32 pvio_dev_free_index(struct pvio_link *link, enum pvio_dev_type type,
 			const char *key_name);
-/* Delete the @role end of device @index, if there is one. */
-void pvio_dev_del_end(struct pvio_link *link, enum pvio_dev_type type,
-		      enum pvio_role role, u32 index);
-/* Add the backend end, which its driver must take at once. */
-int pvio_dev_add_backend(struct pvio_link *link, enum pvio_dev_type type,
-			 u32 index, struct netlink_ext_ack *extack);
-int pvio_dev_add_frontend(struct pvio_link *link, enum pvio_dev_type type,
-			  u32 index, struct netlink_ext_ack *extack);
+/* Add the ends of device @index in this kernel; none left on failure. */
+int pvio_dev_add_ends(struct pvio_link *link, enum pvio_dev_type type,
+		      u32 index, struct netlink_ext_ack *extack);
+/* Delete the ends of device @index, the frontend first. */
+void pvio_dev_del_ends(struct pvio_link *link, enum pvio_dev_type type,
+		       u32 index);
 void pvio_dev_store_error(struct netlink_ext_ack *extack,
 			  enum pvio_dev_type type, int err);
 bool pvio_dev_configurable(struct pvio_link *link,

@@ -206,24 +206,13 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 		if (WARN_ON_ONCE(old))
 			fput(old);
 	}
-	if (link->local_roles & BIT(PVIO_BACKEND)) {
-		ret = pvio_dev_add_backend(link, PVIO_DEV_VBD, params->index,
-					   extack);
-		if (ret)
-			goto err_keys;
-	}
-	if (link->local_roles & BIT(PVIO_FRONTEND)) {
-		ret = pvio_dev_add_frontend(link, PVIO_DEV_VBD, params->index,
-					    extack);
-		if (ret)
-			goto err_backend;
-	}
+	ret = pvio_dev_add_ends(link, PVIO_DEV_VBD, params->index, extack);
+	if (ret)
+		goto err_keys;
 	pvio_vbd_notify(link, params->index, PVIO_CMD_VBD_NEW_NTF);
 	mutex_unlock(&pvio_vbd_lock);
 	return 0;
 
-err_backend:
-	pvio_dev_del_end(link, PVIO_DEV_VBD, PVIO_BACKEND, params->index);
 err_keys:
 	pvio_vbd_drop_file(link, params->index);
 	pvio_vbd_remove_keys(link, params->index);
@@ -252,9 +241,7 @@ int pvio_vbd_del(struct pvio_link *link, u32 index,
 	}
 	if (pvio_vbd_get(link, index, info))
 		info->path[0] = '\0';
-	/* The frontend goes first, so it never sees its backend vanish. */
-	pvio_dev_del_end(link, PVIO_DEV_VBD, PVIO_FRONTEND, index);
-	pvio_dev_del_end(link, PVIO_DEV_VBD, PVIO_BACKEND, index);
+	pvio_dev_del_ends(link, PVIO_DEV_VBD, index);
 	pvio_vbd_drop_file(link, index);
 	pvio_vbd_remove_keys(link, index);
 	pvio_nl_vbd_notify(link, info, PVIO_CMD_VBD_DEL_NTF);

@@ -137,24 +137,13 @@ int pvio_vif_new(struct pvio_link *link, struct pvio_vif_params *params,
 		pvio_dev_store_error(extack, PVIO_DEV_VIF, ret);
 		goto err_keys;
 	}
-	if (link->local_roles & BIT(PVIO_BACKEND)) {
-		ret = pvio_dev_add_backend(link, PVIO_DEV_VIF, params->index,
-					   extack);
-		if (ret)
-			goto err_keys;
-	}
-	if (link->local_roles & BIT(PVIO_FRONTEND)) {
-		ret = pvio_dev_add_frontend(link, PVIO_DEV_VIF, params->index,
-					    extack);
-		if (ret)
-			goto err_backend;
-	}
+	ret = pvio_dev_add_ends(link, PVIO_DEV_VIF, params->index, extack);
+	if (ret)
+		goto err_keys;
 	pvio_vif_notify(link, params->index, PVIO_CMD_VIF_NEW_NTF);
 	mutex_unlock(&pvio_vbd_lock);
 	return 0;
 
-err_backend:
-	pvio_dev_del_end(link, PVIO_DEV_VIF, PVIO_BACKEND, params->index);
 err_keys:
 	pvio_vif_remove_keys(link, params->index);
 out:
@@ -184,8 +173,7 @@ int pvio_vif_del(struct pvio_link *link, u32 index,
 		memset(info, 0, sizeof(*info));
 		info->index = index;
 	}
-	pvio_dev_del_end(link, PVIO_DEV_VIF, PVIO_FRONTEND, index);
-	pvio_dev_del_end(link, PVIO_DEV_VIF, PVIO_BACKEND, index);
+	pvio_dev_del_ends(link, PVIO_DEV_VIF, index);
 	pvio_vif_remove_keys(link, index);
 	pvio_nl_vif_notify(link, info, PVIO_CMD_VIF_DEL_NTF);
 out:
