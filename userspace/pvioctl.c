@@ -556,6 +556,122 @@ static void print_stats(int end, const struct nlattr *const *tb,
 		putchar('}');
 }
 
+/* The attribute set of vbds or of vifs, as parsing needs it. */
+struct dev_set {
+	const enum mnl_attr_data_type *types;
+	int max;
+	int pad;
+	int link_attr;
+	int index_attr;
+	int stats_attr[2];	/* backend, frontend */
+	int state_attr[2];	/* backend, frontend */
+	int stats_max;
+	int stats_pad;
+	int mac_attr;		/* exactly 6 bytes, if not 0 */
+	const struct stat_name *stats;	/* in the order printed */
+	size_t nr_stats;
+	const char *const *names;	/* for errors */
+	size_t nr_names;
+};
+
+#define MAX_OF(a, b)	((int)(a) > (int)(b) ? (int)(a) : (int)(b))
+#define DEV_MAX		MAX_OF(PVIO_A_VBD_MAX, PVIO_A_VIF_MAX)
+#define DEV_STATS_MAX	MAX_OF(PVIO_A_VBD_STATS_MAX, PVIO_A_VIF_STATS_MAX)
+
+/* A vbd or vif as the kernel describes it. */
+struct dev {
+	const struct dev_set *set;
+	const struct nlattr *tb[DEV_MAX + 1];
+	const struct nlattr *stats[2][DEV_STATS_MAX + 1];
+};
+
+/* Attributes newer than this program are skipped; known ones checked. */
+static int dev_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct dev *d = data;
+	const struct dev_set *set = d->set;
+	int type = mnl_attr_get_type(attr);
+	int end;
+
+	if (type <= 0 || type > set->max || type == set->pad)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, set->types[type]) < 0 ||
+	    (type == set->mac_attr && mnl_attr_get_payload_len(attr) != 6)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	for (end = 0; end < 2; end++) {
+		struct stats_tb st = { d->stats[end], set->stats_max,
+				       set->stats_pad };
+
+		if (type == set->stats_attr[end] &&
+		    mnl_attr_parse_nested(attr, stats_attr_cb, &st) < 0)
+			return MNL_CB_ERROR;
+	}
+	d->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int dev_parse(const struct nlmsghdr *nlh, const struct dev_set *set,
+		     struct dev *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->set = set;
+	if (mnl_attr_parse(nlh, GENL_HDRLEN, dev_attr_cb, d) < 0)
+		return MNL_CB_ERROR;
+	if (!d->tb[set->link_attr] || !d->tb[set->index_attr]) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+static uint32_t dev_u32(const struct dev *d, int type)
+{
+	return d->tb[type] ? mnl_attr_get_u32(d->tb[type]) : 0;
+}
+
+static unsigned long long dev_u64(const struct dev *d, int type)
+{
+	return d->tb[type] ? mnl_attr_get_u64(d->tb[type]) : 0;
+}
+
+/*
+ * What every vbd and vif line ends with: " backend-state S
+ * frontend-state S", then a line of counters per end that has them; in
+ * JSON the same keys and the object's end.
+ */
+static void dev_print_tail(const struct dev *d)
+{
+	const struct dev_set *set = d->set;
+	int end;
+
+	if (json) {
+		fputs(",\"backend_state\":", stdout);
+		json_string(state_name(dev_u32(d, set->state_attr[0])));
+		fputs(",\"frontend_state\":", stdout);
+		json_string(state_name(dev_u32(d, set->state_attr[1])));
+	} else {
+		printf(" backend-state %s frontend-state %s",
+		       state_name(dev_u32(d, set->state_attr[0])),
+		       state_name(dev_u32(d, set->state_attr[1])));
+	}
+	for (end = 0; end < 2; end++)
+		if (d->tb[set->stats_attr[end]])
+			print_stats(end, d->stats[end], set->stats,
+				    set->nr_stats);
+	if (json)
+		putchar('}');
+}
+
+/* Requests about vbds or vifs: errors name their set's attributes. */
+static void open_genl_dev(const struct dev_set *set)
+{
+	attr_names = set->names;
+	nr_attr_names = set->nr_names;
+	open_genl();
+}
+
 /*
  * "show [LINK [INDEX]]" of vbds or vifs (@what): a get of one, or a dump
  * of a link's or of all.
@@ -626,11 +742,6 @@ static int dev_del(const char *what, uint8_t del_cmd, int link_attr,
 
 /* ---- a vbd as the kernel describes it ---- */
 
-struct vbd {
-	const struct nlattr *tb[PVIO_A_VBD_MAX + 1];
-	const struct nlattr *stats[2][PVIO_A_VBD_STATS_MAX + 1];
-};
-
 static const enum mnl_attr_data_type vbd_types[PVIO_A_VBD_MAX + 1] = {
 	[PVIO_A_VBD_LINK_ID] = MNL_TYPE_U32,
 	[PVIO_A_VBD_INDEX] = MNL_TYPE_U32,
@@ -656,51 +767,21 @@ static const struct stat_name vbd_stats[] = {
 	{ PVIO_A_VBD_STATS_IN_FLIGHT, "in-flight", "in_flight" },
 };
 
-static int vbd_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct vbd *v = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (type <= 0 || type > PVIO_A_VBD_MAX || type == PVIO_A_VBD_PAD)
-		return MNL_CB_OK;
-	if (mnl_attr_validate(attr, vbd_types[type]) < 0) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (type == PVIO_A_VBD_BACKEND_STATS ||
-	    type == PVIO_A_VBD_FRONTEND_STATS) {
-		int end = type == PVIO_A_VBD_FRONTEND_STATS;
-		struct stats_tb st = { v->stats[end], PVIO_A_VBD_STATS_MAX,
-				       PVIO_A_VBD_STATS_PAD };
-
-		if (mnl_attr_parse_nested(attr, stats_attr_cb, &st) < 0)
-			return MNL_CB_ERROR;
-	}
-	v->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int vbd_parse(const struct nlmsghdr *nlh, struct vbd *v)
-{
-	memset(v, 0, sizeof(*v));
-	if (mnl_attr_parse(nlh, GENL_HDRLEN, vbd_attr_cb, v) < 0)
-		return MNL_CB_ERROR;
-	if (!v->tb[PVIO_A_VBD_LINK_ID] || !v->tb[PVIO_A_VBD_INDEX]) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
-}
-
-static uint32_t vbd_u32(const struct vbd *v, int type)
-{
-	return v->tb[type] ? mnl_attr_get_u32(v->tb[type]) : 0;
-}
-
-static uint64_t vbd_u64(const struct vbd *v, int type)
-{
-	return v->tb[type] ? mnl_attr_get_u64(v->tb[type]) : 0;
-}
+static const struct dev_set vbd_attrs = {
+	.types = vbd_types,
+	.max = PVIO_A_VBD_MAX,
+	.pad = PVIO_A_VBD_PAD,
+	.link_attr = PVIO_A_VBD_LINK_ID,
+	.index_attr = PVIO_A_VBD_INDEX,
+	.stats_attr = { PVIO_A_VBD_BACKEND_STATS, PVIO_A_VBD_FRONTEND_STATS },
+	.state_attr = { PVIO_A_VBD_BACKEND_STATE, PVIO_A_VBD_FRONTEND_STATE },
+	.stats_max = PVIO_A_VBD_STATS_MAX,
+	.stats_pad = PVIO_A_VBD_STATS_PAD,
+	.stats = vbd_stats,
+	.nr_stats = ARRAY_SIZE(vbd_stats),
+	.names = vbd_attr_names,
+	.nr_names = ARRAY_SIZE(vbd_attr_names),
+};
 
 /*
  * One vbd: text "vbd N link L path P mode w iops N bps N coalesce N
@@ -708,70 +789,45 @@ static uint64_t vbd_u64(const struct vbd *v, int type)
  * frontend-state S", then a line of counters per end that has them; or
  * one JSON object.
  */
-static void vbd_print(const struct vbd *v)
+static void vbd_print(const struct dev *v)
 {
 	const char *path = v->tb[PVIO_A_VBD_PATH] ?
 			   mnl_attr_get_str(v->tb[PVIO_A_VBD_PATH]) : "";
 	bool ro = v->tb[PVIO_A_VBD_READONLY];
-	int end;
 
 	if (json) {
 		printf("{\"link_id\":%u,\"index\":%u,\"path\":",
-		       vbd_u32(v, PVIO_A_VBD_LINK_ID),
-		       vbd_u32(v, PVIO_A_VBD_INDEX));
+		       dev_u32(v, PVIO_A_VBD_LINK_ID),
+		       dev_u32(v, PVIO_A_VBD_INDEX));
 		json_string(path);
 		printf(",\"readonly\":%s,\"iops_limit\":%u,"
-		       "\"bps_limit\":%llu,\"coalesce_usecs\":%u,"
-		       "\"backend_state\":",
+		       "\"bps_limit\":%llu,\"coalesce_usecs\":%u",
 		       ro ? "true" : "false",
-		       vbd_u32(v, PVIO_A_VBD_IOPS_LIMIT),
-		       (unsigned long long)vbd_u64(v, PVIO_A_VBD_BPS_LIMIT),
-		       vbd_u32(v, PVIO_A_VBD_COALESCE_USECS));
-		json_string(state_name(vbd_u32(v, PVIO_A_VBD_BACKEND_STATE)));
-		fputs(",\"frontend_state\":", stdout);
-		json_string(state_name(vbd_u32(v, PVIO_A_VBD_FRONTEND_STATE)));
+		       dev_u32(v, PVIO_A_VBD_IOPS_LIMIT),
+		       dev_u64(v, PVIO_A_VBD_BPS_LIMIT),
+		       dev_u32(v, PVIO_A_VBD_COALESCE_USECS));
 	} else {
 		printf("vbd %u link %u path %s mode %s iops %u bps %llu "
-		       "coalesce %u backend-state %s",
-		       vbd_u32(v, PVIO_A_VBD_INDEX),
-		       vbd_u32(v, PVIO_A_VBD_LINK_ID), path, ro ? "r" : "w",
-		       vbd_u32(v, PVIO_A_VBD_IOPS_LIMIT),
-		       (unsigned long long)vbd_u64(v, PVIO_A_VBD_BPS_LIMIT),
-		       vbd_u32(v, PVIO_A_VBD_COALESCE_USECS),
-		       state_name(vbd_u32(v, PVIO_A_VBD_BACKEND_STATE)));
-		printf(" frontend-state %s",
-		       state_name(vbd_u32(v, PVIO_A_VBD_FRONTEND_STATE)));
+		       "coalesce %u",
+		       dev_u32(v, PVIO_A_VBD_INDEX),
+		       dev_u32(v, PVIO_A_VBD_LINK_ID), path, ro ? "r" : "w",
+		       dev_u32(v, PVIO_A_VBD_IOPS_LIMIT),
+		       dev_u64(v, PVIO_A_VBD_BPS_LIMIT),
+		       dev_u32(v, PVIO_A_VBD_COALESCE_USECS));
 	}
-	for (end = 0; end < 2; end++) {
-		int type = end ? PVIO_A_VBD_FRONTEND_STATS :
-				 PVIO_A_VBD_BACKEND_STATS;
-
-		if (v->tb[type])
-			print_stats(end, v->stats[end], vbd_stats,
-				    ARRAY_SIZE(vbd_stats));
-	}
-	if (json)
-		putchar('}');
+	dev_print_tail(v);
 }
 
 /* ---- vbd commands ---- */
 
 static int vbd_one(const struct nlmsghdr *nlh)
 {
-	struct vbd v;
+	struct dev v;
 
-	if (vbd_parse(nlh, &v) != MNL_CB_OK)
+	if (dev_parse(nlh, &vbd_attrs, &v) != MNL_CB_OK)
 		return MNL_CB_ERROR;
 	vbd_print(&v);
 	return MNL_CB_OK;
-}
-
-/* Requests about vbds: errors name the vbd set's attributes. */
-static void open_genl_vbd(void)
-{
-	attr_names = vbd_attr_names;
-	nr_attr_names = ARRAY_SIZE(vbd_attr_names);
-	open_genl();
 }
 
 static int vbd_add(int argc, char **argv)
@@ -826,7 +882,7 @@ static int vbd_add(int argc, char **argv)
 		}
 	}
 
-	open_genl_vbd();
+	open_genl_dev(&vbd_attrs);
 	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_NEW, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, PVIO_A_VBD_LINK_ID, link);
 	/* The kernel judges the length, so that its word is the one. */
@@ -857,7 +913,7 @@ static int vbd_add(int argc, char **argv)
 
 static int vbd_show(int argc, char **argv)
 {
-	open_genl_vbd();
+	open_genl_dev(&vbd_attrs);
 	return dev_show("vbd", PVIO_CMD_VBD_GET, PVIO_A_VBD_LINK_ID,
 			PVIO_A_VBD_INDEX, vbd_one, argc, argv);
 }
@@ -901,7 +957,7 @@ static int vbd_set(int argc, char **argv)
 	if (!has_iops && !has_bps && !has_coalesce && !reread)
 		usage_error("vbd set: nothing to change (iops, bps, coalesce, reread)");
 
-	open_genl_vbd();
+	open_genl_dev(&vbd_attrs);
 	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_SET, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, PVIO_A_VBD_LINK_ID, link);
 	mnl_attr_put_u32(nlh, PVIO_A_VBD_INDEX, index);
@@ -921,7 +977,7 @@ static int vbd_set(int argc, char **argv)
 
 static int vbd_del(int argc, char **argv)
 {
-	open_genl_vbd();
+	open_genl_dev(&vbd_attrs);
 	return dev_del("vbd", PVIO_CMD_VBD_DEL, PVIO_A_VBD_LINK_ID,
 		       PVIO_A_VBD_INDEX, argc, argv);
 }
@@ -945,11 +1001,6 @@ static int do_vbd(int argc, char **argv)
 
 /* ---- a vif as the kernel describes it ---- */
 
-struct vif {
-	const struct nlattr *tb[PVIO_A_VIF_MAX + 1];
-	const struct nlattr *stats[2][PVIO_A_VIF_STATS_MAX + 1];
-};
-
 static const enum mnl_attr_data_type vif_types[PVIO_A_VIF_MAX + 1] = {
 	[PVIO_A_VIF_LINK_ID] = MNL_TYPE_U32,
 	[PVIO_A_VIF_INDEX] = MNL_TYPE_U32,
@@ -972,122 +1023,66 @@ static const struct stat_name vif_stats[] = {
 	{ PVIO_A_VIF_STATS_QUEUED, "queued", "queued" },
 };
 
-static int vif_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct vif *v = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (type <= 0 || type > PVIO_A_VIF_MAX || type == PVIO_A_VIF_PAD)
-		return MNL_CB_OK;
-	if (mnl_attr_validate(attr, vif_types[type]) < 0 ||
-	    (type == PVIO_A_VIF_MAC && mnl_attr_get_payload_len(attr) != 6)) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (type == PVIO_A_VIF_BACKEND_STATS ||
-	    type == PVIO_A_VIF_FRONTEND_STATS) {
-		int end = type == PVIO_A_VIF_FRONTEND_STATS;
-		struct stats_tb st = { v->stats[end], PVIO_A_VIF_STATS_MAX,
-				       PVIO_A_VIF_STATS_PAD };
-
-		if (mnl_attr_parse_nested(attr, stats_attr_cb, &st) < 0)
-			return MNL_CB_ERROR;
-	}
-	v->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int vif_parse(const struct nlmsghdr *nlh, struct vif *v)
-{
-	memset(v, 0, sizeof(*v));
-	if (mnl_attr_parse(nlh, GENL_HDRLEN, vif_attr_cb, v) < 0)
-		return MNL_CB_ERROR;
-	if (!v->tb[PVIO_A_VIF_LINK_ID] || !v->tb[PVIO_A_VIF_INDEX]) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
-}
-
-static uint32_t vif_u32(const struct vif *v, int type)
-{
-	return v->tb[type] ? mnl_attr_get_u32(v->tb[type]) : 0;
-}
-
-static unsigned long long vif_u64(const struct vif *v, int type)
-{
-	return v->tb[type] ? mnl_attr_get_u64(v->tb[type]) : 0;
-}
+static const struct dev_set vif_attrs = {
+	.types = vif_types,
+	.max = PVIO_A_VIF_MAX,
+	.pad = PVIO_A_VIF_PAD,
+	.link_attr = PVIO_A_VIF_LINK_ID,
+	.index_attr = PVIO_A_VIF_INDEX,
+	.stats_attr = { PVIO_A_VIF_BACKEND_STATS, PVIO_A_VIF_FRONTEND_STATS },
+	.state_attr = { PVIO_A_VIF_BACKEND_STATE, PVIO_A_VIF_FRONTEND_STATE },
+	.stats_max = PVIO_A_VIF_STATS_MAX,
+	.stats_pad = PVIO_A_VIF_STATS_PAD,
+	.mac_attr = PVIO_A_VIF_MAC,
+	.stats = vif_stats,
+	.nr_stats = ARRAY_SIZE(vif_stats),
+	.names = vif_attr_names,
+	.nr_names = ARRAY_SIZE(vif_attr_names),
+};
 
 /*
  * One vif: text "vif N link L mac M queues Q rate R burst B
  * backend-state S frontend-state S", then a line of counters per end that has them; or
  * one JSON object.
  */
-static void vif_print(const struct vif *v)
+static void vif_print(const struct dev *v)
 {
 	const uint8_t *m = v->tb[PVIO_A_VIF_MAC] ?
 			   mnl_attr_get_payload(v->tb[PVIO_A_VIF_MAC]) :
 			   (const uint8_t *)"\0\0\0\0\0";
 	char mac[18];
-	int end;
 
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 		 m[0], m[1], m[2], m[3], m[4], m[5]);
 	if (json) {
 		printf("{\"link_id\":%u,\"index\":%u,\"mac\":\"%s\","
-		       "\"queues\":%u,\"rate\":%llu,\"burst\":%u,"
-		       "\"backend_state\":",
-		       vif_u32(v, PVIO_A_VIF_LINK_ID),
-		       vif_u32(v, PVIO_A_VIF_INDEX), mac,
-		       vif_u32(v, PVIO_A_VIF_QUEUES),
-		       vif_u64(v, PVIO_A_VIF_RATE),
-		       vif_u32(v, PVIO_A_VIF_BURST));
-		json_string(state_name(vif_u32(v, PVIO_A_VIF_BACKEND_STATE)));
-		fputs(",\"frontend_state\":", stdout);
-		json_string(state_name(vif_u32(v, PVIO_A_VIF_FRONTEND_STATE)));
+		       "\"queues\":%u,\"rate\":%llu,\"burst\":%u",
+		       dev_u32(v, PVIO_A_VIF_LINK_ID),
+		       dev_u32(v, PVIO_A_VIF_INDEX), mac,
+		       dev_u32(v, PVIO_A_VIF_QUEUES),
+		       dev_u64(v, PVIO_A_VIF_RATE),
+		       dev_u32(v, PVIO_A_VIF_BURST));
 	} else {
-		printf("vif %u link %u mac %s queues %u rate %llu burst %u "
-		       "backend-state %s",
-		       vif_u32(v, PVIO_A_VIF_INDEX),
-		       vif_u32(v, PVIO_A_VIF_LINK_ID), mac,
-		       vif_u32(v, PVIO_A_VIF_QUEUES),
-		       vif_u64(v, PVIO_A_VIF_RATE),
-		       vif_u32(v, PVIO_A_VIF_BURST),
-		       state_name(vif_u32(v, PVIO_A_VIF_BACKEND_STATE)));
-		printf(" frontend-state %s",
-		       state_name(vif_u32(v, PVIO_A_VIF_FRONTEND_STATE)));
+		printf("vif %u link %u mac %s queues %u rate %llu burst %u",
+		       dev_u32(v, PVIO_A_VIF_INDEX),
+		       dev_u32(v, PVIO_A_VIF_LINK_ID), mac,
+		       dev_u32(v, PVIO_A_VIF_QUEUES),
+		       dev_u64(v, PVIO_A_VIF_RATE),
+		       dev_u32(v, PVIO_A_VIF_BURST));
 	}
-	for (end = 0; end < 2; end++) {
-		int type = end ? PVIO_A_VIF_FRONTEND_STATS :
-				 PVIO_A_VIF_BACKEND_STATS;
-
-		if (v->tb[type])
-			print_stats(end, v->stats[end], vif_stats,
-				    ARRAY_SIZE(vif_stats));
-	}
-	if (json)
-		putchar('}');
+	dev_print_tail(v);
 }
 
 /* ---- vif commands ---- */
 
 static int vif_one(const struct nlmsghdr *nlh)
 {
-	struct vif v;
+	struct dev v;
 
-	if (vif_parse(nlh, &v) != MNL_CB_OK)
+	if (dev_parse(nlh, &vif_attrs, &v) != MNL_CB_OK)
 		return MNL_CB_ERROR;
 	vif_print(&v);
 	return MNL_CB_OK;
-}
-
-/* Requests about vifs: errors name the vif set's attributes. */
-static void open_genl_vif(void)
-{
-	attr_names = vif_attr_names;
-	nr_attr_names = ARRAY_SIZE(vif_attr_names);
-	open_genl();
 }
 
 /* "xx:xx:xx:xx:xx:xx" into @mac, or a usage error. */
@@ -1173,7 +1168,7 @@ static int vif_add(int argc, char **argv)
 		}
 	}
 
-	open_genl_vif();
+	open_genl_dev(&vif_attrs);
 	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VIF_NEW, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, PVIO_A_VIF_LINK_ID, link);
 	if (has_index)
@@ -1195,14 +1190,14 @@ static int vif_add(int argc, char **argv)
 
 static int vif_show(int argc, char **argv)
 {
-	open_genl_vif();
+	open_genl_dev(&vif_attrs);
 	return dev_show("vif", PVIO_CMD_VIF_GET, PVIO_A_VIF_LINK_ID,
 			PVIO_A_VIF_INDEX, vif_one, argc, argv);
 }
 
 static int vif_del(int argc, char **argv)
 {
-	open_genl_vif();
+	open_genl_dev(&vif_attrs);
 	return dev_del("vif", PVIO_CMD_VIF_DEL, PVIO_A_VIF_LINK_ID,
 		       PVIO_A_VIF_INDEX, argc, argv);
 }
@@ -1228,7 +1223,7 @@ static int vif_set(int argc, char **argv)
 	if (!r.has_rate && !r.has_burst)
 		usage_error("vif set: nothing to change (rate, burst)");
 
-	open_genl_vif();
+	open_genl_dev(&vif_attrs);
 	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VIF_SET, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, PVIO_A_VIF_LINK_ID, link);
 	mnl_attr_put_u32(nlh, PVIO_A_VIF_INDEX, index);
@@ -1264,8 +1259,7 @@ static int monitor_cb(const struct nlmsghdr *nlh,
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 	const char *event, *what = "link";
 	struct link l;
-	struct vbd v;
-	struct vif f;
+	struct dev d;
 	int ret;
 
 	if (nlh->nlmsg_type != genl.family ||
@@ -1309,9 +1303,9 @@ static int monitor_cb(const struct nlmsghdr *nlh,
 		return MNL_CB_OK;	/* an event newer than this program */
 	}
 	if (!strcmp(what, "vbd"))
-		ret = vbd_parse(nlh, &v);
+		ret = dev_parse(nlh, &vbd_attrs, &d);
 	else if (!strcmp(what, "vif"))
-		ret = vif_parse(nlh, &f);
+		ret = dev_parse(nlh, &vif_attrs, &d);
 	else
 		ret = link_parse(nlh, &l);
 	if (ret != MNL_CB_OK) {
@@ -1324,9 +1318,9 @@ static int monitor_cb(const struct nlmsghdr *nlh,
 	else
 		printf("%s ", event);
 	if (!strcmp(what, "vbd"))
-		vbd_print(&v);
+		vbd_print(&d);
 	else if (!strcmp(what, "vif"))
-		vif_print(&f);
+		vif_print(&d);
 	else
 		link_print(&l);
 	if (json)
