@@ -145,21 +145,15 @@ struct blkback_ring {
 };
 
 /**
- * struct blkback_limit - token bucket of a vbd's IOPS and bytes/s limits
- * @lock: guards the rest
- * @iops: requests per second, 0 for no limit
- * @bps: bytes per second, 0 for no limit
- * @iops_tokens: balance in requests * NSEC_PER_SEC; may go negative
- * @bytes_tokens: balance in bytes * NSEC_PER_SEC; may go negative
- * @last_ns: when the balances were last refilled
+ * struct blkback_limit - a vbd's IOPS and bytes/s limits
+ * @lock: guards the buckets
+ * @iops: requests per second (rate 0: no limit)
+ * @bytes: bytes per second (rate 0: no limit)
  */
 struct blkback_limit {
-	spinlock_t lock;		/* guards the bucket */
-	u32 iops;
-	u32 bps;
-	s64 iops_tokens;
-	s64 bytes_tokens;
-	u64 last_ns;
+	spinlock_t lock;		/* guards the buckets */
+	struct pvio_bucket iops;
+	struct pvio_bucket bytes;
 };
 
 /**

@@ -30,6 +30,11 @@ module_param_named(rx_queue_bytes, netback_rx_queue_bytes, uint, 0444);
 MODULE_PARM_DESC(rx_queue_bytes,
 		 "Bytes per queue waiting for the guest's buffers, at most; beyond, packets are dropped (default 1 MiB, min 64 KiB)");
 
+unsigned int netback_rx_stall_ms = 10000;
+module_param_named(rx_stall_ms, netback_rx_stall_ms, uint, 0644);
+MODULE_PARM_DESC(rx_stall_ms,
+		 "Milliseconds packets wait for the guest's buffers before the vif's carrier goes down; 0 never (default 10000)");
+
 /* ---- the handshake ---- */
 
 /* The frontend is Initialised: take its rings. Under vif->lock. */
@@ -71,8 +76,9 @@ static void netback_connect(struct netback_vif *vif)
 /* Stop serving the rings. Under vif->lock. */
 static void netback_disconnect(struct netback_vif *vif)
 {
-	netif_carrier_off(vif->dev);
+	/* After: a last poll could bring a stalled carrier back. */
 	netback_queues_disconnect(vif);
+	netif_carrier_off(vif->dev);
 	if (vif->connected)
 		netdev_info(vif->dev, "disconnected\n");
 	vif->connected = false;
@@ -163,11 +169,8 @@ static netdev_features_t netback_fix_features(struct net_device *dev,
 
 	if (!(fe & PVIO_NETIF_FEAT_CSUM))
 		features &= ~(NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM);
-	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV4))
-		features &= ~NETIF_F_TSO;
-	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV6))
-		features &= ~NETIF_F_TSO6;
-	return features;
+	/* Without them the stack segments in software before xmit. */
+	return features & ~(PVIO_NETIF_GSO_NETDEV & ~pvio_netif_gso_features(fe));
 }
 
 static void netback_get_stats64(struct net_device *dev,
@@ -219,6 +222,19 @@ static void netback_peer_back(struct pvio_device *pdev)
 	if (!vif->removing && !vif->connected)
 		netback_follow(vif, pvio_state_get(vif->link, PVIO_FRONTEND));
 	mutex_unlock(&vif->lock);
+}
+
+/* The toolstack rewrote our keys (netlink vif-set): the rate limit. */
+static int netback_config_changed(struct pvio_device *pdev)
+{
+	struct netback_vif *vif = dev_get_drvdata(&pdev->dev);
+	int ret = 0;
+
+	mutex_lock(&vif->lock);
+	if (!vif->removing)
+		ret = netback_rate_read(vif);
+	mutex_unlock(&vif->lock);
+	return ret;
 }
 
 /* Counters for netlink: packets and bytes both ways, refusals, queued. */
@@ -291,7 +307,7 @@ static struct net_device *netback_alloc_netdev(struct pvio_device *pdev,
 	dev->max_mtu = PVIO_NETIF_MTU_MAX;
 	/* Copied anyway: scatter-gather costs nothing. */
 	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
-			   NETIF_F_TSO | NETIF_F_TSO6;
+			   PVIO_NETIF_GSO_NETDEV;
 	dev->features = dev->hw_features;
 	/*
 	 * As Xen's vifs: never the lowest address on a bridge, so the
@@ -319,6 +335,8 @@ static int netback_probe(struct pvio_device *pdev)
 	vif->dev = dev;
 	vif->max_queues = nr;
 	mutex_init(&vif->lock);
+	spin_lock_init(&vif->rate_lock);
+	spin_lock_init(&vif->stall_lock);
 	INIT_WORK(&vif->lost_work, netback_lost_work);
 	vif->queues = kcalloc(nr, sizeof(*vif->queues), GFP_KERNEL);
 	if (!vif->queues) {
@@ -331,8 +349,13 @@ static int netback_probe(struct pvio_device *pdev)
 		q->vif = vif;
 		q->qid = i;
 		skb_queue_head_init(&q->rx_queue);
+		netback_rate_init(q);
+		netback_stall_init(q);
 		netif_napi_add(dev, &q->napi, netback_poll);
 	}
+	ret = netback_rate_read(vif);
+	if (ret)
+		goto err_queues;
 	netif_carrier_off(dev);
 	ret = register_netdev(dev);
 	if (ret) {
@@ -404,14 +427,21 @@ static void netback_remove(struct pvio_device *pdev)
 	free_netdev(dev);
 }
 
+static const struct attribute_group *netback_dev_groups[] = {
+	&netback_dev_group,
+	NULL,
+};
+
 static struct pvio_driver netback_driver = {
 	.driver.name	= "pvio_netback",
+	.driver.dev_groups = netback_dev_groups,
 	.type		= PVIO_DEV_VIF,
 	.role		= PVIO_BACKEND,
 	.probe		= netback_probe,
 	.remove		= netback_remove,
 	.peer_gone	= netback_peer_gone,
 	.peer_back	= netback_peer_back,
+	.config_changed	= netback_config_changed,
 	.get_stats	= netback_get_stats,
 };
 

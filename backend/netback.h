@@ -8,28 +8,35 @@
  *
  * netback.c runs the device: probe, the handshake and the netdev.
  * netback_ring.c is the data path: NAPI per queue, both directions.
+ * netback_rate.c is the rate limit of what the guest sends.
+ * netback_stall.c takes the carrier down while the guest posts no buffers.
  * netback_debugfs.c shows the rings and can make them misbehave.
  */
 #ifndef _PVIO_NETBACK_H
 #define _PVIO_NETBACK_H
 
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
 
 #include "netif.h"
+#include "netif_gso.h"
 #include "pvio.h"
 
 struct netback_vif;
 
-/* What we offer: checksum offload and TSO both ways. */
+/* What we offer: checksum offload, TSO and UDP GSO both ways. */
 #define NETBACK_FEATURES	(PVIO_NETIF_FEAT_CSUM | PVIO_NETIF_FEAT_GSO_TCPV4 | \
-				 PVIO_NETIF_FEAT_GSO_TCPV6)
+				 PVIO_NETIF_FEAT_GSO_TCPV6 | \
+				 PVIO_NETIF_FEAT_GSO_UDP_L4)
 
 /* Bytes of packets waiting for the guest's buffers, per queue, at most. */
 extern unsigned int netback_rx_queue_bytes;
+/* A queue's packets waiting this long for buffers take the carrier down. */
+extern unsigned int netback_rx_stall_ms;
 
 /*
  * Counters of a queue, as the netdev sees it: rx is what the guest sent,
@@ -41,10 +48,12 @@ struct netback_stats {
 	atomic64_t rx_errors;	/* tx requests refused as invalid */
 	atomic64_t rx_dropped;	/* valid, but the vif is down */
 	atomic64_t rx_gso;	/* GSO packets from the guest */
+	atomic64_t rx_throttled; /* polls that stopped for the rate limit */
 	atomic64_t tx_packets;
 	atomic64_t tx_bytes;
 	atomic64_t tx_dropped;	/* no buffers from the guest, or no guest */
 	atomic64_t tx_gso;	/* GSO packets to the guest */
+	atomic64_t tx_stalls;	/* times the queue stalled (no buffers) */
 };
 
 /* What debugfs inject asks the poll to do wrong (netback_debugfs.c). */
@@ -76,6 +85,13 @@ enum netback_inject {
  * @stash: buffers taken off @rx_req, not yet filled
  * @nr_stash: entries of @stash
  * @inject: enum netback_inject, for the next poll (xchg)
+ * @rate_timer: polls again once the rate limit's bucket has refilled
+ * @throttled: this poll stopped taking the guest's packets for the limit
+ * @stall_timer: checks whether packets still wait for buffers
+ * @starved_since: jiffies since packets wait for buffers, if @starved
+ * @starved: packets wait for buffers the guest has not posted
+ * @stalled: they waited rx_stall_ms; the queue holds the carrier down.
+ *	Guarded, with @vif->stalled, by @vif->stall_lock
  * @stats: counters
  */
 struct netback_queue {
@@ -95,6 +111,12 @@ struct netback_queue {
 	struct pvio_netif_rx_request stash[PVIO_NETIF_RX_BUFS_MAX];
 	u32 nr_stash;
 	int inject;
+	struct hrtimer rate_timer;
+	bool throttled;
+	struct hrtimer stall_timer;
+	unsigned long starved_since;
+	bool starved;
+	bool stalled;
 	struct netback_stats stats;
 };
 
@@ -117,6 +139,12 @@ struct netback_queue {
  * @removing: remove() started
  * @queues: @max_queues of them
  * @debugfs: its directory in debugfs
+ * @rate_lock: guards @bucket
+ * @bucket: the rate limit of what the guest sends
+ * @rate: its bytes per second, 0 for none (READ_ONCE)
+ * @burst: its burst in bytes, 0 for 100 ms of @rate (READ_ONCE)
+ * @stall_lock: guards @stalled and the queues' @stalled
+ * @stalled: queues stalled; the carrier is off while there are any
  */
 struct netback_vif {
 	struct pvio_device *pdev;
@@ -133,6 +161,12 @@ struct netback_vif {
 	bool removing;
 	struct netback_queue *queues;
 	struct dentry *debugfs;
+	spinlock_t rate_lock;		/* see above */
+	struct pvio_bucket bucket;
+	u32 rate;
+	u32 burst;
+	spinlock_t stall_lock;		/* see above */
+	unsigned int stalled;
 };
 
 /*
@@ -156,6 +190,20 @@ void netback_debugfs_add(struct netback_vif *vif);
 void netback_debugfs_del(struct netback_vif *vif);
 void netback_debugfs_init(void);
 void netback_debugfs_exit(void);
+
+/* netback_rate.c */
+extern const struct attribute_group netback_dev_group;
+void netback_rate_init(struct netback_queue *q);
+int netback_rate_read(struct netback_vif *vif);
+bool netback_rate_credit(struct netback_queue *q);
+void netback_rate_charge(struct netback_queue *q, u32 len);
+void netback_rate_kick(struct netback_queue *q);
+
+/* netback_stall.c */
+void netback_stall_init(struct netback_queue *q);
+void netback_stall_starved(struct netback_queue *q);
+void netback_stall_fed(struct netback_queue *q);
+void netback_stall_stop(struct netback_queue *q);
 
 /* netback_ring.c */
 int netback_poll(struct napi_struct *napi, int budget);

@@ -12,7 +12,8 @@
 
 static const char netback_stat_names[][ETH_GSTRING_LEN] = {
 	"rx_packets", "rx_bytes", "rx_errors", "rx_dropped", "rx_gso_packets",
-	"tx_packets", "tx_bytes", "tx_dropped", "tx_gso_packets",
+	"rx_throttled", "tx_packets", "tx_bytes", "tx_dropped",
+	"tx_gso_packets", "tx_stalls",
 };
 
 #define NETBACK_NR_STATS	ARRAY_SIZE(netback_stat_names)
@@ -63,10 +64,12 @@ static void netback_get_ethtool_stats(struct net_device *dev,
 		*data++ = atomic64_read(&st->rx_errors);
 		*data++ = atomic64_read(&st->rx_dropped);
 		*data++ = atomic64_read(&st->rx_gso);
+		*data++ = atomic64_read(&st->rx_throttled);
 		*data++ = atomic64_read(&st->tx_packets);
 		*data++ = atomic64_read(&st->tx_bytes);
 		*data++ = atomic64_read(&st->tx_dropped);
 		*data++ = atomic64_read(&st->tx_gso);
+		*data++ = atomic64_read(&st->tx_stalls);
 	}
 }
 

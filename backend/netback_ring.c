@@ -18,7 +18,11 @@
  * is dropped, answered ERROR and counted; a frontend that breaks the ring
  * protocol itself (indices, buffer ids, grants of posted buffers) is
  * disconnected. Packets for a guest that posts no buffers wait in a queue
- * of bounded size; beyond it they are dropped and counted.
+ * of bounded size; beyond it they are dropped and counted, and after a
+ * while the carrier goes down (netback_stall.c).
+ *
+ * What the guest sends is rate-limited (netback_rate.c): out of credit,
+ * the poll leaves the rest on the ring for a timer to take.
  */
 #include <linux/etherdevice.h>
 #include <linux/mm.h>
@@ -100,7 +104,8 @@ static bool netback_tx_offload_valid(struct netback_queue *q,
 
 	if (features & PVIO_NETIF_FEAT_CSUM)
 		allowed |= PVIO_NETIF_TXF_CSUM_PARTIAL;
-	if (features & (PVIO_NETIF_FEAT_GSO_TCPV4 | PVIO_NETIF_FEAT_GSO_TCPV6))
+	if (features & (PVIO_NETIF_FEAT_GSO_TCPV4 | PVIO_NETIF_FEAT_GSO_TCPV6 |
+			PVIO_NETIF_FEAT_GSO_UDP_L4))
 		allowed |= PVIO_NETIF_TXF_GSO;
 	if (req->flags & ~allowed)
 		return false;
@@ -113,14 +118,7 @@ static bool netback_tx_offload_valid(struct netback_queue *q,
 	if (!(req->flags & PVIO_NETIF_TXF_CSUM_PARTIAL) ||
 	    !le16_to_cpu(req->gso_size))
 		return false;
-	switch (req->gso_type) {
-	case PVIO_NETIF_GSO_TCPV4:
-		return features & PVIO_NETIF_FEAT_GSO_TCPV4;
-	case PVIO_NETIF_GSO_TCPV6:
-		return features & PVIO_NETIF_FEAT_GSO_TCPV6;
-	default:
-		return false;
-	}
+	return pvio_netif_gso_ok(req->gso_type, features);
 }
 
 /* The slot alone: counts, lengths, offsets, flags. */
@@ -185,8 +183,7 @@ static struct sk_buff *netback_tx_skb(struct netback_queue *q,
 		struct skb_shared_info *sh = skb_shinfo(skb);
 
 		sh->gso_size = le16_to_cpu(req->gso_size);
-		sh->gso_type = (req->gso_type == PVIO_NETIF_GSO_TCPV4 ?
-				SKB_GSO_TCPV4 : SKB_GSO_TCPV6) | SKB_GSO_DODGY;
+		sh->gso_type = pvio_netif_skb_gso(req->gso_type);
 		/* Counted by the stack: the guest's word is not taken. */
 		sh->gso_segs = 0;
 	}
@@ -269,6 +266,7 @@ static int netback_tx(struct netback_queue *q, int budget)
 	struct pvio_netif_tx_request req;
 	int done = 0, avail;
 
+	q->throttled = false;
 	while (done < budget && !q->broken) {
 		avail = pvio_ring_avail(&q->tx_req);
 		if (avail < 0) {
@@ -277,11 +275,15 @@ static int netback_tx(struct netback_queue *q, int budget)
 		}
 		if (!avail)
 			break;
-		while (done < budget && !q->broken &&
+		while (done < budget && !q->broken && netback_rate_credit(q) &&
 		       !pvio_ring_cons_copy(&q->tx_req, &req)) {
 			netback_tx_one(q, &req);
+			/* Whatever it claims: the bucket's unit is u32. */
+			netback_rate_charge(q, le32_to_cpu(req.len));
 			done++;
 		}
+		if (q->throttled)
+			break;
 	}
 	return done;
 }
@@ -336,8 +338,8 @@ static void netback_rx_offload(struct netback_queue *q, struct sk_buff *skb,
 		rsp->flags |= PVIO_NETIF_RXF_CSUM_VALID;
 	if (!skb_is_gso(skb))
 		return;
-	rsp->gso_type = sh->gso_type & SKB_GSO_TCPV4 ? PVIO_NETIF_GSO_TCPV4 :
-			PVIO_NETIF_GSO_TCPV6;
+	/* netback_rx_prepare() made sure it is a type the guest takes. */
+	rsp->gso_type = pvio_netif_gso_type(skb, READ_ONCE(q->vif->features));
 	rsp->gso_size = cpu_to_le16(sh->gso_size);
 }
 
@@ -351,15 +353,9 @@ static bool netback_rx_prepare(struct netback_queue *q, struct sk_buff *skb)
 {
 	u32 features = READ_ONCE(q->vif->features);
 
-	if (skb_is_gso(skb)) {
-		unsigned int type = skb_shinfo(skb)->gso_type;
-
-		if (!((type & SKB_GSO_TCPV4) &&
-		      (features & PVIO_NETIF_FEAT_GSO_TCPV4)) &&
-		    !((type & SKB_GSO_TCPV6) &&
-		      (features & PVIO_NETIF_FEAT_GSO_TCPV6)))
-			return false;
-	}
+	if (skb_is_gso(skb) &&
+	    pvio_netif_gso_type(skb, features) == PVIO_NETIF_GSO_NONE)
+		return false;
 	if (skb->ip_summed == CHECKSUM_PARTIAL &&
 	    !(features & PVIO_NETIF_FEAT_CSUM) && skb_checksum_help(skb))
 		return false;
@@ -418,8 +414,12 @@ static int netback_rx(struct netback_queue *q, int budget)
 		if (!skb)
 			break;
 		need = DIV_ROUND_UP(skb->len, PVIO_PAGE_SIZE);
-		if (!netback_rx_stash(q, need))
+		if (!netback_rx_stash(q, need)) {
+			if (!q->broken)
+				netback_stall_starved(q);
 			break;
+		}
+		netback_stall_fed(q);
 		spin_lock_bh(&q->rx_queue.lock);
 		__skb_unlink(skb, &q->rx_queue);
 		q->rx_queue_bytes -= skb->len;
@@ -530,10 +530,12 @@ int netback_poll(struct napi_struct *napi, int budget)
 	if (!q->broken && (tx >= budget || rx >= budget))
 		return budget;
 	/*
-	 * Re-arm the tx request ring; netback_rx() armed the rx request
-	 * ring if it waits for buffers, and xmit schedules us for packets.
+	 * Re-arm the tx request ring, unless the rate limit's timer polls
+	 * again: meanwhile the guest's requests wait, unannounced, on the
+	 * ring. netback_rx() armed the rx request ring if it waits for
+	 * buffers, and xmit schedules us for packets.
 	 */
-	if (napi_complete_done(napi, tx) && !q->broken &&
+	if (napi_complete_done(napi, tx) && !q->broken && !q->throttled &&
 	    pvio_ring_cons_enable_notify(&q->tx_req))
 		napi_schedule(napi);
 	return min(tx, budget - 1);
@@ -643,6 +645,9 @@ static void netback_queue_disconnect(struct netback_queue *q)
 		napi_disable(&q->napi);
 		q->napi_on = false;
 	}
+	/* Their callbacks only schedule the (disabled) poll. */
+	hrtimer_cancel(&q->rate_timer);
+	netback_stall_stop(q);
 	if (q->ch) {
 		pvio_evtchn_unbind(q->ch);
 		q->ch = NULL;

@@ -235,11 +235,7 @@ static netdev_features_t netfront_fix_features(struct net_device *dev,
 
 	if (!(fe & PVIO_NETIF_FEAT_CSUM))
 		features &= ~(NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM);
-	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV4))
-		features &= ~NETIF_F_TSO;
-	if (!(fe & PVIO_NETIF_FEAT_GSO_TCPV6))
-		features &= ~NETIF_F_TSO6;
-	return features;
+	return features & ~(PVIO_NETIF_GSO_NETDEV & ~pvio_netif_gso_features(fe));
 }
 
 static void netfront_get_stats64(struct net_device *dev,
@@ -345,7 +341,7 @@ static int netfront_probe(struct pvio_device *pdev)
 	dev->max_mtu = PVIO_NETIF_MTU_MAX;
 	/* Copied anyway: scatter-gather costs nothing. */
 	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
-			   NETIF_F_TSO | NETIF_F_TSO6;
+			   PVIO_NETIF_GSO_NETDEV;
 	dev->features = dev->hw_features;
 	pvio_compat_xdp_features(dev, NETDEV_XDP_ACT_BASIC |
 				 NETDEV_XDP_ACT_REDIRECT |

@@ -21,6 +21,7 @@
 #include <net/xdp.h>
 
 #include "netif.h"
+#include "netif_gso.h"
 #include "pvio.h"
 
 struct netfront_info;
@@ -258,10 +259,11 @@ void netfront_debugfs_del(struct netfront_info *info);
 void netfront_debugfs_init(void);
 void netfront_debugfs_exit(void);
 
-/* What we take: checksum offload and TSO both ways. */
+/* What we take: checksum offload, TSO and UDP GSO both ways. */
 #define NETFRONT_FEATURES	(PVIO_NETIF_FEAT_CSUM | \
 				 PVIO_NETIF_FEAT_GSO_TCPV4 | \
-				 PVIO_NETIF_FEAT_GSO_TCPV6)
+				 PVIO_NETIF_FEAT_GSO_TCPV6 | \
+				 PVIO_NETIF_FEAT_GSO_UDP_L4)
 
 /* netfront_ring.c */
 int netfront_poll(struct napi_struct *napi, int budget);

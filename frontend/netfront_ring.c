@@ -253,13 +253,8 @@ static bool netfront_tx_offload(struct netfront_info *info,
 	struct skb_shared_info *sh = skb_shinfo(skb);
 
 	if (skb_is_gso(skb)) {
-		if ((sh->gso_type & SKB_GSO_TCPV4) &&
-		    (features & PVIO_NETIF_FEAT_GSO_TCPV4))
-			req->gso_type = PVIO_NETIF_GSO_TCPV4;
-		else if ((sh->gso_type & SKB_GSO_TCPV6) &&
-			 (features & PVIO_NETIF_FEAT_GSO_TCPV6))
-			req->gso_type = PVIO_NETIF_GSO_TCPV6;
-		else
+		req->gso_type = pvio_netif_gso_type(skb, features);
+		if (req->gso_type == PVIO_NETIF_GSO_NONE)
 			return false;
 		req->flags |= PVIO_NETIF_TXF_GSO;
 		req->gso_size = cpu_to_le16(sh->gso_size);
@@ -501,20 +496,10 @@ static bool netfront_rx_offload_valid(struct netfront_queue *q,
 			   PVIO_NETIF_RXF_CSUM_PARTIAL;
 	if (rsp->flags & ~allowed)
 		return false;
-	switch (rsp->gso_type) {
-	case PVIO_NETIF_GSO_NONE:
+	if (rsp->gso_type == PVIO_NETIF_GSO_NONE)
 		return true;
-	case PVIO_NETIF_GSO_TCPV4:
-		if (!(features & PVIO_NETIF_FEAT_GSO_TCPV4))
-			return false;
-		break;
-	case PVIO_NETIF_GSO_TCPV6:
-		if (!(features & PVIO_NETIF_FEAT_GSO_TCPV6))
-			return false;
-		break;
-	default:
+	if (!pvio_netif_gso_ok(rsp->gso_type, features))
 		return false;
-	}
 	return (rsp->flags & PVIO_NETIF_RXF_CSUM_PARTIAL) &&
 	       le16_to_cpu(rsp->gso_size);
 }
@@ -539,8 +524,7 @@ static bool netfront_rx_offload(struct netfront_queue *q, struct sk_buff *skb)
 	if (rsp->gso_type == PVIO_NETIF_GSO_NONE)
 		return true;
 	sh->gso_size = le16_to_cpu(rsp->gso_size);
-	sh->gso_type = (rsp->gso_type == PVIO_NETIF_GSO_TCPV4 ?
-			SKB_GSO_TCPV4 : SKB_GSO_TCPV6) | SKB_GSO_DODGY;
+	sh->gso_type = pvio_netif_skb_gso(rsp->gso_type);
 	/* Counted by the stack: the backend's word is not taken. */
 	sh->gso_segs = 0;
 	return true;

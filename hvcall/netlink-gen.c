@@ -65,11 +65,13 @@ const struct nla_policy pvio_vbd_set_nl_policy[PVIO_A_VBD_COALESCE_USECS + 1] = 
 };
 
 /* PVIO_CMD_VIF_NEW - do */
-const struct nla_policy pvio_vif_new_nl_policy[PVIO_A_VIF_QUEUES + 1] = {
+const struct nla_policy pvio_vif_new_nl_policy[PVIO_A_VIF_BURST + 1] = {
 	[PVIO_A_VIF_LINK_ID] = { .type = NLA_U32, },
 	[PVIO_A_VIF_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VIF_INDEX_MAX),
 	[PVIO_A_VIF_MAC] = NLA_POLICY_EXACT_LEN(6),
 	[PVIO_A_VIF_QUEUES] = NLA_POLICY_RANGE(NLA_U32, 1, PVIO_VIF_QUEUES_MAX),
+	[PVIO_A_VIF_RATE] = { .type = NLA_U64, },
+	[PVIO_A_VIF_BURST] = { .type = NLA_U32, },
 };
 
 /* PVIO_CMD_VIF_DEL - do */
@@ -84,8 +86,16 @@ const struct nla_policy pvio_vif_get_nl_policy[PVIO_A_VIF_INDEX + 1] = {
 	[PVIO_A_VIF_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VIF_INDEX_MAX),
 };
 
+/* PVIO_CMD_VIF_SET - do */
+const struct nla_policy pvio_vif_set_nl_policy[PVIO_A_VIF_BURST + 1] = {
+	[PVIO_A_VIF_LINK_ID] = { .type = NLA_U32, },
+	[PVIO_A_VIF_INDEX] = NLA_POLICY_MAX(NLA_U32, PVIO_VIF_INDEX_MAX),
+	[PVIO_A_VIF_RATE] = { .type = NLA_U64, },
+	[PVIO_A_VIF_BURST] = { .type = NLA_U32, },
+};
+
 /* Ops table for pvio */
-const struct genl_ops pvio_nl_ops[10] = {
+const struct genl_ops pvio_nl_ops[11] = {
 	{
 		.cmd		= PVIO_CMD_LINK_NEW,
 		.doit		= pvio_nl_link_new_doit,
@@ -136,7 +146,7 @@ const struct genl_ops pvio_nl_ops[10] = {
 		.cmd		= PVIO_CMD_VIF_NEW,
 		.doit		= pvio_nl_vif_new_doit,
 		.policy		= pvio_vif_new_nl_policy,
-		.maxattr	= PVIO_A_VIF_QUEUES,
+		.maxattr	= PVIO_A_VIF_BURST,
 		.flags		= GENL_ADMIN_PERM,
 	},
 	{
@@ -152,6 +162,13 @@ const struct genl_ops pvio_nl_ops[10] = {
 		.dumpit		= pvio_nl_vif_get_dumpit,
 		.policy		= pvio_vif_get_nl_policy,
 		.maxattr	= PVIO_A_VIF_INDEX,
+	},
+	{
+		.cmd		= PVIO_CMD_VIF_SET,
+		.doit		= pvio_nl_vif_set_doit,
+		.policy		= pvio_vif_set_nl_policy,
+		.maxattr	= PVIO_A_VIF_BURST,
+		.flags		= GENL_ADMIN_PERM,
 	},
 };
 

@@ -26,14 +26,16 @@ extern const struct nla_policy pvio_vbd_get_nl_policy[PVIO_A_VBD_INDEX + 1];
 
 extern const struct nla_policy pvio_vbd_set_nl_policy[PVIO_A_VBD_COALESCE_USECS + 1];
 
-extern const struct nla_policy pvio_vif_new_nl_policy[PVIO_A_VIF_QUEUES + 1];
+extern const struct nla_policy pvio_vif_new_nl_policy[PVIO_A_VIF_BURST + 1];
 
 extern const struct nla_policy pvio_vif_del_nl_policy[PVIO_A_VIF_INDEX + 1];
 
 extern const struct nla_policy pvio_vif_get_nl_policy[PVIO_A_VIF_INDEX + 1];
 
+extern const struct nla_policy pvio_vif_set_nl_policy[PVIO_A_VIF_BURST + 1];
+
 /* Ops table for pvio */
-extern const struct genl_ops pvio_nl_ops[10];
+extern const struct genl_ops pvio_nl_ops[11];
 
 int pvio_nl_link_new_doit(struct sk_buff *skb, struct genl_info *info);
 int pvio_nl_link_del_doit(struct sk_buff *skb, struct genl_info *info);
@@ -48,6 +50,7 @@ int pvio_nl_vif_new_doit(struct sk_buff *skb, struct genl_info *info);
 int pvio_nl_vif_del_doit(struct sk_buff *skb, struct genl_info *info);
 int pvio_nl_vif_get_doit(struct sk_buff *skb, struct genl_info *info);
 int pvio_nl_vif_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int pvio_nl_vif_set_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	PVIO_NLGRP_MONITOR,

@@ -11,6 +11,7 @@
  */
 #include <linux/capability.h>
 #include <linux/dcache.h>
+#include <linux/etherdevice.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/if_ether.h>
@@ -229,6 +230,219 @@ int pvio_nl_link_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return ret ?: skb->len;
 }
 
+/* ---- what vbds and vifs share ---- */
+
+/**
+ * struct pvio_nl_dev - a device type as netlink handles it
+ * @info_size: size of its info (struct pvio_vbd_info, pvio_vif_info)
+ * @msg_size: payload of a message describing one
+ * @get: fill an info for device @index of @link: 0, or -ENOENT
+ * @fill: put one message describing an info
+ * @link_attr: its link-id attribute
+ * @index_attr: its index attribute
+ * @index_max: highest index
+ * @get_cmd: its get command, which dumps answer as
+ * @missing_index: extack when @index_attr is required and absent
+ * @no_such: extack when there is no device at that index
+ */
+struct pvio_nl_dev {
+	size_t info_size;
+	size_t (*msg_size)(void);
+	int (*get)(struct pvio_link *link, u32 index, void *info);
+	int (*fill)(struct sk_buff *skb, u32 link_id, const void *info,
+		    u32 portid, u32 seq, int flags, u8 cmd);
+	int link_attr;
+	int index_attr;
+	u32 index_max;
+	u8 get_cmd;
+	const char *missing_index;
+	const char *no_such;
+};
+
+/* Not NL_SET_ERR_MSG(): it takes string literals only. */
+static void pvio_nl_msg(struct genl_info *info, const char *msg)
+{
+	if (info->extack)
+		info->extack->_msg = msg;
+}
+
+/* Tell the monitor group about a device, as @info describes it. */
+static void pvio_nl_dev_notify(const struct pvio_nl_dev *t,
+			       struct pvio_link *link, const void *info,
+			       u8 cmd)
+{
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&pvio_nl_family, &init_net, PVIO_NLGRP_MONITOR))
+		return;
+	msg = genlmsg_new(t->msg_size(), GFP_KERNEL);
+	if (msg && !t->fill(msg, link->id, info, 0, 0, 0, cmd)) {
+		genlmsg_multicast(&pvio_nl_family, msg, 0, PVIO_NLGRP_MONITOR,
+				  GFP_KERNEL);
+		return;
+	}
+	nlmsg_free(msg);
+	genl_set_err(&pvio_nl_family, &init_net, 0, PVIO_NLGRP_MONITOR,
+		     -ENOBUFS);
+}
+
+/*
+ * The link the request names, referenced; or ERR_PTR(-EINVAL) (no link
+ * id) or ERR_PTR(-ENOENT) (no such link) with the reason set.
+ */
+static struct pvio_link *pvio_nl_dev_link(const struct pvio_nl_dev *t,
+					  struct genl_info *info)
+{
+	struct nlattr *id = info->attrs[t->link_attr];
+	struct pvio_link *link;
+
+	if (GENL_REQ_ATTR_CHECK(info, t->link_attr)) {
+		NL_SET_ERR_MSG(info->extack, "missing link id");
+		return ERR_PTR(-EINVAL);
+	}
+	link = pvio_link_get(nla_get_u32(id));
+	if (!link) {
+		NL_SET_ERR_MSG_ATTR(info->extack, id, "unknown link");
+		return ERR_PTR(-ENOENT);
+	}
+	return link;
+}
+
+/* Is the device index there (it is required)? */
+static bool pvio_nl_dev_has_index(const struct pvio_nl_dev *t,
+				  struct genl_info *info)
+{
+	if (!GENL_REQ_ATTR_CHECK(info, t->index_attr))
+		return true;
+	pvio_nl_msg(info, t->missing_index);
+	return false;
+}
+
+/* Reply to @info with device @index of @link as it is now. */
+static int pvio_nl_dev_reply(const struct pvio_nl_dev *t,
+			     struct pvio_link *link, u32 index,
+			     struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *dev;
+	int ret;
+
+	dev = kmalloc(t->info_size, GFP_KERNEL);
+	msg = genlmsg_new(t->msg_size(), GFP_KERNEL);
+	if (!dev || !msg) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	ret = t->get(link, index, dev);
+	if (ret) {
+		pvio_nl_msg(info, t->no_such);
+		NL_SET_BAD_ATTR(info->extack, info->attrs[t->index_attr]);
+		goto err;
+	}
+	ret = t->fill(msg, link->id, dev, info->snd_portid, info->snd_seq, 0,
+		      info->genlhdr->cmd);
+	kfree(dev);
+	/* t->msg_size() is wrong if this fails. */
+	if (WARN_ON_ONCE(ret)) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+
+err:
+	nlmsg_free(msg);
+	kfree(dev);
+	return ret;
+}
+
+static int pvio_nl_dev_get_doit(const struct pvio_nl_dev *t,
+				struct genl_info *info)
+{
+	struct pvio_link *link;
+	int ret;
+
+	link = pvio_nl_dev_link(t, info);
+	if (IS_ERR(link))
+		return PTR_ERR(link);
+	if (pvio_nl_dev_has_index(t, info))
+		ret = pvio_nl_dev_reply(t, link,
+					nla_get_u32(info->attrs[t->index_attr]),
+					info);
+	else
+		ret = -EINVAL;
+	pvio_link_put(link);
+	return ret;
+}
+
+/* The devices of one link, from index *@index on, into a dump. */
+static int pvio_nl_dev_dump_link(const struct pvio_nl_dev *t,
+				 struct sk_buff *skb,
+				 struct netlink_callback *cb,
+				 struct pvio_link *link, u32 *index, void *dev)
+{
+	struct nlattr **attrs = pvio_compat_dump_attrs(cb);
+	int ret;
+
+	for (; *index <= t->index_max; (*index)++) {
+		if (attrs[t->index_attr] &&
+		    *index != nla_get_u32(attrs[t->index_attr]))
+			continue;
+		if (t->get(link, *index, dev))
+			continue;
+		ret = t->fill(skb, link->id, dev, NETLINK_CB(cb->skb).portid,
+			      cb->nlh->nlmsg_seq, NLM_F_MULTI, t->get_cmd);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * cb->args[0]: the link id to continue from; cb->args[1]: the device
+ * index. Request attributes link-id and index narrow the dump.
+ */
+static int pvio_nl_dev_dumpit(const struct pvio_nl_dev *t,
+			      struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr **attrs = pvio_compat_dump_attrs(cb);
+	u32 id = cb->args[0], index = cb->args[1];
+	struct pvio_link *link;
+	int ret = 0;
+	void *dev;
+
+	if (attrs[t->link_attr]) {
+		u32 only = nla_get_u32(attrs[t->link_attr]);
+
+		/* Past it: the dump is over. */
+		if (id > only)
+			return 0;
+		id = only;
+	}
+	dev = kmalloc(t->info_size, GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	while ((link = pvio_link_get_next(&id))) {
+		if (attrs[t->link_attr] &&
+		    id != nla_get_u32(attrs[t->link_attr])) {
+			pvio_link_put(link);
+			break;
+		}
+		ret = pvio_nl_dev_dump_link(t, skb, cb, link, &index, dev);
+		pvio_link_put(link);
+		if (ret)
+			break;
+		id++;
+		index = 0;
+	}
+	kfree(dev);
+	cb->args[0] = id;
+	cb->args[1] = index;
+	/* A full skb ends this part of the dump; the next goes on. */
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
+}
+
 /* ---- vbds ---- */
 
 /* Payload of a nest of counters. */
@@ -277,9 +491,10 @@ static int pvio_nl_vbd_put_stats(struct sk_buff *skb, int type,
 
 /* Put one message describing vbd @info of link @link_id. */
 static int pvio_nl_vbd_fill(struct sk_buff *skb, u32 link_id,
-			    const struct pvio_vbd_info *info, u32 portid,
-			    u32 seq, int flags, u8 cmd)
+			    const void *p, u32 portid, u32 seq, int flags,
+			    u8 cmd)
 {
+	const struct pvio_vbd_info *info = p;
 	void *msg;
 
 	msg = genlmsg_put(skb, portid, seq, &pvio_nl_family, flags, cmd);
@@ -310,22 +525,28 @@ static int pvio_nl_vbd_fill(struct sk_buff *skb, u32 link_id,
 	return 0;
 }
 
+static int pvio_nl_vbd_get(struct pvio_link *link, u32 index, void *info)
+{
+	return pvio_vbd_get(link, index, info);
+}
+
+static const struct pvio_nl_dev pvio_nl_vbd = {
+	.info_size	= sizeof(struct pvio_vbd_info),
+	.msg_size	= pvio_nl_vbd_size,
+	.get		= pvio_nl_vbd_get,
+	.fill		= pvio_nl_vbd_fill,
+	.link_attr	= PVIO_A_VBD_LINK_ID,
+	.index_attr	= PVIO_A_VBD_INDEX,
+	.index_max	= PVIO_VBD_INDEX_MAX,
+	.get_cmd	= PVIO_CMD_VBD_GET,
+	.missing_index	= "missing vbd index",
+	.no_such	= "no such vbd",
+};
+
 void pvio_nl_vbd_notify(struct pvio_link *link,
 			const struct pvio_vbd_info *info, u8 cmd)
 {
-	struct sk_buff *msg;
-
-	if (!genl_has_listeners(&pvio_nl_family, &init_net, PVIO_NLGRP_MONITOR))
-		return;
-	msg = genlmsg_new(pvio_nl_vbd_size(), GFP_KERNEL);
-	if (msg && !pvio_nl_vbd_fill(msg, link->id, info, 0, 0, 0, cmd)) {
-		genlmsg_multicast(&pvio_nl_family, msg, 0, PVIO_NLGRP_MONITOR,
-				  GFP_KERNEL);
-		return;
-	}
-	nlmsg_free(msg);
-	genl_set_err(&pvio_nl_family, &init_net, 0, PVIO_NLGRP_MONITOR,
-		     -ENOBUFS);
+	pvio_nl_dev_notify(&pvio_nl_vbd, link, info, cmd);
 }
 
 /*
@@ -338,73 +559,6 @@ static bool pvio_nl_vbd_capable(struct sk_buff *skb, struct genl_info *info)
 		return true;
 	NL_SET_ERR_MSG(info->extack, "vbd changes need CAP_SYS_ADMIN");
 	return false;
-}
-
-/*
- * The link the request names, referenced; or ERR_PTR(-EINVAL) (no link
- * id) or ERR_PTR(-ENOENT) (no such link) with the reason set.
- */
-static struct pvio_link *pvio_nl_vbd_link(struct genl_info *info)
-{
-	struct nlattr *id = info->attrs[PVIO_A_VBD_LINK_ID];
-	struct pvio_link *link;
-
-	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VBD_LINK_ID)) {
-		NL_SET_ERR_MSG(info->extack, "missing link id");
-		return ERR_PTR(-EINVAL);
-	}
-	link = pvio_link_get(nla_get_u32(id));
-	if (!link) {
-		NL_SET_ERR_MSG_ATTR(info->extack, id, "unknown link");
-		return ERR_PTR(-ENOENT);
-	}
-	return link;
-}
-
-/* Is the vbd index there (it is required)? */
-static bool pvio_nl_vbd_has_index(struct genl_info *info)
-{
-	if (!GENL_REQ_ATTR_CHECK(info, PVIO_A_VBD_INDEX))
-		return true;
-	NL_SET_ERR_MSG(info->extack, "missing vbd index");
-	return false;
-}
-
-/* Reply to @info with vbd @index of @link as it is now. */
-static int pvio_nl_vbd_reply(struct pvio_link *link, u32 index,
-			     struct genl_info *info)
-{
-	struct pvio_vbd_info *vbd;
-	struct sk_buff *msg;
-	int ret;
-
-	vbd = kmalloc(sizeof(*vbd), GFP_KERNEL);
-	msg = genlmsg_new(pvio_nl_vbd_size(), GFP_KERNEL);
-	if (!vbd || !msg) {
-		ret = -ENOMEM;
-		goto err;
-	}
-	ret = pvio_vbd_get(link, index, vbd);
-	if (ret) {
-		NL_SET_ERR_MSG_ATTR(info->extack,
-				    info->attrs[PVIO_A_VBD_INDEX],
-				    "no such vbd");
-		goto err;
-	}
-	ret = pvio_nl_vbd_fill(msg, link->id, vbd, info->snd_portid,
-			       info->snd_seq, 0, info->genlhdr->cmd);
-	kfree(vbd);
-	/* pvio_nl_vbd_size() is wrong if this fails. */
-	if (WARN_ON_ONCE(ret)) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
-
-err:
-	nlmsg_free(msg);
-	kfree(vbd);
-	return ret;
 }
 
 /*
@@ -487,7 +641,7 @@ int pvio_nl_vbd_new_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (!pvio_nl_vbd_capable(skb, info))
 		return -EPERM;
-	link = pvio_nl_vbd_link(info);
+	link = pvio_nl_dev_link(&pvio_nl_vbd, info);
 	if (IS_ERR(link))
 		return PTR_ERR(link);
 	params.readonly = nla_get_flag(attrs[PVIO_A_VBD_READONLY]);
@@ -511,7 +665,7 @@ int pvio_nl_vbd_new_doit(struct sk_buff *skb, struct genl_info *info)
 	 * does not undo the vbd, which vbd-get and the monitor show.
 	 */
 	if (!ret)
-		ret = pvio_nl_vbd_reply(link, params.index, info);
+		ret = pvio_nl_dev_reply(&pvio_nl_vbd, link, params.index, info);
 	if (params.file)
 		fput(params.file);
 out:
@@ -526,10 +680,10 @@ int pvio_nl_vbd_del_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (!pvio_nl_vbd_capable(skb, info))
 		return -EPERM;
-	link = pvio_nl_vbd_link(info);
+	link = pvio_nl_dev_link(&pvio_nl_vbd, info);
 	if (IS_ERR(link))
 		return PTR_ERR(link);
-	if (pvio_nl_vbd_has_index(info)) {
+	if (pvio_nl_dev_has_index(&pvio_nl_vbd, info)) {
 		ret = pvio_vbd_del(link,
 				   nla_get_u32(info->attrs[PVIO_A_VBD_INDEX]),
 				   info->extack);
@@ -552,10 +706,10 @@ int pvio_nl_vbd_set_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (!pvio_nl_vbd_capable(skb, info))
 		return -EPERM;
-	link = pvio_nl_vbd_link(info);
+	link = pvio_nl_dev_link(&pvio_nl_vbd, info);
 	if (IS_ERR(link))
 		return PTR_ERR(link);
-	if (!pvio_nl_vbd_has_index(info)) {
+	if (!pvio_nl_dev_has_index(&pvio_nl_vbd, info)) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -589,77 +743,12 @@ out:
 
 int pvio_nl_vbd_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct pvio_link *link;
-	int ret;
-
-	link = pvio_nl_vbd_link(info);
-	if (IS_ERR(link))
-		return PTR_ERR(link);
-	if (pvio_nl_vbd_has_index(info))
-		ret = pvio_nl_vbd_reply(link,
-					nla_get_u32(info->attrs[PVIO_A_VBD_INDEX]),
-					info);
-	else
-		ret = -EINVAL;
-	pvio_link_put(link);
-	return ret;
+	return pvio_nl_dev_get_doit(&pvio_nl_vbd, info);
 }
 
-/*
- * cb->args[0]: the link id to continue from; cb->args[1]: the vbd index.
- * Request attributes link-id and index narrow the dump.
- */
 int pvio_nl_vbd_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct nlattr **attrs = pvio_compat_dump_attrs(cb);
-	u32 id = cb->args[0], index = cb->args[1];
-	struct pvio_vbd_info *vbd;
-	struct pvio_link *link;
-	int ret = 0;
-
-	if (attrs[PVIO_A_VBD_LINK_ID]) {
-		u32 only = nla_get_u32(attrs[PVIO_A_VBD_LINK_ID]);
-
-		/* Past it: the dump is over. */
-		if (id > only)
-			return 0;
-		id = only;
-	}
-	vbd = kmalloc(sizeof(*vbd), GFP_KERNEL);
-	if (!vbd)
-		return -ENOMEM;
-	while ((link = pvio_link_get_next(&id))) {
-		if (attrs[PVIO_A_VBD_LINK_ID] &&
-		    id != nla_get_u32(attrs[PVIO_A_VBD_LINK_ID])) {
-			pvio_link_put(link);
-			break;
-		}
-		for (; index <= PVIO_VBD_INDEX_MAX; index++) {
-			if (attrs[PVIO_A_VBD_INDEX] &&
-			    index != nla_get_u32(attrs[PVIO_A_VBD_INDEX]))
-				continue;
-			if (pvio_vbd_get(link, index, vbd))
-				continue;
-			ret = pvio_nl_vbd_fill(skb, id, vbd,
-					       NETLINK_CB(cb->skb).portid,
-					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					       PVIO_CMD_VBD_GET);
-			if (ret)
-				break;
-		}
-		pvio_link_put(link);
-		if (ret)
-			break;
-		id++;
-		index = 0;
-	}
-	kfree(vbd);
-	cb->args[0] = id;
-	cb->args[1] = index;
-	/* A full skb ends this part of the dump; the next goes on. */
-	if (ret == -EMSGSIZE && skb->len)
-		return skb->len;
-	return ret ?: skb->len;
+	return pvio_nl_dev_dumpit(&pvio_nl_vbd, skb, cb);
 }
 
 /* ---- vifs ---- */
@@ -676,6 +765,8 @@ static size_t pvio_nl_vif_size(void)
 	return 2 * nla_total_size(sizeof(u32)) +	/* link-id, index */
 	       nla_total_size(ETH_ALEN) +		/* mac */
 	       nla_total_size(sizeof(u32)) +		/* queues */
+	       nla_total_size_64bit(sizeof(u64)) +	/* rate */
+	       nla_total_size(sizeof(u32)) +		/* burst */
 	       2 * nla_total_size(sizeof(u32)) +	/* states */
 	       2 * pvio_nl_vif_stats_size();
 }
@@ -705,9 +796,10 @@ static int pvio_nl_vif_put_stats(struct sk_buff *skb, int type,
 
 /* Put one message describing vif @info of link @link_id. */
 static int pvio_nl_vif_fill(struct sk_buff *skb, u32 link_id,
-			    const struct pvio_vif_info *info, u32 portid,
-			    u32 seq, int flags, u8 cmd)
+			    const void *p, u32 portid, u32 seq, int flags,
+			    u8 cmd)
 {
+	const struct pvio_vif_info *info = p;
 	void *msg;
 
 	msg = genlmsg_put(skb, portid, seq, &pvio_nl_family, flags, cmd);
@@ -717,6 +809,9 @@ static int pvio_nl_vif_fill(struct sk_buff *skb, u32 link_id,
 	    nla_put_u32(skb, PVIO_A_VIF_INDEX, info->index) ||
 	    nla_put(skb, PVIO_A_VIF_MAC, ETH_ALEN, info->mac) ||
 	    nla_put_u32(skb, PVIO_A_VIF_QUEUES, info->queues) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VIF_RATE, info->rate,
+			      PVIO_A_VIF_PAD) ||
+	    nla_put_u32(skb, PVIO_A_VIF_BURST, info->burst) ||
 	    nla_put_u32(skb, PVIO_A_VIF_BACKEND_STATE,
 			info->state[PVIO_BACKEND]) ||
 	    nla_put_u32(skb, PVIO_A_VIF_FRONTEND_STATE,
@@ -734,78 +829,55 @@ static int pvio_nl_vif_fill(struct sk_buff *skb, u32 link_id,
 	return 0;
 }
 
+static int pvio_nl_vif_get(struct pvio_link *link, u32 index, void *info)
+{
+	return pvio_vif_get(link, index, info);
+}
+
+static const struct pvio_nl_dev pvio_nl_vif = {
+	.info_size	= sizeof(struct pvio_vif_info),
+	.msg_size	= pvio_nl_vif_size,
+	.get		= pvio_nl_vif_get,
+	.fill		= pvio_nl_vif_fill,
+	.link_attr	= PVIO_A_VIF_LINK_ID,
+	.index_attr	= PVIO_A_VIF_INDEX,
+	.index_max	= PVIO_VIF_INDEX_MAX,
+	.get_cmd	= PVIO_CMD_VIF_GET,
+	.missing_index	= "missing vif index",
+	.no_such	= "no such vif",
+};
+
 void pvio_nl_vif_notify(struct pvio_link *link,
 			const struct pvio_vif_info *info, u8 cmd)
 {
-	struct sk_buff *msg;
-
-	if (!genl_has_listeners(&pvio_nl_family, &init_net, PVIO_NLGRP_MONITOR))
-		return;
-	msg = genlmsg_new(pvio_nl_vif_size(), GFP_KERNEL);
-	if (msg && !pvio_nl_vif_fill(msg, link->id, info, 0, 0, 0, cmd)) {
-		genlmsg_multicast(&pvio_nl_family, msg, 0, PVIO_NLGRP_MONITOR,
-				  GFP_KERNEL);
-		return;
-	}
-	nlmsg_free(msg);
-	genl_set_err(&pvio_nl_family, &init_net, 0, PVIO_NLGRP_MONITOR,
-		     -ENOBUFS);
+	pvio_nl_dev_notify(&pvio_nl_vif, link, info, cmd);
 }
 
-/* The link the request names, referenced, or NULL with the reason set. */
-static struct pvio_link *pvio_nl_vif_link(struct genl_info *info)
+/* rate and burst, where the request gives them: 0, or -EINVAL. */
+static int pvio_nl_vif_rate(struct genl_info *info,
+			    struct pvio_vif_params *params)
 {
-	struct nlattr *id = info->attrs[PVIO_A_VIF_LINK_ID];
-	struct pvio_link *link;
+	struct nlattr **attrs = info->attrs;
 
-	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VIF_LINK_ID)) {
-		NL_SET_ERR_MSG(info->extack, "missing link id");
-		return NULL;
+	if (attrs[PVIO_A_VIF_RATE]) {
+		params->rate = nla_get_u64(attrs[PVIO_A_VIF_RATE]);
+		params->set_rate = true;
+		/* The backend's bucket counts in u32. */
+		if (params->rate > PVIO_VIF_RATE_MAX) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[PVIO_A_VIF_RATE],
+					    "rate above 4294967295 bytes/s");
+			return -EINVAL;
+		}
 	}
-	link = pvio_link_get(nla_get_u32(id));
-	if (!link)
-		NL_SET_ERR_MSG_ATTR(info->extack, id, "unknown link");
-	return link;
+	if (attrs[PVIO_A_VIF_BURST]) {
+		params->burst = nla_get_u32(attrs[PVIO_A_VIF_BURST]);
+		params->set_burst = true;
+	}
+	return 0;
 }
 
-/* Reply to @info with vif @index of @link as it is now. */
-static int pvio_nl_vif_reply(struct pvio_link *link, u32 index,
-			     struct genl_info *info)
-{
-	struct pvio_vif_info *vif;
-	struct sk_buff *msg;
-	int ret;
-
-	vif = kmalloc(sizeof(*vif), GFP_KERNEL);
-	msg = genlmsg_new(pvio_nl_vif_size(), GFP_KERNEL);
-	if (!vif || !msg) {
-		ret = -ENOMEM;
-		goto err;
-	}
-	ret = pvio_vif_get(link, index, vif);
-	if (ret) {
-		NL_SET_ERR_MSG_ATTR(info->extack,
-				    info->attrs[PVIO_A_VIF_INDEX],
-				    "no such vif");
-		goto err;
-	}
-	ret = pvio_nl_vif_fill(msg, link->id, vif, info->snd_portid,
-			       info->snd_seq, 0, info->genlhdr->cmd);
-	kfree(vif);
-	/* pvio_nl_vif_size() is wrong if this fails. */
-	if (WARN_ON_ONCE(ret)) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
-
-err:
-	nlmsg_free(msg);
-	kfree(vif);
-	return ret;
-}
-
-/* vif-new and vif-del need CAP_NET_ADMIN: GENL_ADMIN_PERM, from the spec. */
+/* vif changes need CAP_NET_ADMIN: GENL_ADMIN_PERM, from the spec. */
 int pvio_nl_vif_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
@@ -815,9 +887,9 @@ int pvio_nl_vif_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct pvio_link *link;
 	int ret;
 
-	link = pvio_nl_vif_link(info);
-	if (!link)
-		return attrs[PVIO_A_VIF_LINK_ID] ? -ENOENT : -EINVAL;
+	link = pvio_nl_dev_link(&pvio_nl_vif, info);
+	if (IS_ERR(link))
+		return PTR_ERR(link);
 	if (attrs[PVIO_A_VIF_INDEX])
 		params.index = nla_get_u32(attrs[PVIO_A_VIF_INDEX]);
 	if (attrs[PVIO_A_VIF_MAC]) {
@@ -828,12 +900,18 @@ int pvio_nl_vif_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (attrs[PVIO_A_VIF_QUEUES])
 		params.queues = nla_get_u32(attrs[PVIO_A_VIF_QUEUES]);
+	ret = pvio_nl_vif_rate(info, &params);
+	if (ret)
+		goto out;
 
 	ret = pvio_vif_new(link, &params, info->extack);
 	if (ret == -EINVAL)
-		NL_SET_BAD_ATTR(info->extack, attrs[PVIO_A_VIF_MAC]);
+		NL_SET_BAD_ATTR(info->extack,
+				attrs[is_valid_ether_addr(params.mac) ?
+				      PVIO_A_VIF_BURST : PVIO_A_VIF_MAC]);
 	if (!ret)
-		ret = pvio_nl_vif_reply(link, params.index, info);
+		ret = pvio_nl_dev_reply(&pvio_nl_vif, link, params.index, info);
+out:
 	pvio_link_put(link);
 	return ret;
 }
@@ -843,97 +921,63 @@ int pvio_nl_vif_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct pvio_link *link;
 	int ret;
 
-	link = pvio_nl_vif_link(info);
-	if (!link)
-		return info->attrs[PVIO_A_VIF_LINK_ID] ? -ENOENT : -EINVAL;
-	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VIF_INDEX)) {
-		NL_SET_ERR_MSG(info->extack, "missing vif index");
-		ret = -EINVAL;
-	} else {
+	link = pvio_nl_dev_link(&pvio_nl_vif, info);
+	if (IS_ERR(link))
+		return PTR_ERR(link);
+	if (pvio_nl_dev_has_index(&pvio_nl_vif, info)) {
 		ret = pvio_vif_del(link,
 				   nla_get_u32(info->attrs[PVIO_A_VIF_INDEX]),
 				   info->extack);
 		if (ret == -ENOENT)
 			NL_SET_BAD_ATTR(info->extack,
 					info->attrs[PVIO_A_VIF_INDEX]);
+	} else {
+		ret = -EINVAL;
 	}
+	pvio_link_put(link);
+	return ret;
+}
+
+int pvio_nl_vif_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pvio_vif_params params = {};
+	struct pvio_link *link;
+	int ret;
+
+	link = pvio_nl_dev_link(&pvio_nl_vif, info);
+	if (IS_ERR(link))
+		return PTR_ERR(link);
+	if (!pvio_nl_dev_has_index(&pvio_nl_vif, info)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	params.index = nla_get_u32(info->attrs[PVIO_A_VIF_INDEX]);
+	ret = pvio_nl_vif_rate(info, &params);
+	if (ret)
+		goto out;
+	if (!params.set_rate && !params.set_burst) {
+		NL_SET_ERR_MSG(info->extack, "nothing to change");
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = pvio_vif_set(link, &params, info->extack);
+	if (ret == -ENOENT)
+		NL_SET_BAD_ATTR(info->extack, info->attrs[PVIO_A_VIF_INDEX]);
+	else if (ret == -EINVAL)
+		NL_SET_BAD_ATTR(info->extack, info->attrs[PVIO_A_VIF_BURST]);
+out:
 	pvio_link_put(link);
 	return ret;
 }
 
 int pvio_nl_vif_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct pvio_link *link;
-	int ret;
-
-	link = pvio_nl_vif_link(info);
-	if (!link)
-		return info->attrs[PVIO_A_VIF_LINK_ID] ? -ENOENT : -EINVAL;
-	if (GENL_REQ_ATTR_CHECK(info, PVIO_A_VIF_INDEX)) {
-		NL_SET_ERR_MSG(info->extack, "missing vif index");
-		ret = -EINVAL;
-	} else {
-		ret = pvio_nl_vif_reply(link,
-					nla_get_u32(info->attrs[PVIO_A_VIF_INDEX]),
-					info);
-	}
-	pvio_link_put(link);
-	return ret;
+	return pvio_nl_dev_get_doit(&pvio_nl_vif, info);
 }
 
-/*
- * cb->args[0]: the link id to continue from; cb->args[1]: the vif index.
- * Request attributes link-id and index narrow the dump.
- */
 int pvio_nl_vif_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct nlattr **attrs = pvio_compat_dump_attrs(cb);
-	u32 id = cb->args[0], index = cb->args[1];
-	struct pvio_vif_info *vif;
-	struct pvio_link *link;
-	int ret = 0;
-
-	if (attrs[PVIO_A_VIF_LINK_ID]) {
-		u32 only = nla_get_u32(attrs[PVIO_A_VIF_LINK_ID]);
-
-		if (id > only)
-			return 0;
-		id = only;
-	}
-	vif = kmalloc(sizeof(*vif), GFP_KERNEL);
-	if (!vif)
-		return -ENOMEM;
-	while ((link = pvio_link_get_next(&id))) {
-		if (attrs[PVIO_A_VIF_LINK_ID] &&
-		    id != nla_get_u32(attrs[PVIO_A_VIF_LINK_ID])) {
-			pvio_link_put(link);
-			break;
-		}
-		for (; index <= PVIO_VIF_INDEX_MAX; index++) {
-			if (attrs[PVIO_A_VIF_INDEX] &&
-			    index != nla_get_u32(attrs[PVIO_A_VIF_INDEX]))
-				continue;
-			if (pvio_vif_get(link, index, vif))
-				continue;
-			ret = pvio_nl_vif_fill(skb, id, vif,
-					       NETLINK_CB(cb->skb).portid,
-					       cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					       PVIO_CMD_VIF_GET);
-			if (ret)
-				break;
-		}
-		pvio_link_put(link);
-		if (ret)
-			break;
-		id++;
-		index = 0;
-	}
-	kfree(vif);
-	cb->args[0] = id;
-	cb->args[1] = index;
-	if (ret == -EMSGSIZE && skb->len)
-		return skb->len;
-	return ret ?: skb->len;
+	return pvio_nl_dev_dumpit(&pvio_nl_vif, skb, cb);
 }
 
 int __init pvio_nl_init(void)

@@ -312,6 +312,26 @@ const char *pvio_role_name(enum pvio_role role);
  */
 bool pvio_peer_alive(struct pvio_link *link, enum pvio_role self);
 
+/* ---- bucket.c: token buckets of the backends' rate limits ---- */
+
+/**
+ * struct pvio_bucket - a token bucket; its user serializes the calls
+ * @rate: units per second, 0 for no limit
+ * @size: what the bucket holds, in units * NSEC_PER_SEC
+ * @tokens: the balance, in units * NSEC_PER_SEC; may go negative
+ * @last_ns: when it was last refilled
+ */
+struct pvio_bucket {
+	u32 rate;
+	s64 size;
+	s64 tokens;
+	u64 last_ns;
+};
+
+void pvio_bucket_set(struct pvio_bucket *b, u32 rate, u32 burst, u64 now);
+u64 pvio_bucket_wait(struct pvio_bucket *b, u64 now);
+void pvio_bucket_charge(struct pvio_bucket *b, u32 units);
+
 /* ---- vbd.c: what the toolstack gave a vbd ---- */
 
 /**

@@ -163,6 +163,44 @@ bool pvio_vbd_any(struct pvio_link *link);
  */
 extern struct mutex pvio_vbd_lock;
 
+/* devcfg.c: what vbd.c and vif.c share; under pvio_vbd_lock */
+
+/* @buf of PVIO_STORE_KEY_MAX bytes gets key <type><index>/<name>. */
+const char *pvio_dev_key(char *buf, enum pvio_dev_type type, u32 index,
+			 const char *name);
+/* Remove keys @names of device @index; absent ones are no error. */
+void pvio_dev_remove_keys(struct pvio_link *link, enum pvio_dev_type type,
+			  u32 index, const char * const *names, size_t nr);
+/* Set key @name of device @index to decimal @val; 0 removes the key. */
+int pvio_dev_write_num(struct pvio_link *link, enum pvio_dev_type type,
+		       u32 index, const char *name, u64 val);
+/* Read decimal key @name of device @index; absent or unreadable is 0. */
+u64 pvio_dev_read_num(struct pvio_link *link, enum pvio_dev_type type,
+		      u32 index, const char *name);
+/* Is device @index configured: its key @key_name, or an end, exists? */
+bool pvio_dev_in_use(struct pvio_link *link, enum pvio_dev_type type,
+		     u32 index, const char *key_name);
+bool pvio_dev_any(struct pvio_link *link, enum pvio_dev_type type,
+		  const char *key_name);
+u32 pvio_dev_free_index(struct pvio_link *link, enum pvio_dev_type type,
+			const char *key_name);
+/* Add the ends of device @index in this kernel; none left on failure. */
+int pvio_dev_add_ends(struct pvio_link *link, enum pvio_dev_type type,
+		      u32 index, struct netlink_ext_ack *extack);
+/* Delete the ends of device @index, the frontend first. */
+void pvio_dev_del_ends(struct pvio_link *link, enum pvio_dev_type type,
+		       u32 index);
+void pvio_dev_store_error(struct netlink_ext_ack *extack,
+			  enum pvio_dev_type type, int err);
+bool pvio_dev_configurable(struct pvio_link *link,
+			   struct netlink_ext_ack *extack);
+int pvio_dev_config_changed(struct pvio_link *link, enum pvio_dev_type type,
+			    u32 index, bool *told,
+			    struct netlink_ext_ack *extack);
+bool pvio_dev_stats(struct pvio_link *link, enum pvio_dev_type type,
+		    enum pvio_role role, u32 index,
+		    struct pvio_dev_stats *stats);
+
 /* vif.c */
 
 /**
@@ -173,12 +211,20 @@ extern struct mutex pvio_vbd_lock;
  *	picks a random one)
  * @has_mac: @mac was given
  * @queues: queues the backend offers at most; 0 for its default
+ * @rate: bytes per second the guest may send, 0 for no limit
+ * @burst: bytes the guest may send at once, 0 for 100 ms of @rate
+ * @set_rate: on pvio_vif_set(), change @rate (and the burst with it)
+ * @set_burst: on pvio_vif_set(), change @burst
  */
 struct pvio_vif_params {
 	u32 index;
 	u8 mac[6];
 	bool has_mac;
 	u32 queues;
+	u64 rate;
+	u32 burst;
+	bool set_rate;
+	bool set_burst;
 };
 
 #define PVIO_VIF_ANY_INDEX	U32_MAX
@@ -188,6 +234,8 @@ struct pvio_vif_params {
  * @index: its number on the link
  * @mac: the frontend's MAC address (the mac key)
  * @queues: the queues key, 0 if absent
+ * @rate: the rate key, 0 if absent
+ * @burst: the burst key, 0 if absent
  * @state: the state each end of the link publishes
  * @has_stats: BIT(role) for each end whose bound driver gave counters
  * @stats: those counters, by end (requests: packets, sectors: bytes,
@@ -197,6 +245,8 @@ struct pvio_vif_info {
 	u32 index;
 	u8 mac[6];
 	u32 queues;
+	u64 rate;
+	u32 burst;
 	enum pvio_state state[2];
 	unsigned long has_stats;
 	struct pvio_dev_stats stats[2];
@@ -205,6 +255,9 @@ struct pvio_vif_info {
 int pvio_vif_new(struct pvio_link *link, struct pvio_vif_params *params,
 		 struct netlink_ext_ack *extack);
 int pvio_vif_del(struct pvio_link *link, u32 index,
+		 struct netlink_ext_ack *extack);
+/* Change a vif's rate or burst (netlink vif-set) and tell its backend. */
+int pvio_vif_set(struct pvio_link *link, const struct pvio_vif_params *params,
 		 struct netlink_ext_ack *extack);
 /* Fill @info for vif @index of @link: 0, or -ENOENT if there is none. */
 int pvio_vif_get(struct pvio_link *link, u32 index,

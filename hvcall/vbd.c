@@ -72,147 +72,31 @@ static const char * const pvio_vbd_key_names[] = {
 	"params", "mode", "iops", "bps", "coalesce",
 };
 
-/* @buf of PVIO_STORE_KEY_MAX bytes gets key vbd<index>/<name>. */
-static const char *pvio_vbd_key(char *buf, u32 index, const char *name)
-{
-	snprintf(buf, PVIO_STORE_KEY_MAX, "vbd%u/%s", index, name);
-	return buf;
-}
-
 /* Remove every key of vbd @index; absent ones are no error. */
 static void pvio_vbd_remove_keys(struct pvio_link *link, u32 index)
 {
-	char key[PVIO_STORE_KEY_MAX];
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(pvio_vbd_key_names); i++)
-		pvio_store_remove(link, PVIO_STORE_TOOLSTACK,
-				  pvio_vbd_key(key, index,
-					       pvio_vbd_key_names[i]));
+	pvio_dev_remove_keys(link, PVIO_DEV_VBD, index, pvio_vbd_key_names,
+			     ARRAY_SIZE(pvio_vbd_key_names));
 }
 
-/*
- * Set limit key @name of vbd @index to @val; 0 (no limit) is no key at
- * all, which keeps the area's 31 entries for 8 vbds of 2 to 5 keys.
- */
+/* Set limit key @name of vbd @index to @val; 0 (no limit) is no key. */
 static int pvio_vbd_write_limit(struct pvio_link *link, u32 index,
 				const char *name, u64 val)
 {
-	char key[PVIO_STORE_KEY_MAX];
-	int ret;
-
-	pvio_vbd_key(key, index, name);
-	if (val)
-		return pvio_store_printf(link, PVIO_STORE_TOOLSTACK, key,
-					 "%llu", val);
-	ret = pvio_store_remove(link, PVIO_STORE_TOOLSTACK, key);
-	return ret == -ENOENT ? 0 : ret;
+	return pvio_dev_write_num(link, PVIO_DEV_VBD, index, name, val);
 }
 
 /* Read limit key @name of vbd @index; absent or unreadable is no limit. */
 static u64 pvio_vbd_read_limit(struct pvio_link *link, u32 index,
 			       const char *name)
 {
-	char key[PVIO_STORE_KEY_MAX];
-	char buf[24];
-	u64 val;
-
-	if (pvio_store_read(link, PVIO_STORE_TOOLSTACK,
-			    pvio_vbd_key(key, index, name), buf, sizeof(buf)) ||
-	    kstrtou64(buf, 10, &val))
-		return 0;
-	return val;
-}
-
-static bool pvio_vbd_has_dev(struct pvio_link *link, enum pvio_role role,
-			     u32 index)
-{
-	struct pvio_device *pdev;
-
-	pdev = pvio_device_find(link, PVIO_DEV_VBD, role, index);
-	if (!pdev)
-		return false;
-	put_device(&pdev->dev);
-	return true;
+	return pvio_dev_read_num(link, PVIO_DEV_VBD, index, name);
 }
 
 /* Is vbd @index configured: its params key, or a device of it, exists? */
 static bool pvio_vbd_in_use(struct pvio_link *link, u32 index)
 {
-	char key[PVIO_STORE_KEY_MAX];
-	char buf[PVIO_STORE_VALUE_MAX];
-
-	if (pvio_store_read(link, PVIO_STORE_TOOLSTACK,
-			    pvio_vbd_key(key, index, "params"), buf,
-			    sizeof(buf)) != -ENOENT)
-		return true;
-	return pvio_vbd_has_dev(link, PVIO_BACKEND, index) ||
-	       pvio_vbd_has_dev(link, PVIO_FRONTEND, index);
-}
-
-/* Delete the @role device of vbd @index, if there is one. */
-static void pvio_vbd_del_dev(struct pvio_link *link, enum pvio_role role,
-			     u32 index)
-{
-	struct pvio_device *pdev;
-
-	pdev = pvio_device_find(link, PVIO_DEV_VBD, role, index);
-	if (pdev)
-		pvio_device_del(pdev);	/* drops find's reference */
-}
-
-/*
- * Add the backend device of vbd @index. The backend driver, if loaded,
- * binds it within device_add() (pvio_blkback probes synchronously); a
- * device left unbound is deleted again, with the driver's reason.
- */
-static int pvio_vbd_add_backend(struct pvio_link *link, u32 index,
-				struct netlink_ext_ack *extack)
-{
-	struct pvio_device *pdev;
-	const char *msg;
-	bool bound;
-	int err;
-
-	pdev = pvio_device_add(link, PVIO_DEV_VBD, PVIO_BACKEND, index);
-	if (IS_ERR(pdev)) {
-		NL_SET_ERR_MSG(extack, "cannot add the vbd backend device");
-		return PTR_ERR(pdev);
-	}
-	device_lock(&pdev->dev);
-	bound = pdev->dev.driver;
-	err = pdev->probe_err;
-	/*
-	 * A string constant of the driver's module, which stays loaded
-	 * until the ack is sent unless someone removes it in that moment.
-	 */
-	msg = pdev->probe_msg;
-	device_unlock(&pdev->dev);
-	if (bound) {
-		/* Found again by pvio_vbd_del(), or removed by link destroy. */
-		put_device(&pdev->dev);
-		return 0;
-	}
-	if (err && msg && extack) {
-		/* Not NL_SET_ERR_MSG(): it takes string literals only. */
-		extack->_msg = msg;
-	} else if (err) {
-		NL_SET_ERR_MSG(extack, "the vbd backend refused the device");
-	} else {
-		NL_SET_ERR_MSG(extack,
-			       "no vbd backend driver loaded (modprobe pvio_blkback)");
-		err = -ENODEV;
-	}
-	pvio_device_del(pdev);
-	return err;
-}
-
-static void pvio_vbd_store_error(struct netlink_ext_ack *extack, int err)
-{
-	if (err == -ENOSPC)
-		NL_SET_ERR_MSG(extack, "the link's config store is full");
-	else
-		NL_SET_ERR_MSG(extack, "cannot write the vbd's config store keys");
+	return pvio_dev_in_use(link, PVIO_DEV_VBD, index, "params");
 }
 
 /* The keys of a new vbd, written before its devices look for them. */
@@ -224,11 +108,12 @@ static int pvio_vbd_write_keys(struct pvio_link *link,
 	int ret;
 
 	ret = pvio_store_write(link, PVIO_STORE_TOOLSTACK,
-			       pvio_vbd_key(key, index, "params"),
+			       pvio_dev_key(key, PVIO_DEV_VBD, index, "params"),
 			       params->path);
 	if (!ret)
 		ret = pvio_store_write(link, PVIO_STORE_TOOLSTACK,
-				       pvio_vbd_key(key, index, "mode"),
+				       pvio_dev_key(key, PVIO_DEV_VBD, index,
+						    "mode"),
 				       params->readonly ? "r" : "w");
 	if (!ret)
 		ret = pvio_vbd_write_limit(link, index, "iops", params->iops);
@@ -243,34 +128,7 @@ static int pvio_vbd_write_keys(struct pvio_link *link,
 /* Has @link a vbd at any index? */
 bool pvio_vbd_any(struct pvio_link *link)
 {
-	u32 index;
-
-	for (index = 0; index <= PVIO_VBD_INDEX_MAX; index++)
-		if (pvio_vbd_in_use(link, index))
-			return true;
-	return false;
-}
-
-/* The lowest free index of @link, or PVIO_VBD_ANY_INDEX if none is. */
-static u32 pvio_vbd_free_index(struct pvio_link *link)
-{
-	u32 index;
-
-	for (index = 0; index <= PVIO_VBD_INDEX_MAX; index++)
-		if (!pvio_vbd_in_use(link, index))
-			return index;
-	return PVIO_VBD_ANY_INDEX;
-}
-
-/* Only the kernel that laid out the region writes the toolstack area. */
-static bool pvio_vbd_configurable(struct pvio_link *link,
-				  struct netlink_ext_ack *extack)
-{
-	if (link->provider->lays_out_region)
-		return true;
-	NL_SET_ERR_MSG(extack,
-		       "the link's devices are configured where its region was laid out");
-	return false;
+	return pvio_dev_any(link, PVIO_DEV_VBD, "params");
 }
 
 static void pvio_vbd_notify(struct pvio_link *link, u32 index, u8 cmd)
@@ -290,7 +148,7 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 {
 	int ret;
 
-	if (!pvio_vbd_configurable(link, extack))
+	if (!pvio_dev_configurable(link, extack))
 		return -EOPNOTSUPP;
 	mutex_lock(&pvio_vbd_lock);
 	if (READ_ONCE(link->dead)) {
@@ -315,7 +173,8 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 		goto out;
 	}
 	if (params->index == PVIO_VBD_ANY_INDEX) {
-		params->index = pvio_vbd_free_index(link);
+		params->index = pvio_dev_free_index(link, PVIO_DEV_VBD,
+						    "params");
 		if (params->index == PVIO_VBD_ANY_INDEX) {
 			NL_SET_ERR_MSG(extack, "no free vbd index on the link");
 			ret = -ENOSPC;
@@ -335,7 +194,7 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 	}
 	ret = pvio_vbd_write_keys(link, params);
 	if (ret) {
-		pvio_vbd_store_error(extack, ret);
+		pvio_dev_store_error(extack, PVIO_DEV_VBD, ret);
 		goto err_keys;
 	}
 	/* Before the backend device: its driver takes the file in probe. */
@@ -347,31 +206,13 @@ int pvio_vbd_new(struct pvio_link *link, struct pvio_vbd_params *params,
 		if (WARN_ON_ONCE(old))
 			fput(old);
 	}
-	if (link->local_roles & BIT(PVIO_BACKEND)) {
-		ret = pvio_vbd_add_backend(link, params->index, extack);
-		if (ret)
-			goto err_keys;
-	}
-	if (link->local_roles & BIT(PVIO_FRONTEND)) {
-		struct pvio_device *pdev;
-
-		/* Its driver may come later: a frontend waits for nothing. */
-		pdev = pvio_device_add(link, PVIO_DEV_VBD, PVIO_FRONTEND,
-				       params->index);
-		if (IS_ERR(pdev)) {
-			NL_SET_ERR_MSG(extack,
-				       "cannot add the vbd frontend device");
-			ret = PTR_ERR(pdev);
-			goto err_backend;
-		}
-		put_device(&pdev->dev);
-	}
+	ret = pvio_dev_add_ends(link, PVIO_DEV_VBD, params->index, extack);
+	if (ret)
+		goto err_keys;
 	pvio_vbd_notify(link, params->index, PVIO_CMD_VBD_NEW_NTF);
 	mutex_unlock(&pvio_vbd_lock);
 	return 0;
 
-err_backend:
-	pvio_vbd_del_dev(link, PVIO_BACKEND, params->index);
 err_keys:
 	pvio_vbd_drop_file(link, params->index);
 	pvio_vbd_remove_keys(link, params->index);
@@ -386,7 +227,7 @@ int pvio_vbd_del(struct pvio_link *link, u32 index,
 	struct pvio_vbd_info *info;
 	int ret = 0;
 
-	if (!pvio_vbd_configurable(link, extack))
+	if (!pvio_dev_configurable(link, extack))
 		return -EOPNOTSUPP;
 	/* Taken first: the notification carries the vbd's last values. */
 	info = kmalloc(sizeof(*info), GFP_KERNEL);
@@ -400,9 +241,7 @@ int pvio_vbd_del(struct pvio_link *link, u32 index,
 	}
 	if (pvio_vbd_get(link, index, info))
 		info->path[0] = '\0';
-	/* The frontend goes first, so it never sees its backend vanish. */
-	pvio_vbd_del_dev(link, PVIO_FRONTEND, index);
-	pvio_vbd_del_dev(link, PVIO_BACKEND, index);
+	pvio_dev_del_ends(link, PVIO_DEV_VBD, index);
 	pvio_vbd_drop_file(link, index);
 	pvio_vbd_remove_keys(link, index);
 	pvio_nl_vbd_notify(link, info, PVIO_CMD_VBD_DEL_NTF);
@@ -420,27 +259,12 @@ out:
 static int pvio_vbd_config_changed(struct pvio_link *link, u32 index,
 				   bool reread, struct netlink_ext_ack *extack)
 {
-	struct pvio_driver *pdrv;
-	struct pvio_device *pdev;
-	bool told = false;
-	int ret = 0;
+	bool told;
+	int ret;
 
-	pdev = pvio_device_find(link, PVIO_DEV_VBD, PVIO_BACKEND, index);
-	if (pdev) {
-		/* The driver cannot unbind while the device is locked. */
-		device_lock(&pdev->dev);
-		pdrv = pdev->dev.driver ? to_pvio_driver(pdev->dev.driver) :
-					  NULL;
-		if (pdrv && pdrv->config_changed) {
-			ret = pdrv->config_changed(pdev);
-			told = true;
-		}
-		device_unlock(&pdev->dev);
-		put_device(&pdev->dev);
-	}
-	if (ret) {
-		NL_SET_ERR_MSG(extack, "the vbd backend refused the change");
-	} else if (!told && reread) {
+	ret = pvio_dev_config_changed(link, PVIO_DEV_VBD, index, &told,
+				      extack);
+	if (!ret && !told && reread) {
 		NL_SET_ERR_MSG(extack,
 			       "no vbd backend driver here to re-read the capacity");
 		ret = -ENODEV;
@@ -455,7 +279,7 @@ int pvio_vbd_set(struct pvio_link *link, const struct pvio_vbd_params *params,
 	u64 old_iops, old_bps, old_coalesce;
 	int ret;
 
-	if (!pvio_vbd_configurable(link, extack))
+	if (!pvio_dev_configurable(link, extack))
 		return -EOPNOTSUPP;
 	mutex_lock(&pvio_vbd_lock);
 	if (!pvio_vbd_in_use(link, index)) {
@@ -475,7 +299,7 @@ int pvio_vbd_set(struct pvio_link *link, const struct pvio_vbd_params *params,
 		ret = pvio_vbd_write_limit(link, index, "coalesce",
 					   params->coalesce);
 	if (ret)
-		pvio_vbd_store_error(extack, ret);
+		pvio_dev_store_error(extack, PVIO_DEV_VBD, ret);
 	else
 		ret = pvio_vbd_config_changed(link, index, params->reread,
 					      extack);
@@ -492,33 +316,6 @@ out:
 	return ret;
 }
 
-/*
- * The counters of the @role device of vbd @index, from its bound driver;
- * false if there is no such device, driver or counters.
- */
-static bool pvio_vbd_stats(struct pvio_link *link, enum pvio_role role,
-			   u32 index, struct pvio_dev_stats *stats)
-{
-	struct pvio_driver *pdrv;
-	struct pvio_device *pdev;
-	bool ret = false;
-
-	pdev = pvio_device_find(link, PVIO_DEV_VBD, role, index);
-	if (!pdev)
-		return false;
-	/* The driver cannot unbind while the device is locked. */
-	device_lock(&pdev->dev);
-	pdrv = pdev->dev.driver ? to_pvio_driver(pdev->dev.driver) : NULL;
-	if (pdrv && pdrv->get_stats) {
-		memset(stats, 0, sizeof(*stats));
-		pdrv->get_stats(pdev, stats);
-		ret = true;
-	}
-	device_unlock(&pdev->dev);
-	put_device(&pdev->dev);
-	return ret;
-}
-
 int pvio_vbd_get(struct pvio_link *link, u32 index,
 		 struct pvio_vbd_info *info)
 {
@@ -530,14 +327,15 @@ int pvio_vbd_get(struct pvio_link *link, u32 index,
 	info->index = index;
 	/* A path too long, torn or garbled shows as empty: still a vbd. */
 	ret = pvio_store_read(link, PVIO_STORE_TOOLSTACK,
-			      pvio_vbd_key(key, index, "params"), info->path,
-			      sizeof(info->path));
+			      pvio_dev_key(key, PVIO_DEV_VBD, index, "params"),
+			      info->path, sizeof(info->path));
 	if (ret == -ENOENT)
 		return ret;
 	if (ret)
 		info->path[0] = '\0';
 	info->readonly = !pvio_store_read(link, PVIO_STORE_TOOLSTACK,
-					  pvio_vbd_key(key, index, "mode"),
+					  pvio_dev_key(key, PVIO_DEV_VBD, index,
+						       "mode"),
 					  mode, sizeof(mode)) &&
 			 !strcmp(mode, "r");
 	info->iops = min_t(u64, pvio_vbd_read_limit(link, index, "iops"),
@@ -547,7 +345,8 @@ int pvio_vbd_get(struct pvio_link *link, u32 index,
 							"coalesce"), U32_MAX);
 	for (role = PVIO_BACKEND; role <= PVIO_FRONTEND; role++) {
 		info->state[role] = pvio_state_get(link, role);
-		if (pvio_vbd_stats(link, role, index, &info->stats[role]))
+		if (pvio_dev_stats(link, PVIO_DEV_VBD, role, index,
+				   &info->stats[role]))
 			info->has_stats |= BIT(role);
 	}
 	return 0;

@@ -14,7 +14,9 @@
  *   pvioctl [-j] vbd show [LINK [INDEX]]
  *   pvioctl vbd set LINK INDEX [iops N] [bps N] [coalesce USECS] [reread]
  *   pvioctl vbd del LINK INDEX
- *   pvioctl [-j] vif add LINK [index N] [mac ADDR] [queues N]
+ *   pvioctl [-j] vif add LINK [index N] [mac ADDR] [queues N] [rate BYTES]
+ *                        [burst BYTES]
+ *   pvioctl vif set LINK INDEX [rate BYTES] [burst BYTES]
  *   pvioctl [-j] vif show [LINK [INDEX]]
  *   pvioctl vif del LINK INDEX
  *   pvioctl [-j] monitor
@@ -71,10 +73,15 @@ static const char usage_text[] =
 "                                 coalescing, or have its backend re-read\n"
 "                                 the capacity\n"
 "  pvioctl vbd del LINK INDEX     remove a vbd (also: delete)\n"
-"  pvioctl vif add LINK [index N] [mac ADDR] [queues N]\n"
+"  pvioctl vif add LINK [index N] [mac ADDR] [queues N] [rate BYTES]\n"
+"                  [burst BYTES]\n"
 "                                 add a network interface to link LINK\n"
 "                                 (defaults: the lowest free index, a\n"
-"                                 random MAC, the backend's queues)\n"
+"                                 random MAC, the backend's queues, no\n"
+"                                 rate limit: else BYTES per second the\n"
+"                                 guest may send, with a burst of 100 ms)\n"
+"  pvioctl vif set LINK INDEX [rate BYTES] [burst BYTES]\n"
+"                                 change a vif's rate limit (0: none)\n"
 "  pvioctl vif show [LINK [INDEX]]\n"
 "                                 show vifs with their ends' states and\n"
 "                                 counters (also: list)\n"
@@ -143,6 +150,8 @@ static const char *const vif_attr_names[] = {
 	[PVIO_A_VIF_FRONTEND_STATE] = "frontend-state",
 	[PVIO_A_VIF_BACKEND_STATS] = "backend-stats",
 	[PVIO_A_VIF_FRONTEND_STATS] = "frontend-stats",
+	[PVIO_A_VIF_RATE] = "rate",
+	[PVIO_A_VIF_BURST] = "burst",
 };
 
 /* The attribute set of the request being made, to name attributes. */
@@ -344,24 +353,35 @@ static void link_print(const struct link *l)
 
 /* ---- link commands ---- */
 
+/* A reply of links, vbds or vifs being printed. */
 struct show {
-	bool array;		/* JSON: the links go into an array */
+	bool array;		/* JSON: the objects go into an array */
 	unsigned int count;
+	/* Parse and print one object; MNL_CB_OK or MNL_CB_ERROR. */
+	int (*one)(const struct nlmsghdr *nlh);
 };
 
 static int show_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct show *s = data;
+
+	if (json && s->array)
+		putchar(s->count ? ',' : '[');
+	if (s->one(nlh) != MNL_CB_OK)
+		return MNL_CB_ERROR;
+	if (!json)
+		putchar('\n');
+	s->count++;
+	return MNL_CB_OK;
+}
+
+static int link_one(const struct nlmsghdr *nlh)
+{
 	struct link l;
 
 	if (link_parse(nlh, &l) != MNL_CB_OK)
 		return MNL_CB_ERROR;
-	if (json && s->array)
-		putchar(s->count ? ',' : '[');
 	link_print(&l);
-	if (!json)
-		putchar('\n');
-	s->count++;
 	return MNL_CB_OK;
 }
 
@@ -371,7 +391,7 @@ static int link_add(int argc, char **argv)
 	unsigned long backend = 0, frontend = 1;
 	unsigned long pages = 0, grants = 0;
 	bool has_pages = false, has_grants = false;
-	struct show s = { 0 };
+	struct show s = { .one = link_one };
 	struct nlmsghdr *nlh;
 	const char *provider;
 	int i, ret;
@@ -423,7 +443,7 @@ static int link_add(int argc, char **argv)
 static int link_show(int argc, char **argv)
 {
 	static char buf[PVIO_GENL_BUFSIZE];
-	struct show s = { .array = true };
+	struct show s = { .array = true, .one = link_one };
 	struct nlmsghdr *nlh;
 	uint32_t id = 0;
 	int ret;
@@ -481,12 +501,246 @@ static int do_link(int argc, char **argv)
 	usage_error("link: unknown command '%s'", argv[0]);
 }
 
-/* ---- a vbd as the kernel describes it ---- */
+/* ---- what vbds and vifs have alike ---- */
 
-struct vbd {
-	const struct nlattr *tb[PVIO_A_VBD_MAX + 1];
-	const struct nlattr *stats[2][PVIO_A_VBD_STATS_MAX + 1];
+/* A counter of a device end, as it is printed. */
+struct stat_name {
+	int type;
+	const char *text;
+	const char *key;	/* in JSON */
 };
+
+/* Where the counters of one end go, and which are theirs. */
+struct stats_tb {
+	const struct nlattr **tb;
+	int max;
+	int pad;
+};
+
+static int stats_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct stats_tb *st = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= 0 || type > st->max || type == st->pad)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	st->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* The counters of end @end (0 backend, 1 frontend): a line, or JSON. */
+static void print_stats(int end, const struct nlattr *const *tb,
+			const struct stat_name *names, size_t n)
+{
+	static const char *const ends[] = { "backend", "frontend" };
+	size_t i;
+
+	if (json)
+		printf(",\"%s_stats\":{", ends[end]);
+	else
+		printf("\n    %s:", ends[end]);
+	for (i = 0; i < n; i++) {
+		const struct nlattr *a = tb[names[i].type];
+		unsigned long long v = a ? mnl_attr_get_u64(a) : 0;
+
+		if (json)
+			printf("%s\"%s\":%llu", i ? "," : "", names[i].key, v);
+		else
+			printf(" %s %llu", names[i].text, v);
+	}
+	if (json)
+		putchar('}');
+}
+
+/* The attribute set of vbds or of vifs, as parsing needs it. */
+struct dev_set {
+	const enum mnl_attr_data_type *types;
+	int max;
+	int pad;
+	int link_attr;
+	int index_attr;
+	int stats_attr[2];	/* backend, frontend */
+	int state_attr[2];	/* backend, frontend */
+	int stats_max;
+	int stats_pad;
+	int mac_attr;		/* exactly 6 bytes, if not 0 */
+	const struct stat_name *stats;	/* in the order printed */
+	size_t nr_stats;
+	const char *const *names;	/* for errors */
+	size_t nr_names;
+};
+
+#define MAX_OF(a, b)	((int)(a) > (int)(b) ? (int)(a) : (int)(b))
+#define DEV_MAX		MAX_OF(PVIO_A_VBD_MAX, PVIO_A_VIF_MAX)
+#define DEV_STATS_MAX	MAX_OF(PVIO_A_VBD_STATS_MAX, PVIO_A_VIF_STATS_MAX)
+
+/* A vbd or vif as the kernel describes it. */
+struct dev {
+	const struct dev_set *set;
+	const struct nlattr *tb[DEV_MAX + 1];
+	const struct nlattr *stats[2][DEV_STATS_MAX + 1];
+};
+
+/* Attributes newer than this program are skipped; known ones checked. */
+static int dev_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct dev *d = data;
+	const struct dev_set *set = d->set;
+	int type = mnl_attr_get_type(attr);
+	int end;
+
+	if (type <= 0 || type > set->max || type == set->pad)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, set->types[type]) < 0 ||
+	    (type == set->mac_attr && mnl_attr_get_payload_len(attr) != 6)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	for (end = 0; end < 2; end++) {
+		struct stats_tb st = { d->stats[end], set->stats_max,
+				       set->stats_pad };
+
+		if (type == set->stats_attr[end] &&
+		    mnl_attr_parse_nested(attr, stats_attr_cb, &st) < 0)
+			return MNL_CB_ERROR;
+	}
+	d->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int dev_parse(const struct nlmsghdr *nlh, const struct dev_set *set,
+		     struct dev *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->set = set;
+	if (mnl_attr_parse(nlh, GENL_HDRLEN, dev_attr_cb, d) < 0)
+		return MNL_CB_ERROR;
+	if (!d->tb[set->link_attr] || !d->tb[set->index_attr]) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+static uint32_t dev_u32(const struct dev *d, int type)
+{
+	return d->tb[type] ? mnl_attr_get_u32(d->tb[type]) : 0;
+}
+
+static unsigned long long dev_u64(const struct dev *d, int type)
+{
+	return d->tb[type] ? mnl_attr_get_u64(d->tb[type]) : 0;
+}
+
+/*
+ * What every vbd and vif line ends with: " backend-state S
+ * frontend-state S", then a line of counters per end that has them; in
+ * JSON the same keys and the object's end.
+ */
+static void dev_print_tail(const struct dev *d)
+{
+	const struct dev_set *set = d->set;
+	int end;
+
+	if (json) {
+		fputs(",\"backend_state\":", stdout);
+		json_string(state_name(dev_u32(d, set->state_attr[0])));
+		fputs(",\"frontend_state\":", stdout);
+		json_string(state_name(dev_u32(d, set->state_attr[1])));
+	} else {
+		printf(" backend-state %s frontend-state %s",
+		       state_name(dev_u32(d, set->state_attr[0])),
+		       state_name(dev_u32(d, set->state_attr[1])));
+	}
+	for (end = 0; end < 2; end++)
+		if (d->tb[set->stats_attr[end]])
+			print_stats(end, d->stats[end], set->stats,
+				    set->nr_stats);
+	if (json)
+		putchar('}');
+}
+
+/* Requests about vbds or vifs: errors name their set's attributes. */
+static void open_genl_dev(const struct dev_set *set)
+{
+	attr_names = set->names;
+	nr_attr_names = set->nr_names;
+	open_genl();
+}
+
+/*
+ * "show [LINK [INDEX]]" of vbds or vifs (@what): a get of one, or a dump
+ * of a link's or of all.
+ */
+static int dev_show(const char *what, uint8_t get_cmd, int link_attr,
+		    int index_attr, int (*one)(const struct nlmsghdr *nlh),
+		    int argc, char **argv)
+{
+	static char buf[PVIO_GENL_BUFSIZE];
+	struct show s = { .array = true, .one = one };
+	struct nlmsghdr *nlh;
+	uint32_t link = 0, index = 0;
+	char ctx[32], idx[32];
+	int ret;
+
+	snprintf(ctx, sizeof(ctx), "%s show", what);
+	snprintf(idx, sizeof(idx), "%s index", what);
+	if (argc > 2)
+		usage_error("%s: unexpected argument '%s'", ctx, argv[2]);
+	if (argc >= 1)
+		link = parse_num("link id", argv[0], UINT32_MAX);
+	if (argc == 2)
+		index = parse_num(idx, argv[1], UINT32_MAX);
+	if (argc == 2) {
+		nlh = pvio_genl_msg(&genl, buf, get_cmd, NLM_F_ACK);
+		s.array = false;
+	} else {
+		nlh = pvio_genl_msg(&genl, buf, get_cmd, NLM_F_DUMP);
+	}
+	if (argc >= 1)
+		mnl_attr_put_u32(nlh, link_attr, link);
+	if (argc == 2)
+		mnl_attr_put_u32(nlh, index_attr, index);
+	ret = pvio_genl_talk(&genl, nlh, show_cb, &s);
+	if (ret)
+		fail(ctx, ret);
+	if (json && s.array)
+		puts(s.count ? "]" : "[]");
+	else if (json)
+		putchar('\n');
+	return 0;
+}
+
+/* "del LINK INDEX" of a vbd or vif (@what). */
+static int dev_del(const char *what, uint8_t del_cmd, int link_attr,
+		   int index_attr, int argc, char **argv)
+{
+	static char buf[PVIO_GENL_BUFSIZE];
+	struct nlmsghdr *nlh;
+	uint32_t link, index;
+	char ctx[32], idx[32];
+	int ret;
+
+	snprintf(ctx, sizeof(ctx), "%s del", what);
+	snprintf(idx, sizeof(idx), "%s index", what);
+	if (argc != 2)
+		usage_error("%s: give a link id and a %s index", ctx, what);
+	link = parse_num("link id", argv[0], UINT32_MAX);
+	index = parse_num(idx, argv[1], UINT32_MAX);
+	nlh = pvio_genl_msg(&genl, buf, del_cmd, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, link_attr, link);
+	mnl_attr_put_u32(nlh, index_attr, index);
+	ret = pvio_genl_talk(&genl, nlh, NULL, NULL);
+	if (ret)
+		fail(ctx, ret);
+	return 0;
+}
+
+/* ---- a vbd as the kernel describes it ---- */
 
 static const enum mnl_attr_data_type vbd_types[PVIO_A_VBD_MAX + 1] = {
 	[PVIO_A_VBD_LINK_ID] = MNL_TYPE_U32,
@@ -505,11 +759,7 @@ static const enum mnl_attr_data_type vbd_types[PVIO_A_VBD_MAX + 1] = {
 };
 
 /* The counters, in the order they are printed. */
-static const struct {
-	int type;
-	const char *text;
-	const char *key;
-} vbd_stats[] = {
+static const struct stat_name vbd_stats[] = {
 	{ PVIO_A_VBD_STATS_REQUESTS, "requests", "requests" },
 	{ PVIO_A_VBD_STATS_SECTORS, "sectors", "sectors" },
 	{ PVIO_A_VBD_STATS_ERRORS, "errors", "errors" },
@@ -517,66 +767,21 @@ static const struct {
 	{ PVIO_A_VBD_STATS_IN_FLIGHT, "in-flight", "in_flight" },
 };
 
-static int vbd_stats_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (type <= 0 || type > PVIO_A_VBD_STATS_MAX ||
-	    type == PVIO_A_VBD_STATS_PAD)
-		return MNL_CB_OK;
-	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int vbd_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct vbd *v = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (type <= 0 || type > PVIO_A_VBD_MAX || type == PVIO_A_VBD_PAD)
-		return MNL_CB_OK;
-	if (mnl_attr_validate(attr, vbd_types[type]) < 0) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (type == PVIO_A_VBD_BACKEND_STATS ||
-	    type == PVIO_A_VBD_FRONTEND_STATS) {
-		int end = type == PVIO_A_VBD_FRONTEND_STATS;
-
-		if (mnl_attr_parse_nested(attr, vbd_stats_attr_cb,
-					  v->stats[end]) < 0)
-			return MNL_CB_ERROR;
-	}
-	v->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int vbd_parse(const struct nlmsghdr *nlh, struct vbd *v)
-{
-	memset(v, 0, sizeof(*v));
-	if (mnl_attr_parse(nlh, GENL_HDRLEN, vbd_attr_cb, v) < 0)
-		return MNL_CB_ERROR;
-	if (!v->tb[PVIO_A_VBD_LINK_ID] || !v->tb[PVIO_A_VBD_INDEX]) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
-}
-
-static uint32_t vbd_u32(const struct vbd *v, int type)
-{
-	return v->tb[type] ? mnl_attr_get_u32(v->tb[type]) : 0;
-}
-
-static uint64_t vbd_u64(const struct vbd *v, int type)
-{
-	return v->tb[type] ? mnl_attr_get_u64(v->tb[type]) : 0;
-}
+static const struct dev_set vbd_attrs = {
+	.types = vbd_types,
+	.max = PVIO_A_VBD_MAX,
+	.pad = PVIO_A_VBD_PAD,
+	.link_attr = PVIO_A_VBD_LINK_ID,
+	.index_attr = PVIO_A_VBD_INDEX,
+	.stats_attr = { PVIO_A_VBD_BACKEND_STATS, PVIO_A_VBD_FRONTEND_STATS },
+	.state_attr = { PVIO_A_VBD_BACKEND_STATE, PVIO_A_VBD_FRONTEND_STATE },
+	.stats_max = PVIO_A_VBD_STATS_MAX,
+	.stats_pad = PVIO_A_VBD_STATS_PAD,
+	.stats = vbd_stats,
+	.nr_stats = ARRAY_SIZE(vbd_stats),
+	.names = vbd_attr_names,
+	.nr_names = ARRAY_SIZE(vbd_attr_names),
+};
 
 /*
  * One vbd: text "vbd N link L path P mode w iops N bps N coalesce N
@@ -584,93 +789,45 @@ static uint64_t vbd_u64(const struct vbd *v, int type)
  * frontend-state S", then a line of counters per end that has them; or
  * one JSON object.
  */
-static void vbd_print(const struct vbd *v)
+static void vbd_print(const struct dev *v)
 {
-	static const char *const ends[] = { "backend", "frontend" };
 	const char *path = v->tb[PVIO_A_VBD_PATH] ?
 			   mnl_attr_get_str(v->tb[PVIO_A_VBD_PATH]) : "";
 	bool ro = v->tb[PVIO_A_VBD_READONLY];
-	size_t i;
-	int end;
 
 	if (json) {
 		printf("{\"link_id\":%u,\"index\":%u,\"path\":",
-		       vbd_u32(v, PVIO_A_VBD_LINK_ID),
-		       vbd_u32(v, PVIO_A_VBD_INDEX));
+		       dev_u32(v, PVIO_A_VBD_LINK_ID),
+		       dev_u32(v, PVIO_A_VBD_INDEX));
 		json_string(path);
 		printf(",\"readonly\":%s,\"iops_limit\":%u,"
-		       "\"bps_limit\":%llu,\"coalesce_usecs\":%u,"
-		       "\"backend_state\":",
+		       "\"bps_limit\":%llu,\"coalesce_usecs\":%u",
 		       ro ? "true" : "false",
-		       vbd_u32(v, PVIO_A_VBD_IOPS_LIMIT),
-		       (unsigned long long)vbd_u64(v, PVIO_A_VBD_BPS_LIMIT),
-		       vbd_u32(v, PVIO_A_VBD_COALESCE_USECS));
-		json_string(state_name(vbd_u32(v, PVIO_A_VBD_BACKEND_STATE)));
-		fputs(",\"frontend_state\":", stdout);
-		json_string(state_name(vbd_u32(v, PVIO_A_VBD_FRONTEND_STATE)));
+		       dev_u32(v, PVIO_A_VBD_IOPS_LIMIT),
+		       dev_u64(v, PVIO_A_VBD_BPS_LIMIT),
+		       dev_u32(v, PVIO_A_VBD_COALESCE_USECS));
 	} else {
 		printf("vbd %u link %u path %s mode %s iops %u bps %llu "
-		       "coalesce %u backend-state %s",
-		       vbd_u32(v, PVIO_A_VBD_INDEX),
-		       vbd_u32(v, PVIO_A_VBD_LINK_ID), path, ro ? "r" : "w",
-		       vbd_u32(v, PVIO_A_VBD_IOPS_LIMIT),
-		       (unsigned long long)vbd_u64(v, PVIO_A_VBD_BPS_LIMIT),
-		       vbd_u32(v, PVIO_A_VBD_COALESCE_USECS),
-		       state_name(vbd_u32(v, PVIO_A_VBD_BACKEND_STATE)));
-		printf(" frontend-state %s",
-		       state_name(vbd_u32(v, PVIO_A_VBD_FRONTEND_STATE)));
+		       "coalesce %u",
+		       dev_u32(v, PVIO_A_VBD_INDEX),
+		       dev_u32(v, PVIO_A_VBD_LINK_ID), path, ro ? "r" : "w",
+		       dev_u32(v, PVIO_A_VBD_IOPS_LIMIT),
+		       dev_u64(v, PVIO_A_VBD_BPS_LIMIT),
+		       dev_u32(v, PVIO_A_VBD_COALESCE_USECS));
 	}
-	for (end = 0; end < 2; end++) {
-		int type = end ? PVIO_A_VBD_FRONTEND_STATS :
-				 PVIO_A_VBD_BACKEND_STATS;
-
-		if (!v->tb[type])
-			continue;
-		if (json)
-			printf(",\"%s_stats\":{", ends[end]);
-		else
-			printf("\n    %s:", ends[end]);
-		for (i = 0; i < ARRAY_SIZE(vbd_stats); i++) {
-			const struct nlattr *a = v->stats[end][vbd_stats[i].type];
-			unsigned long long n = a ? mnl_attr_get_u64(a) : 0;
-
-			if (json)
-				printf("%s\"%s\":%llu", i ? "," : "",
-				       vbd_stats[i].key, n);
-			else
-				printf(" %s %llu", vbd_stats[i].text, n);
-		}
-		if (json)
-			putchar('}');
-	}
-	if (json)
-		putchar('}');
+	dev_print_tail(v);
 }
 
 /* ---- vbd commands ---- */
 
-static int vbd_show_cb(const struct nlmsghdr *nlh, void *data)
+static int vbd_one(const struct nlmsghdr *nlh)
 {
-	struct show *s = data;
-	struct vbd v;
+	struct dev v;
 
-	if (vbd_parse(nlh, &v) != MNL_CB_OK)
+	if (dev_parse(nlh, &vbd_attrs, &v) != MNL_CB_OK)
 		return MNL_CB_ERROR;
-	if (json && s->array)
-		putchar(s->count ? ',' : '[');
 	vbd_print(&v);
-	if (!json)
-		putchar('\n');
-	s->count++;
 	return MNL_CB_OK;
-}
-
-/* Requests about vbds: errors name the vbd set's attributes. */
-static void open_genl_vbd(void)
-{
-	attr_names = vbd_attr_names;
-	nr_attr_names = ARRAY_SIZE(vbd_attr_names);
-	open_genl();
 }
 
 static int vbd_add(int argc, char **argv)
@@ -681,7 +838,7 @@ static int vbd_add(int argc, char **argv)
 	bool has_index = false, has_iops = false, has_bps = false;
 	bool has_coalesce = false;
 	bool readonly = false;
-	struct show s = { 0 };
+	struct show s = { .one = vbd_one };
 	struct nlmsghdr *nlh;
 	const char *path = NULL;
 	unsigned long fd = 0;
@@ -725,7 +882,7 @@ static int vbd_add(int argc, char **argv)
 		}
 	}
 
-	open_genl_vbd();
+	open_genl_dev(&vbd_attrs);
 	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_NEW, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, PVIO_A_VBD_LINK_ID, link);
 	/* The kernel judges the length, so that its word is the one. */
@@ -744,7 +901,7 @@ static int vbd_add(int argc, char **argv)
 		mnl_attr_put_u64(nlh, PVIO_A_VBD_BPS_LIMIT, bps);
 	if (has_coalesce)
 		mnl_attr_put_u32(nlh, PVIO_A_VBD_COALESCE_USECS, coalesce);
-	ret = pvio_genl_talk(&genl, nlh, vbd_show_cb, &s);
+	ret = pvio_genl_talk(&genl, nlh, show_cb, &s);
 	if (ret)
 		fail("vbd add", ret);
 	if (s.count != 1)
@@ -756,37 +913,9 @@ static int vbd_add(int argc, char **argv)
 
 static int vbd_show(int argc, char **argv)
 {
-	static char buf[PVIO_GENL_BUFSIZE];
-	struct show s = { .array = true };
-	struct nlmsghdr *nlh;
-	uint32_t link = 0, index = 0;
-	int ret;
-
-	if (argc > 2)
-		usage_error("vbd show: unexpected argument '%s'", argv[2]);
-	if (argc >= 1)
-		link = parse_num("link id", argv[0], UINT32_MAX);
-	if (argc == 2)
-		index = parse_num("vbd index", argv[1], UINT32_MAX);
-	open_genl_vbd();
-	if (argc == 2) {
-		nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_GET, NLM_F_ACK);
-		s.array = false;
-	} else {
-		nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_GET, NLM_F_DUMP);
-	}
-	if (argc >= 1)
-		mnl_attr_put_u32(nlh, PVIO_A_VBD_LINK_ID, link);
-	if (argc == 2)
-		mnl_attr_put_u32(nlh, PVIO_A_VBD_INDEX, index);
-	ret = pvio_genl_talk(&genl, nlh, vbd_show_cb, &s);
-	if (ret)
-		fail("vbd show", ret);
-	if (json && s.array)
-		puts(s.count ? "]" : "[]");
-	else if (json)
-		putchar('\n');
-	return 0;
+	open_genl_dev(&vbd_attrs);
+	return dev_show("vbd", PVIO_CMD_VBD_GET, PVIO_A_VBD_LINK_ID,
+			PVIO_A_VBD_INDEX, vbd_one, argc, argv);
 }
 
 static int vbd_set(int argc, char **argv)
@@ -828,7 +957,7 @@ static int vbd_set(int argc, char **argv)
 	if (!has_iops && !has_bps && !has_coalesce && !reread)
 		usage_error("vbd set: nothing to change (iops, bps, coalesce, reread)");
 
-	open_genl_vbd();
+	open_genl_dev(&vbd_attrs);
 	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_SET, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, PVIO_A_VBD_LINK_ID, link);
 	mnl_attr_put_u32(nlh, PVIO_A_VBD_INDEX, index);
@@ -848,23 +977,9 @@ static int vbd_set(int argc, char **argv)
 
 static int vbd_del(int argc, char **argv)
 {
-	static char buf[PVIO_GENL_BUFSIZE];
-	struct nlmsghdr *nlh;
-	uint32_t link, index;
-	int ret;
-
-	if (argc != 2)
-		usage_error("vbd del: give a link id and a vbd index");
-	link = parse_num("link id", argv[0], UINT32_MAX);
-	index = parse_num("vbd index", argv[1], UINT32_MAX);
-	open_genl_vbd();
-	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VBD_DEL, NLM_F_ACK);
-	mnl_attr_put_u32(nlh, PVIO_A_VBD_LINK_ID, link);
-	mnl_attr_put_u32(nlh, PVIO_A_VBD_INDEX, index);
-	ret = pvio_genl_talk(&genl, nlh, NULL, NULL);
-	if (ret)
-		fail("vbd del", ret);
-	return 0;
+	open_genl_dev(&vbd_attrs);
+	return dev_del("vbd", PVIO_CMD_VBD_DEL, PVIO_A_VBD_LINK_ID,
+		       PVIO_A_VBD_INDEX, argc, argv);
 }
 
 static int do_vbd(int argc, char **argv)
@@ -886,11 +1001,6 @@ static int do_vbd(int argc, char **argv)
 
 /* ---- a vif as the kernel describes it ---- */
 
-struct vif {
-	const struct nlattr *tb[PVIO_A_VIF_MAX + 1];
-	const struct nlattr *stats[2][PVIO_A_VIF_STATS_MAX + 1];
-};
-
 static const enum mnl_attr_data_type vif_types[PVIO_A_VIF_MAX + 1] = {
 	[PVIO_A_VIF_LINK_ID] = MNL_TYPE_U32,
 	[PVIO_A_VIF_INDEX] = MNL_TYPE_U32,
@@ -901,162 +1011,78 @@ static const enum mnl_attr_data_type vif_types[PVIO_A_VIF_MAX + 1] = {
 	[PVIO_A_VIF_BACKEND_STATS] = MNL_TYPE_NESTED,
 	[PVIO_A_VIF_FRONTEND_STATS] = MNL_TYPE_NESTED,
 	[PVIO_A_VIF_PAD] = MNL_TYPE_UNSPEC,
+	[PVIO_A_VIF_RATE] = MNL_TYPE_U64,
+	[PVIO_A_VIF_BURST] = MNL_TYPE_U32,
 };
 
 /* The counters, in the order they are printed. */
-static const struct {
-	int type;
-	const char *text;
-} vif_stats[] = {
-	{ PVIO_A_VIF_STATS_PACKETS, "packets" },
-	{ PVIO_A_VIF_STATS_BYTES, "bytes" },
-	{ PVIO_A_VIF_STATS_ERRORS, "errors" },
-	{ PVIO_A_VIF_STATS_QUEUED, "queued" },
+static const struct stat_name vif_stats[] = {
+	{ PVIO_A_VIF_STATS_PACKETS, "packets", "packets" },
+	{ PVIO_A_VIF_STATS_BYTES, "bytes", "bytes" },
+	{ PVIO_A_VIF_STATS_ERRORS, "errors", "errors" },
+	{ PVIO_A_VIF_STATS_QUEUED, "queued", "queued" },
 };
 
-static int vif_stats_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (type <= 0 || type > PVIO_A_VIF_STATS_MAX ||
-	    type == PVIO_A_VIF_STATS_PAD)
-		return MNL_CB_OK;
-	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int vif_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct vif *v = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (type <= 0 || type > PVIO_A_VIF_MAX || type == PVIO_A_VIF_PAD)
-		return MNL_CB_OK;
-	if (mnl_attr_validate(attr, vif_types[type]) < 0 ||
-	    (type == PVIO_A_VIF_MAC && mnl_attr_get_payload_len(attr) != 6)) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (type == PVIO_A_VIF_BACKEND_STATS ||
-	    type == PVIO_A_VIF_FRONTEND_STATS) {
-		int end = type == PVIO_A_VIF_FRONTEND_STATS;
-
-		if (mnl_attr_parse_nested(attr, vif_stats_attr_cb,
-					  v->stats[end]) < 0)
-			return MNL_CB_ERROR;
-	}
-	v->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int vif_parse(const struct nlmsghdr *nlh, struct vif *v)
-{
-	memset(v, 0, sizeof(*v));
-	if (mnl_attr_parse(nlh, GENL_HDRLEN, vif_attr_cb, v) < 0)
-		return MNL_CB_ERROR;
-	if (!v->tb[PVIO_A_VIF_LINK_ID] || !v->tb[PVIO_A_VIF_INDEX]) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
-}
-
-static uint32_t vif_u32(const struct vif *v, int type)
-{
-	return v->tb[type] ? mnl_attr_get_u32(v->tb[type]) : 0;
-}
+static const struct dev_set vif_attrs = {
+	.types = vif_types,
+	.max = PVIO_A_VIF_MAX,
+	.pad = PVIO_A_VIF_PAD,
+	.link_attr = PVIO_A_VIF_LINK_ID,
+	.index_attr = PVIO_A_VIF_INDEX,
+	.stats_attr = { PVIO_A_VIF_BACKEND_STATS, PVIO_A_VIF_FRONTEND_STATS },
+	.state_attr = { PVIO_A_VIF_BACKEND_STATE, PVIO_A_VIF_FRONTEND_STATE },
+	.stats_max = PVIO_A_VIF_STATS_MAX,
+	.stats_pad = PVIO_A_VIF_STATS_PAD,
+	.mac_attr = PVIO_A_VIF_MAC,
+	.stats = vif_stats,
+	.nr_stats = ARRAY_SIZE(vif_stats),
+	.names = vif_attr_names,
+	.nr_names = ARRAY_SIZE(vif_attr_names),
+};
 
 /*
- * One vif: text "vif N link L mac M queues Q backend-state S
- * frontend-state S", then a line of counters per end that has them; or
+ * One vif: text "vif N link L mac M queues Q rate R burst B
+ * backend-state S frontend-state S", then a line of counters per end that has them; or
  * one JSON object.
  */
-static void vif_print(const struct vif *v)
+static void vif_print(const struct dev *v)
 {
-	static const char *const ends[] = { "backend", "frontend" };
 	const uint8_t *m = v->tb[PVIO_A_VIF_MAC] ?
 			   mnl_attr_get_payload(v->tb[PVIO_A_VIF_MAC]) :
 			   (const uint8_t *)"\0\0\0\0\0";
 	char mac[18];
-	size_t i;
-	int end;
 
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 		 m[0], m[1], m[2], m[3], m[4], m[5]);
 	if (json) {
 		printf("{\"link_id\":%u,\"index\":%u,\"mac\":\"%s\","
-		       "\"queues\":%u,\"backend_state\":",
-		       vif_u32(v, PVIO_A_VIF_LINK_ID),
-		       vif_u32(v, PVIO_A_VIF_INDEX), mac,
-		       vif_u32(v, PVIO_A_VIF_QUEUES));
-		json_string(state_name(vif_u32(v, PVIO_A_VIF_BACKEND_STATE)));
-		fputs(",\"frontend_state\":", stdout);
-		json_string(state_name(vif_u32(v, PVIO_A_VIF_FRONTEND_STATE)));
+		       "\"queues\":%u,\"rate\":%llu,\"burst\":%u",
+		       dev_u32(v, PVIO_A_VIF_LINK_ID),
+		       dev_u32(v, PVIO_A_VIF_INDEX), mac,
+		       dev_u32(v, PVIO_A_VIF_QUEUES),
+		       dev_u64(v, PVIO_A_VIF_RATE),
+		       dev_u32(v, PVIO_A_VIF_BURST));
 	} else {
-		printf("vif %u link %u mac %s queues %u backend-state %s",
-		       vif_u32(v, PVIO_A_VIF_INDEX),
-		       vif_u32(v, PVIO_A_VIF_LINK_ID), mac,
-		       vif_u32(v, PVIO_A_VIF_QUEUES),
-		       state_name(vif_u32(v, PVIO_A_VIF_BACKEND_STATE)));
-		printf(" frontend-state %s",
-		       state_name(vif_u32(v, PVIO_A_VIF_FRONTEND_STATE)));
+		printf("vif %u link %u mac %s queues %u rate %llu burst %u",
+		       dev_u32(v, PVIO_A_VIF_INDEX),
+		       dev_u32(v, PVIO_A_VIF_LINK_ID), mac,
+		       dev_u32(v, PVIO_A_VIF_QUEUES),
+		       dev_u64(v, PVIO_A_VIF_RATE),
+		       dev_u32(v, PVIO_A_VIF_BURST));
 	}
-	for (end = 0; end < 2; end++) {
-		int type = end ? PVIO_A_VIF_FRONTEND_STATS :
-				 PVIO_A_VIF_BACKEND_STATS;
-
-		if (!v->tb[type])
-			continue;
-		if (json)
-			printf(",\"%s_stats\":{", ends[end]);
-		else
-			printf("\n    %s:", ends[end]);
-		for (i = 0; i < ARRAY_SIZE(vif_stats); i++) {
-			const struct nlattr *a = v->stats[end][vif_stats[i].type];
-			unsigned long long n = a ? mnl_attr_get_u64(a) : 0;
-
-			if (json)
-				printf("%s\"%s\":%llu", i ? "," : "",
-				       vif_stats[i].text, n);
-			else
-				printf(" %s %llu", vif_stats[i].text, n);
-		}
-		if (json)
-			putchar('}');
-	}
-	if (json)
-		putchar('}');
+	dev_print_tail(v);
 }
 
 /* ---- vif commands ---- */
 
-static int vif_show_cb(const struct nlmsghdr *nlh, void *data)
+static int vif_one(const struct nlmsghdr *nlh)
 {
-	struct show *s = data;
-	struct vif v;
+	struct dev v;
 
-	if (vif_parse(nlh, &v) != MNL_CB_OK)
+	if (dev_parse(nlh, &vif_attrs, &v) != MNL_CB_OK)
 		return MNL_CB_ERROR;
-	if (json && s->array)
-		putchar(s->count ? ',' : '[');
 	vif_print(&v);
-	if (!json)
-		putchar('\n');
-	s->count++;
 	return MNL_CB_OK;
-}
-
-/* Requests about vifs: errors name the vif set's attributes. */
-static void open_genl_vif(void)
-{
-	attr_names = vif_attr_names;
-	nr_attr_names = ARRAY_SIZE(vif_attr_names);
-	open_genl();
 }
 
 /* "xx:xx:xx:xx:xx:xx" into @mac, or a usage error. */
@@ -1074,12 +1100,46 @@ static void parse_mac(const char *s, uint8_t mac[6])
 		mac[i] = b[i];
 }
 
+/* A vif's rate and burst, where given. */
+struct vif_rate {
+	unsigned long long rate;
+	unsigned long burst;
+	bool has_rate, has_burst;
+};
+
+/*
+ * "rate BYTES" or "burst BYTES": 0 if @key is one (its value taken),
+ * -1 if not. The kernel judges the values, so that its word is the one.
+ */
+static int vif_rate_arg(struct vif_rate *r, const char *key, const char *val)
+{
+	if (!strcmp(key, "rate")) {
+		r->rate = parse_num(key, val, ULONG_MAX);
+		r->has_rate = true;
+	} else if (!strcmp(key, "burst")) {
+		r->burst = parse_num(key, val, UINT32_MAX);
+		r->has_burst = true;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static void vif_rate_put(const struct vif_rate *r, struct nlmsghdr *nlh)
+{
+	if (r->has_rate)
+		mnl_attr_put_u64(nlh, PVIO_A_VIF_RATE, r->rate);
+	if (r->has_burst)
+		mnl_attr_put_u32(nlh, PVIO_A_VIF_BURST, r->burst);
+}
+
 static int vif_add(int argc, char **argv)
 {
 	static char buf[PVIO_GENL_BUFSIZE];
 	unsigned long link, index = 0, queues = 0;
 	bool has_index = false, has_mac = false, has_queues = false;
-	struct show s = { 0 };
+	struct vif_rate r = { 0 };
+	struct show s = { .one = vif_one };
 	struct nlmsghdr *nlh;
 	uint8_t mac[6];
 	int i, ret;
@@ -1101,12 +1161,14 @@ static int vif_add(int argc, char **argv)
 		} else if (!strcmp(key, "queues")) {
 			queues = parse_num(key, argv[++i], UINT32_MAX);
 			has_queues = true;
+		} else if (!vif_rate_arg(&r, key, argv[i + 1])) {
+			i++;
 		} else {
 			usage_error("vif add: unknown argument '%s'", key);
 		}
 	}
 
-	open_genl_vif();
+	open_genl_dev(&vif_attrs);
 	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VIF_NEW, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, PVIO_A_VIF_LINK_ID, link);
 	if (has_index)
@@ -1115,7 +1177,8 @@ static int vif_add(int argc, char **argv)
 		mnl_attr_put(nlh, PVIO_A_VIF_MAC, sizeof(mac), mac);
 	if (has_queues)
 		mnl_attr_put_u32(nlh, PVIO_A_VIF_QUEUES, queues);
-	ret = pvio_genl_talk(&genl, nlh, vif_show_cb, &s);
+	vif_rate_put(&r, nlh);
+	ret = pvio_genl_talk(&genl, nlh, show_cb, &s);
 	if (ret)
 		fail("vif add", ret);
 	if (s.count != 1)
@@ -1127,57 +1190,47 @@ static int vif_add(int argc, char **argv)
 
 static int vif_show(int argc, char **argv)
 {
-	static char buf[PVIO_GENL_BUFSIZE];
-	struct show s = { .array = true };
-	struct nlmsghdr *nlh;
-	uint32_t link = 0, index = 0;
-	int ret;
-
-	if (argc > 2)
-		usage_error("vif show: unexpected argument '%s'", argv[2]);
-	if (argc >= 1)
-		link = parse_num("link id", argv[0], UINT32_MAX);
-	if (argc == 2)
-		index = parse_num("vif index", argv[1], UINT32_MAX);
-	open_genl_vif();
-	if (argc == 2) {
-		nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VIF_GET, NLM_F_ACK);
-		s.array = false;
-	} else {
-		nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VIF_GET, NLM_F_DUMP);
-	}
-	if (argc >= 1)
-		mnl_attr_put_u32(nlh, PVIO_A_VIF_LINK_ID, link);
-	if (argc == 2)
-		mnl_attr_put_u32(nlh, PVIO_A_VIF_INDEX, index);
-	ret = pvio_genl_talk(&genl, nlh, vif_show_cb, &s);
-	if (ret)
-		fail("vif show", ret);
-	if (json && s.array)
-		puts(s.count ? "]" : "[]");
-	else if (json)
-		putchar('\n');
-	return 0;
+	open_genl_dev(&vif_attrs);
+	return dev_show("vif", PVIO_CMD_VIF_GET, PVIO_A_VIF_LINK_ID,
+			PVIO_A_VIF_INDEX, vif_one, argc, argv);
 }
 
 static int vif_del(int argc, char **argv)
 {
-	static char buf[PVIO_GENL_BUFSIZE];
-	struct nlmsghdr *nlh;
-	uint32_t link, index;
-	int ret;
+	open_genl_dev(&vif_attrs);
+	return dev_del("vif", PVIO_CMD_VIF_DEL, PVIO_A_VIF_LINK_ID,
+		       PVIO_A_VIF_INDEX, argc, argv);
+}
 
-	if (argc != 2)
-		usage_error("vif del: give a link id and a vif index");
+static int vif_set(int argc, char **argv)
+{
+	static char buf[PVIO_GENL_BUFSIZE];
+	unsigned long link, index;
+	struct vif_rate r = { 0 };
+	struct nlmsghdr *nlh;
+	int i, ret;
+
+	if (argc < 2)
+		usage_error("vif set: give a link id and a vif index");
 	link = parse_num("link id", argv[0], UINT32_MAX);
 	index = parse_num("vif index", argv[1], UINT32_MAX);
-	open_genl_vif();
-	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VIF_DEL, NLM_F_ACK);
+	for (i = 2; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			usage_error("vif set: '%s' needs a value", argv[i]);
+		if (vif_rate_arg(&r, argv[i], argv[i + 1]))
+			usage_error("vif set: unknown argument '%s'", argv[i]);
+	}
+	if (!r.has_rate && !r.has_burst)
+		usage_error("vif set: nothing to change (rate, burst)");
+
+	open_genl_dev(&vif_attrs);
+	nlh = pvio_genl_msg(&genl, buf, PVIO_CMD_VIF_SET, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, PVIO_A_VIF_LINK_ID, link);
 	mnl_attr_put_u32(nlh, PVIO_A_VIF_INDEX, index);
+	vif_rate_put(&r, nlh);
 	ret = pvio_genl_talk(&genl, nlh, NULL, NULL);
 	if (ret)
-		fail("vif del", ret);
+		fail("vif set", ret);
 	return 0;
 }
 
@@ -1187,6 +1240,8 @@ static int do_vif(int argc, char **argv)
 		return vif_show(argc ? argc - 1 : 0, argv + 1);
 	if (!strcmp(argv[0], "add"))
 		return vif_add(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "set"))
+		return vif_set(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "del") || !strcmp(argv[0], "delete"))
 		return vif_del(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "help")) {
@@ -1204,8 +1259,7 @@ static int monitor_cb(const struct nlmsghdr *nlh,
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 	const char *event, *what = "link";
 	struct link l;
-	struct vbd v;
-	struct vif f;
+	struct dev d;
 	int ret;
 
 	if (nlh->nlmsg_type != genl.family ||
@@ -1241,13 +1295,17 @@ static int monitor_cb(const struct nlmsghdr *nlh,
 		event = "del";
 		what = "vif";
 		break;
+	case PVIO_CMD_VIF_CHANGE_NTF:
+		event = "change";
+		what = "vif";
+		break;
 	default:
 		return MNL_CB_OK;	/* an event newer than this program */
 	}
 	if (!strcmp(what, "vbd"))
-		ret = vbd_parse(nlh, &v);
+		ret = dev_parse(nlh, &vbd_attrs, &d);
 	else if (!strcmp(what, "vif"))
-		ret = vif_parse(nlh, &f);
+		ret = dev_parse(nlh, &vif_attrs, &d);
 	else
 		ret = link_parse(nlh, &l);
 	if (ret != MNL_CB_OK) {
@@ -1260,9 +1318,9 @@ static int monitor_cb(const struct nlmsghdr *nlh,
 	else
 		printf("%s ", event);
 	if (!strcmp(what, "vbd"))
-		vbd_print(&v);
+		vbd_print(&d);
 	else if (!strcmp(what, "vif"))
-		vif_print(&f);
+		vif_print(&d);
 	else
 		link_print(&l);
 	if (json)

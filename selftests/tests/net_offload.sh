@@ -6,8 +6,12 @@
 # (partial checksums are not checked on local delivery, so only a
 # comparison of the data proves it intact); with the offloads on, iperf3
 # makes GSO packets cross in both directions (the gso counters of
-# ethtool -S at both ends move), with them off none do.
-# timeout: 240
+# ethtool -S at both ends move), with them off none do. UDP GSO likewise:
+# a sender with UDP_SEGMENT sends 14000-byte buffers as 10 datagrams
+# each, which cross as GSO packets (counters) and arrive as the datagrams
+# sent, every one checked; with tx-udp-segmentation off at the sender the
+# stack segments them in software and none crosses as GSO.
+# timeout: 300
 . /pvio/lib.sh
 
 command -v ethtool >/dev/null || skip "no ethtool in the host's /usr"
@@ -83,6 +87,48 @@ iperf() {
 	return $_r
 }
 
+# udp_gso FROM_NS TO_NS TO_ADDR: 200 sends of 10 segments of 1400 bytes
+# with UDP_SEGMENT arrive as 2000 datagrams, each with its content.
+udp_gso() {
+	$IP netns exec "$2" timeout 60 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 33, 1 << 23)  # SO_RCVBUFFORCE
+s.bind((sys.argv[1], 5998))
+print("ready", flush=True)
+s.settimeout(10)
+seen, bad = set(), 0
+try:
+    while len(seen) < 2000:
+        d = s.recv(65536)
+        n = int.from_bytes(d[:4], "little")
+        if len(d) != 1400 or d[4:] != bytes([n & 0xff]) * 1396:
+            bad += 1
+        seen.add(n)
+except socket.timeout:
+    pass
+print(len(seen), bad)' "$3" >/tmp/udp.out &
+	srv=$!
+	_w=0
+	until grep -q ready /tmp/udp.out; do
+		[ $_w -ge 200 ] && { kill $srv; return 1; }
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	$IP netns exec "$1" timeout 60 python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_UDP, 103, 1400)  # UDP_SEGMENT
+for i in range(200):
+    buf = b"".join((10 * i + k).to_bytes(4, "little") +
+                   bytes([(10 * i + k) & 0xff]) * 1396 for k in range(10))
+    s.sendto(buf, (sys.argv[1], 5998))
+    time.sleep(0.002)' "$3" || { kill $srv; return 1; }
+	wait $srv
+	echo "# $1 -> $2: datagrams received, bad: $(tail -n 1 /tmp/udp.out)"
+	[ "$(tail -n 1 /tmp/udp.out)" = "2000 0" ]
+}
+
 # moved BEFORE AFTER: did a counter move?
 check "frontend: tx checksumming and TSO on" sh -c \
 	"$IP netns exec fe ethtool -k $fe | grep -qx 'tcp-segmentation-offload: on'"
@@ -103,6 +149,36 @@ a2=$(gso be $be tx) b2=$(gso fe $fe rx)
 echo "# GSO packets sent by the backend $a -> $a2, received by the frontend $b -> $b2"
 check "... the backend sent GSO packets" test "$a2" -gt "$a"
 check "... the frontend received them as such" test $((b2 - b)) -eq $((a2 - a))
+
+check "frontend: UDP GSO on" sh -c \
+	"$IP netns exec fe ethtool -k $fe | grep -qx 'tx-udp-segmentation: on'"
+check "backend: UDP GSO on" sh -c \
+	"$IP netns exec be ethtool -k $be | grep -qx 'tx-udp-segmentation: on'"
+a=$(gso fe $fe tx) b=$(gso be $be rx)
+check "UDP GSO: datagrams intact frontend to backend" udp_gso fe be 10.99.0.1
+a2=$(gso fe $fe tx) b2=$(gso be $be rx)
+echo "# GSO packets sent by the frontend $a -> $a2, received by the backend $b -> $b2"
+check "... the frontend sent GSO packets" test "$a2" -gt "$a"
+check "... the backend received them as such" test $((b2 - b)) -eq $((a2 - a))
+a=$(gso be $be tx) b=$(gso fe $fe rx)
+check "UDP GSO: datagrams intact backend to frontend" udp_gso be fe 10.99.0.2
+a2=$(gso be $be tx) b2=$(gso fe $fe rx)
+echo "# GSO packets sent by the backend $a -> $a2, received by the frontend $b -> $b2"
+check "... the backend sent GSO packets" test "$a2" -gt "$a"
+check "... the frontend received them as such" test $((b2 - b)) -eq $((a2 - a))
+check "ethtool -K tx-udp-segmentation off, both ends" sh -c \
+	"$IP netns exec fe ethtool -K $fe tx-udp-segmentation off &&
+	 $IP netns exec be ethtool -K $be tx-udp-segmentation off"
+a=$(gso fe $fe tx) b=$(gso be $be tx)
+check "software UDP GSO: datagrams intact frontend to backend" \
+	udp_gso fe be 10.99.0.1
+check "software UDP GSO: datagrams intact backend to frontend" \
+	udp_gso be fe 10.99.0.2
+check "... no GSO packet crossed" \
+	test "$(gso fe $fe tx) $(gso be $be tx)" = "$a $b"
+check "ethtool -K tx-udp-segmentation on, both ends" sh -c \
+	"$IP netns exec fe ethtool -K $fe tx-udp-segmentation on &&
+	 $IP netns exec be ethtool -K $be tx-udp-segmentation on"
 
 check "ethtool -K tx off sg off, frontend" \
 	$IP netns exec fe ethtool -K $fe tx off sg off

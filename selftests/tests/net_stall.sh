@@ -4,13 +4,18 @@
 # A frontend that posts no receive buffers (its interface never brought
 # up) costs the backend bounded memory: with rx_queue_bytes=65536, what
 # the driver domain sends waits up to 64 KiB and the rest is dropped and
-# counted (tx_dropped of the vif). Once the frontend comes up, the
-# waiting packets are delivered, the queue drains and ping works.
-# timeout: 180
+# counted (tx_dropped of the vif). With rx_stall_ms=6000, 6 s after the
+# first packet began to wait the vif's carrier goes down (the queue
+# stalled, counted in ethtool -S), and what the stack sends then does not
+# reach the queue. Once the frontend comes up, the vif's carrier comes
+# back, the waiting packets are delivered, the queue drains and ping
+# works.
+# timeout: 240
 . /pvio/lib.sh
 
+command -v ethtool >/dev/null || skip "no ethtool in the host's /usr"
 pvio_insmod pvio_hv pvio_loop || die "cannot load pvio_hv and pvio_loop"
-insmod $PVIO_MODULES/pvio_netback.ko rx_queue_bytes=65536 ||
+insmod $PVIO_MODULES/pvio_netback.ko rx_queue_bytes=65536 rx_stall_ms=6000 ||
 	die "cannot load pvio_netback"
 pvio_insmod pvio_netfront || die "cannot load pvio_netfront"
 link=$(link_add) || die "cannot add a link"
@@ -41,8 +46,22 @@ check "packets wait for the guest" test "${q:-0}" -gt 0
 check "... at most 64 KiB of them" test "${q:-999}" -le $((65536 / 1442))
 check "the rest were dropped and counted" test "$dropped" -ge $((400 - 65536 / 1442))
 
+# stalls: how often the backend's queues stalled.
+stalls() {
+	$IP netns exec be ethtool -S $be 2>/dev/null |
+		sed -n 's/^ *q[0-9]*_tx_stalls: //p' |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+check "the vif's carrier goes down after rx_stall_ms" net_carrier be $be 0 30
+check "... one stall counted" test "$(stalls)" = 1
+$IP netns exec be ping -c 100 -i 0.005 -W 1 -s 1400 10.99.0.2 \
+	>/dev/null 2>&1
+echo "# queued after more pings: $(queued)"
+check "... the queue does not grow" test "$(queued)" = "$q"
+
 $IP -n fe link set $fe up
 check "the frontend's carrier comes on" net_carrier fe $fe 1
+check "the vif's carrier comes back" net_carrier be $be 1
 sleep 1
 check "what waited was delivered" test "$(net_stat fe $fe rx_packets)" -ge "$q"
 check "the queue drained" test "$(queued)" = 0
