@@ -11,7 +11,9 @@
 #   make check-vm        VM tests (T='blk_*' for a subset, KERNEL=debug)
 #   make check-kunit     pvio_hv's KUnit suites in the debug kernel's VM
 #   make bench           block benchmark (fio: direct, loop driver, pvio;
-#                        TCG and icount) and the ring benchmark
+#                        TCG and icount), network benchmark (iperf3, ping:
+#                        veth, pvio; TCG and icount), ring benchmark
+#   make bench-net       the network benchmark alone
 #   make bench-ring      ring throughput beside memcpy (and DPDK's rte_ring)
 #   make demo            the README's first command
 #   make modules_install install the modules for KDIR's kernel and depmod
@@ -29,7 +31,7 @@ KERNEL ?= stock
 
 .PHONY: all modules userspace clean modules_install deps \
 	check check-build check-unit check-harness check-vm check-kunit \
-	bench bench-ring bench-blk demo
+	bench bench-ring bench-blk bench-net demo
 
 all: modules userspace
 
@@ -77,11 +79,15 @@ check-kunit:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/selftests/vm/run.sh -k debug -t 'core_kunit'
 
-bench: bench-blk bench-ring
+bench: bench-blk bench-net bench-ring
 
 bench-blk:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/scripts/bench.sh
+
+bench-net:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/scripts/bench-net.sh
 
 bench-ring:
 	@$(DEPS) build bench

@@ -7,9 +7,12 @@
 #
 # The frontend has the MAC address given to pvioctl and its carrier comes
 # on; ping works at 56 and 1472 bytes (MTU 1500), 8972 (MTU 9000) and
-# 64972 (MTU 65000: a packet in 17 buffers); the packet and byte counters
-# of both ends agree exactly; iperf3 TCP runs both ways; pvioctl vif show
-# reports the vif, and vif del removes both interfaces. BQL balances.
+# 64972 (MTU 65000: a packet in 17 buffers), and at 1500, 9000 and 65000
+# bytes with MTUs 28 bytes larger, each echo one frame each way (static
+# neighbours: nothing else crosses), and at 1500 bytes with MTU 1500 in
+# two fragments; the packet and byte counters of both ends agree
+# exactly; iperf3 TCP runs both ways; pvioctl vif show reports the vif,
+# and vif del removes both interfaces. BQL balances.
 # timeout: 300
 . /pvio/lib.sh
 
@@ -29,13 +32,24 @@ net_into fe $fe 10.99.0.2 || die "cannot set up $fe"
 check "carrier on at the frontend" net_carrier fe $fe 1
 check "carrier on at the backend" net_carrier be $be 1
 
-# ping_ok SIZE: three pings of SIZE bytes from fe to be all answered.
+# Static neighbours: no ARP, so the frame counters count pings alone.
+$IP -n fe neigh add 10.99.0.1 dev $fe nud permanent \
+	lladdr "$($IP netns exec be cat /sys/class/net/$be/address)"
+$IP -n be neigh add 10.99.0.2 dev $be nud permanent lladdr $mac
+
+# ping_ok SIZE [FRAMES]: three pings of SIZE bytes from fe to be all
+# answered, each in FRAMES frames each way (default 1).
 ping_ok() {
+	_b=$(net_stat be $be rx_packets) _f=$(net_stat fe $fe rx_packets)
 	$IP netns exec fe ping -c 3 -W 5 -s "$1" 10.99.0.1 >/tmp/ping.$1 2>&1 ||
 		{ cat /tmp/ping.$1; return 1; }
 	grep -q "3 packets received" /tmp/ping.$1 ||
 		{ cat /tmp/ping.$1; return 1; }
 	grep round-trip /tmp/ping.$1 | sed 's/^/# /'
+	_b=$(($(net_stat be $be rx_packets) - _b))
+	_f=$(($(net_stat fe $fe rx_packets) - _f))
+	echo "# frames: $_b to the backend, $_f to the frontend"
+	[ $_b -eq $((3 * ${2:-1})) ] && [ $_f -eq $((3 * ${2:-1})) ]
 }
 
 # mtu N: set both ends' MTU.
@@ -45,10 +59,17 @@ mtu() {
 
 check "ping 56 bytes" ping_ok 56
 check "ping 1472 bytes (MTU 1500)" ping_ok 1472
+check "ping 1500 bytes (MTU 1500): two fragments" ping_ok 1500 2
+check "MTU 1528" mtu 1528
+check "ping 1500 bytes (MTU 1528)" ping_ok 1500
 check "MTU 9000" mtu 9000
 check "ping 8972 bytes (MTU 9000)" ping_ok 8972
+check "MTU 9028" mtu 9028
+check "ping 9000 bytes (MTU 9028)" ping_ok 9000
 check "MTU 65000" mtu 65000
 check "ping 64972 bytes (MTU 65000, 17 buffers)" ping_ok 64972
+check "MTU 65028" mtu 65028
+check "ping 65000 bytes (MTU 65028)" ping_ok 65000
 check "MTU 1500" mtu 1500
 
 # Counters: what one end sent, the other received, exactly.

@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench, network part (run by scripts/bench-net.sh in one VM, plain
+# TCG and under -icount): the same iperf3 and ping runs between two
+# network namespaces over a veth pair and over a pvio vif on a loop link
+# (pvethN in one namespace, pvif<link>.0 in the other): TCP from the
+# first namespace to the second with 1 and 4 streams and the other way
+# with 1, UDP 64-byte datagrams as fast as the sender goes (packets per
+# second the receiver got) and ping round trips (p50 and p99 of 200).
+# Prints "BENCH <path> <metric> <value>" lines.
+# timeout: 900
+. /pvio/lib.sh
+
+PY=/usr/bin/python3
+SECS=${BENCH_SECS:-4}
+command -v iperf3 >/dev/null || skip "no iperf3 in the host's /usr"
+[ -x $PY ] || skip "no $PY in the host's /usr"
+modprobe veth || die "cannot load veth"
+net_load || die "cannot load the network modules"
+link=$(link_add) || die "cannot add a link"
+vif_add "$link" || die "cannot add the vif"
+be=pvif$link.0
+fe=$(net_fe_for "$link") || die "no frontend interface"
+for ns in be fe va vb; do
+	net_ns $ns || die "cannot create netns $ns"
+done
+net_into be $be 10.99.0.1 && net_into fe $fe 10.99.0.2 ||
+	die "cannot set up the vif"
+$IP link add va0 type veth peer name vb0 || die "cannot add a veth pair"
+net_into vb vb0 10.98.0.1 && net_into va va0 10.98.0.2 ||
+	die "cannot set up the veth pair"
+net_carrier fe $fe 1 || die "no carrier on $fe"
+
+# iperf LABEL METRIC SRV_NS SRV_ADDR CLI_NS iperf3-options: one figure
+# from the client's JSON report (which has the receiver's side too).
+iperf() {
+	label=$1 metric=$2 srv=$3 addr=$4 cli=$5
+	shift 5
+	$IP netns exec "$srv" timeout 60 iperf3 -s -1 >/dev/null 2>&1 &
+	_s=$!
+	net_listening "$srv" 5201 || { kill $_s; echo "BENCH $label $metric error"; return 1; }
+	$IP netns exec "$cli" timeout 60 iperf3 -c "$addr" -t $SECS -J "$@" \
+		>/tmp/i.json 2>&1
+	wait $_s
+	$PY - "$label" "$metric" /tmp/i.json <<'PY'
+import json, sys
+label, metric, path = sys.argv[1:]
+try:
+    r = json.load(open(path))["end"]["sum_received"]
+    val = {
+        "tcp": lambda: r["bits_per_second"] / 1e9,
+        "udp": lambda: r["bytes"] / 64 / r["seconds"] / 1000,
+    }[metric.split("_")[0][:3]]()
+    print("BENCH %s %s %.3f" % (label, metric, val))
+except (ValueError, KeyError, ZeroDivisionError):
+    print("BENCH %s %s error" % (label, metric))
+PY
+}
+
+# rtt LABEL CLI_NS ADDR: p50 and p99 of 200 pings' round trips, in us.
+rtt() {
+	$IP netns exec "$2" ping -c 200 -i 0.01 -W 2 "$3" 2>/dev/null |
+		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | sort -n |
+		awk -v l="$1" '
+		# rank P: the nearest-rank P percentile of the sorted t[].
+		function rank(p, i) { i = int(NR * p); return t[i < NR * p ? i + 1 : i] }
+		{ t[NR] = $1 * 1000 }
+		END { if (NR < 100) { print "BENCH " l " ping_p50_us error"
+				      print "BENCH " l " ping_p99_us error"; exit }
+		      printf "BENCH %s ping_p50_us %.1f\n", l, rank(0.5)
+		      printf "BENCH %s ping_p99_us %.1f\n", l, rank(0.99) }'
+}
+
+# run LABEL SRV_NS SRV_ADDR CLI_NS: every figure of one path.
+run() {
+	iperf "$1" tcp1_gbits "$2" "$3" "$4"
+	iperf "$1" tcp4_gbits "$2" "$3" "$4" -P 4
+	iperf "$1" tcp1_rev_gbits "$2" "$3" "$4" -R
+	iperf "$1" udp64_kpps "$2" "$3" "$4" -u -l 64 -b 10G
+	rtt "$1" "$4" "$3"
+}
+run veth vb 10.98.0.1 va
+run pvio be 10.99.0.1 fe
+
+pvioctl vif del "$link" 0
+pvioctl link del "$link"
+for ns in be fe va vb; do
+	$IP netns del $ns
+done
+pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
