@@ -67,7 +67,9 @@ struct netfront_coal {
 #define NETFRONT_RX_HEADROOM	XDP_PACKET_HEADROOM
 #define NETFRONT_RX_HEAD_MAX	(PAGE_SIZE - NETFRONT_RX_HEADROOM - \
 				 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
-#define NETFRONT_XDP_MTU_MAX	(NETFRONT_RX_HEAD_MAX - PVIO_NETIF_HLEN)
+/* ... and one buffer holds: pages may be larger than the wire's. */
+#define NETFRONT_XDP_MTU_MAX	(min_t(u32, NETFRONT_RX_HEAD_MAX, \
+				       PVIO_PAGE_SIZE) - PVIO_NETIF_HLEN)
 
 /**
  * struct netfront_tx_shadow - a packet on the tx ring

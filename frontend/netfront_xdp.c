@@ -151,14 +151,20 @@ static void netfront_xdp_run(struct netfront_queue *q, struct bpf_prog *prog,
  * @more: more buffers follow
  *
  * On XDP_PASS the packet goes on as q->rx_skb; a packet the program
- * cannot see (more than one buffer or page) is discarded.
+ * cannot see (more than one buffer or page, shorter than an Ethernet
+ * header) or must not (a partial checksum or GSO, from a backend that
+ * had not yet taken its offloads back when the program came) is
+ * discarded.
  */
 void netfront_xdp_rx(struct netfront_queue *q, struct bpf_prog *prog,
 		     const void *src, u32 len, bool more)
 {
+	const struct pvio_netif_rx_response *first = &q->rx_first;
 	struct page *page;
 
-	if (more || len > NETFRONT_RX_HEAD_MAX) {
+	if (more || len < PVIO_NETIF_FRAME_MIN || len > NETFRONT_RX_HEAD_MAX ||
+	    (first->flags & PVIO_NETIF_RXF_CSUM_PARTIAL) ||
+	    first->gso_type != PVIO_NETIF_GSO_NONE) {
 		q->rx_discard = true;
 		return;
 	}
@@ -237,7 +243,7 @@ int netfront_change_mtu(struct net_device *dev, int mtu)
 
 	if (mtu > NETFRONT_XDP_MTU_MAX && rtnl_dereference(info->xdp_prog)) {
 		if (net_ratelimit())
-			netdev_warn(dev, "MTU %d refused: above %lu, the single-buffer limit of the XDP program attached\n",
+			netdev_warn(dev, "MTU %d refused: above %u, the single-buffer limit of the XDP program attached\n",
 				    mtu, NETFRONT_XDP_MTU_MAX);
 		return -EINVAL;
 	}
@@ -254,7 +260,7 @@ static int netfront_xdp_set(struct net_device *dev, struct bpf_prog *prog,
 	if (prog && dev->mtu > NETFRONT_XDP_MTU_MAX) {
 		pvio_compat_extack_fmt(extack,
 				       "MTU above the single-buffer limit of XDP",
-				       "MTU %u above the single-buffer limit of XDP, %lu",
+				       "MTU %u above the single-buffer limit of XDP, %u",
 				       dev->mtu, NETFRONT_XDP_MTU_MAX);
 		return -EINVAL;
 	}
