@@ -352,6 +352,9 @@ static int netback_probe(struct pvio_device *pdev)
 		netback_rate_init(q);
 		netback_stall_init(q);
 		netif_napi_add(dev, &q->napi, netback_poll);
+		ret = netback_tx_pool_create(q);
+		if (ret)
+			goto err_queues;
 	}
 	ret = netback_rate_read(vif);
 	if (ret)
@@ -387,8 +390,14 @@ err_state:
 err_unregister:
 	unregister_netdev(dev);
 err_queues:
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
+		/* Those not reached yet: zeroed by kcalloc. */
+		if (!vif->queues[i].vif)
+			break;
+		/* With its NAPI disabled, as page_pool_destroy() wants. */
+		netback_tx_pool_destroy(&vif->queues[i]);
 		netif_napi_del(&vif->queues[i].napi);
+	}
 	kfree(vif->queues);
 err_free:
 	free_netdev(dev);
@@ -421,6 +430,8 @@ static void netback_remove(struct pvio_device *pdev)
 	for (i = 0; i < vif->max_queues; i++) {
 		/* xmit may have queued after the disconnect's purge */
 		skb_queue_purge(&vif->queues[i].rx_queue);
+		/* With its NAPI disabled, as page_pool_destroy() wants. */
+		netback_tx_pool_destroy(&vif->queues[i]);
 		netif_napi_del(&vif->queues[i].napi);
 	}
 	kfree(vif->queues);

@@ -92,6 +92,8 @@ enum netback_inject {
  * @starved: packets wait for buffers the guest has not posted
  * @stalled: they waited rx_stall_ms; the queue holds the carrier down.
  *	Guarded, with @vif->stalled, by @vif->stall_lock
+ * @tx_pp: pages for the guest's packets, recycled when the stack frees
+ *	them (fresh pages cost a zeroing each under init_on_alloc)
  * @stats: counters
  */
 struct netback_queue {
@@ -117,6 +119,7 @@ struct netback_queue {
 	unsigned long starved_since;
 	bool starved;
 	bool stalled;
+	struct page_pool *tx_pp;
 	struct netback_stats stats;
 };
 
@@ -207,6 +210,8 @@ void netback_stall_stop(struct netback_queue *q);
 
 /* netback_ring.c */
 int netback_poll(struct napi_struct *napi, int budget);
+int netback_tx_pool_create(struct netback_queue *q);
+void netback_tx_pool_destroy(struct netback_queue *q);
 netdev_tx_t netback_start_xmit(struct sk_buff *skb, struct net_device *dev);
 int netback_queues_connect(struct netback_vif *vif, unsigned int nr,
 			   unsigned int order, u32 features);

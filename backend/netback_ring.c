@@ -28,6 +28,7 @@
 #include <linux/mm.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <net/page_pool/helpers.h>
 
 #include "netback.h"
 #include "netback_trace.h"
@@ -143,6 +144,37 @@ static bool netback_tx_valid(struct netback_queue *q,
 	return sum == len;
 }
 
+/*
+ * With the queue's NAPI, for its life: a poll takes the pages, the stack
+ * gives them back when it frees the skbs (at once if in this NAPI's
+ * context). Pages still in skbs keep the pool until they come back.
+ */
+int netback_tx_pool_create(struct netback_queue *q)
+{
+	struct page_pool_params pp = {
+		.order = 0,
+		/* A 64 KiB packet per slot of a default ring at most. */
+		.pool_size = 256,
+		.nid = NUMA_NO_NODE,
+		.dev = q->vif->dev->dev.parent,
+	};
+	struct page_pool *pool;
+
+	pvio_compat_pp_owner(&pp, &q->napi, q->vif->dev);
+	pool = page_pool_create(&pp);
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	q->tx_pp = pool;
+	return 0;
+}
+
+void netback_tx_pool_destroy(struct netback_queue *q)
+{
+	if (q->tx_pp)
+		page_pool_destroy(q->tx_pp);
+	q->tx_pp = NULL;
+}
+
 /* Build the skb of a validated request; NULL if a grant fails or memory. */
 static struct sk_buff *netback_tx_skb(struct netback_queue *q,
 				      const struct pvio_netif_tx_request *req,
@@ -159,8 +191,9 @@ static struct sk_buff *netback_tx_skb(struct netback_queue *q,
 		return NULL;
 	if (netback_copy_segs(q, req, &c, skb_put(skb, head), head))
 		goto bad;
+	skb_mark_for_recycle(skb);
 	for (done = head; done < len; done += n) {
-		struct page *page = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+		struct page *page = page_pool_dev_alloc_pages(q->tx_pp);
 
 		if (!page)
 			goto free;
