@@ -14,6 +14,7 @@
 
 #include <linux/atomic.h>
 #include <linux/bvec.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -45,6 +46,7 @@ struct blkback_seg {
 
 /**
  * struct blkback_req - a request taken off the ring, until it is answered
+ * @node: on the ring's ->done
  * @ring: the ring it came on
  * @id: the frontend's id, echoed
  * @sector: first sector
@@ -60,6 +62,7 @@ struct blkback_seg {
  * @segs: the data segments, copied and validated
  */
 struct blkback_req {
+	struct llist_node node;
 	struct blkback_ring *ring;
 	u64 id;
 	u64 sector;
@@ -103,6 +106,7 @@ enum blkback_refusal {
  * @rsp_lock: serializes answers: @work's refusals and completions
  * @work: drains @req, the only context touching that view once
  *	connected. Delayed: the rate limit re-runs it later.
+ * @done: reads that ended in a hard interrupt, for @work to answer
  * @inflight: requests taken off the ring and not yet answered
  * @idle: woken when @inflight drops to zero while @stopping
  * @stopping: disconnecting: take no more requests, answer nothing
@@ -127,6 +131,7 @@ struct blkback_ring {
 	struct pvio_evtchn *ch;
 	spinlock_t rsp_lock;		/* guards @rsp's producer side, @ch */
 	struct delayed_work work;
+	struct llist_head done;
 	atomic_t inflight;
 	wait_queue_head_t idle;
 	bool stopping;

@@ -4,10 +4,11 @@
  * The data path of a vbd's backend: per queue, a work item takes requests
  * off the request ring, validates each copy against Documentation/
  * blkif.rst and starts its I/O; the I/O's completion answers on the
- * response ring itself, in whatever context it runs (as xen-blkback's
- * end_io does), which saves a trip through the work per request. The work
- * is the only context that touches the request ring view once the queue
- * is connected; answers, from it or from completions, take the ring's
+ * response ring itself (as xen-blkback's end_io does), which saves a trip
+ * through the work per request, except for a read ending in a hard
+ * interrupt: its copy to the grants waits for the work. The work is the
+ * only context that touches the request ring view once the queue is
+ * connected; answers, from it or from completions, take the ring's
  * rsp_lock.
  *
  * The frontend is not trusted: a request it could not honestly have sent
@@ -73,12 +74,18 @@ void blkback_req_done(struct blkback_req *req, int error)
 
 	req->error = error;
 	/*
-	 * Once the request is answered a disconnect may go on and free the
-	 * ring: blkback_ring_disconnect() waits for this section to end.
+	 * Once the request is answered (or on ->done) a disconnect may go
+	 * on and free the ring: blkback_ring_disconnect() waits for this
+	 * section to end.
 	 */
 	rcu_read_lock();
-	if (blkback_finish(ring, req))
+	if (in_hardirq() && req->op == PVIO_BLKIF_OP_READ) {
+		/* Up to a request's worth of copying: not with irqs off. */
+		if (llist_add(&req->node, &ring->done))
+			blkback_ring_run(ring);
+	} else if (blkback_finish(ring, req)) {
 		blkback_ring_run(ring);
+	}
 	rcu_read_unlock();
 }
 
@@ -184,9 +191,9 @@ static void blkback_publish(struct blkback_ring *ring)
 		return;
 	kick = pvio_ring_cons_release(&ring->req);
 	spin_lock_irqsave(&ring->rsp_lock, flags);
+	kick |= pvio_ring_publish(&ring->rsp);
 	if (kick && ring->ch)
 		pvio_evtchn_notify(ring->ch);
-	blkback_rsp_publish(ring);
 	spin_unlock_irqrestore(&ring->rsp_lock, flags);
 }
 
@@ -712,7 +719,21 @@ static bool blkback_finish(struct blkback_ring *ring, struct blkback_req *req)
 	blkback_answer_done(ring, req);
 	blkback_req_free(req);
 	left = atomic_dec_return(&ring->inflight);
+	/* A disconnect may have begun since we looked. */
+	if (!left)
+		wake_up(&ring->idle);
 	return left + 1 >= ring->req.size || atomic_read(&ring->changed);
+}
+
+/* Answer the reads that ended in hard interrupts, oldest first. */
+static void blkback_retire(struct blkback_ring *ring)
+{
+	struct llist_node *list = llist_del_all(&ring->done);
+	struct blkback_req *req, *next;
+
+	list = llist_reverse_order(list);
+	llist_for_each_entry_safe(req, next, list, node)
+		blkback_finish(ring, req);
 }
 
 static void blkback_ring_work(struct work_struct *work)
@@ -724,6 +745,7 @@ static void blkback_ring_work(struct work_struct *work)
 	u64 wait_ns = 0;
 	int ret;
 
+	blkback_retire(ring);
 	if (READ_ONCE(ring->stopping))
 		goto out;
 	ret = blkback_intake(ring, &wait_ns);
@@ -822,6 +844,7 @@ int blkback_rings_connect(struct blkback_vbd *vbd, unsigned int nr,
 		INIT_LIST_HEAD(&ring->free_pages);
 		spin_lock_init(&ring->pages_lock);
 		spin_lock_init(&ring->rsp_lock);
+		init_llist_head(&ring->done);
 		init_waitqueue_head(&ring->idle);
 	}
 	for (q = 0; q < nr; q++) {
@@ -862,10 +885,16 @@ static void blkback_ring_disconnect(struct blkback_ring *ring)
 	spin_unlock_irq(&ring->rsp_lock);
 	if (ch)
 		pvio_evtchn_unbind(ch);
+	/*
+	 * A read on ->done whose kick the cancel swallowed has nobody to
+	 * retire it: run the work for it (later ones kick for themselves).
+	 */
+	blkback_ring_run(ring);
 	blkback_ring_drain(ring);
 	/* No blkback_req_done() still touching the ring or running work. */
 	synchronize_rcu();
 	cancel_delayed_work_sync(&ring->work);
+	blkback_retire(ring);
 	blkback_pages_drop(ring);
 	/* The counters outlive the rings. */
 	vbd->stats.requests += atomic64_read(&ring->requests);
