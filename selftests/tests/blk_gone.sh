@@ -72,4 +72,6 @@ rmdir $nb2
 check "link deleted" pvioctl link del "$link"
 check "unload" pvio_rmmod pvio_blkfront pvio_blkback pvio_loop pvio_hv
 rmdir $nb
+# Loaded with no devices: the next test's nullb_load wants its own.
+check "rmmod null_blk" rmmod null_blk
 finish
