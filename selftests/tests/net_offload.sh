@@ -27,36 +27,6 @@ net_into be $be 10.99.0.1 && net_into fe $fe 10.99.0.2 ||
 net_carrier fe $fe 1 || die "no carrier"
 
 dd if=/dev/urandom of=/tmp/data bs=1M count=16 2>/dev/null
-want=$(md5sum </tmp/data | cut -d' ' -f1)
-
-# same FROM_NS TO_NS TO_ADDR: the data sent over TCP arrives unchanged.
-same() {
-	$IP netns exec "$2" timeout 60 python3 -c '
-import hashlib, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 5999))
-s.listen(1)
-c, _ = s.accept()
-h = hashlib.md5()
-while True:
-    d = c.recv(1 << 16)
-    if not d:
-        break
-    h.update(d)
-print(h.hexdigest())' "$3" >/tmp/md5.out &
-	srv=$!
-	net_listening "$2" 5999 || { kill $srv; return 1; }
-	$IP netns exec "$1" timeout 60 python3 -c '
-import socket, sys
-s = socket.create_connection((sys.argv[1], 5999))
-s.sendall(open("/tmp/data", "rb").read())
-s.close()' "$3"
-	wait $srv
-	got=$(cat /tmp/md5.out)
-	echo "# $1 -> $2: md5 $got"
-	[ "$got" = "$want" ]
-}
 
 # gso NS DEV rx|tx: the GSO packets of all queues.
 gso() {
@@ -134,8 +104,8 @@ check "frontend: tx checksumming and TSO on" sh -c \
 	"$IP netns exec fe ethtool -k $fe | grep -qx 'tcp-segmentation-offload: on'"
 check "backend: tx checksumming and TSO on" sh -c \
 	"$IP netns exec be ethtool -k $be | grep -qx 'tcp-segmentation-offload: on'"
-check "offloads on: data intact frontend to backend" same fe be 10.99.0.1
-check "offloads on: data intact backend to frontend" same be fe 10.99.0.2
+check "offloads on: data intact frontend to backend" net_tcp_intact fe be 10.99.0.1
+check "offloads on: data intact backend to frontend" net_tcp_intact be fe 10.99.0.2
 
 a=$(gso fe $fe tx) b=$(gso be $be rx)
 check "offloads on: iperf3 frontend to backend" iperf
@@ -184,8 +154,8 @@ check "ethtool -K tx off sg off, frontend" \
 	$IP netns exec fe ethtool -K $fe tx off sg off
 check "ethtool -K tx off sg off, backend" \
 	$IP netns exec be ethtool -K $be tx off sg off
-check "offloads off: data intact frontend to backend" same fe be 10.99.0.1
-check "offloads off: data intact backend to frontend" same be fe 10.99.0.2
+check "offloads off: data intact frontend to backend" net_tcp_intact fe be 10.99.0.1
+check "offloads off: data intact backend to frontend" net_tcp_intact be fe 10.99.0.2
 a=$(gso fe $fe tx) b=$(gso be $be tx)
 check "offloads off: iperf3 frontend to backend" iperf
 check "offloads off: iperf3 backend to frontend" iperf -R
@@ -196,7 +166,7 @@ check "ethtool -K tx on sg on, both ends" sh -c \
 	"$IP netns exec fe ethtool -K $fe tx on sg on tso on &&
 	 $IP netns exec be ethtool -K $be tx on sg on tso on"
 check "offloads on again: data intact frontend to backend" \
-	same fe be 10.99.0.1
+	net_tcp_intact fe be 10.99.0.1
 
 pvioctl vif del "$link" 0
 pvioctl link del "$link"

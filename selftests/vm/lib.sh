@@ -234,3 +234,34 @@ net_listening() {
 		_w=$((_w + 1))
 	done
 }
+
+# net_tcp_intact FROM_NS TO_NS TO_ADDR: /tmp/data, sent over TCP from
+# FROM_NS to TO_ADDR in TO_NS, arrives unchanged (MD5 compared).
+net_tcp_intact() {
+	_want=$(md5sum </tmp/data | cut -d' ' -f1)
+	$IP netns exec "$2" timeout 60 /usr/bin/python3 -c '
+import hashlib, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5999))
+s.listen(1)
+c, _ = s.accept()
+h = hashlib.md5()
+while True:
+    d = c.recv(1 << 16)
+    if not d:
+        break
+    h.update(d)
+print(h.hexdigest())' "$3" >/tmp/md5.out &
+	_srv=$!
+	net_listening "$2" 5999 || { kill $_srv; return 1; }
+	$IP netns exec "$1" timeout 60 /usr/bin/python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 5999))
+s.sendall(open("/tmp/data", "rb").read())
+s.close()' "$3"
+	wait $_srv
+	_got=$(cat /tmp/md5.out)
+	echo "# $1 -> $2: md5 $_got"
+	[ "$_got" = "$_want" ]
+}
