@@ -113,6 +113,7 @@ enum blkback_refusal {
  * @broken: the frontend broke the protocol; a disconnect is queued
  * @changed: tell the frontend the disk changed (queue 0 only)
  * @raw: a request copied off the ring that waits (rate limit, memory)
+ * @req_kick: the frontend asked to hear of a request slot released
  * @raw_held: @raw is valid
  * @raw_charged: @raw has passed the rate limit
  * @requests: requests answered
@@ -138,6 +139,7 @@ struct blkback_ring {
 	bool broken;
 	atomic_t changed;
 	struct pvio_blkif_request raw;
+	bool req_kick;
 	bool raw_held;
 	bool raw_charged;
 	atomic64_t requests;

@@ -178,8 +178,8 @@ static void blkback_send_changed(struct blkback_ring *ring)
 }
 
 /*
- * The end of a run of the work: release the slots taken, publish the
- * refusals. The vbd's interrupt coalescing is the channel's
+ * The end of a run of the work: kick for the slots released if the
+ * frontend asked, publish the refusals. The vbd's interrupt coalescing is the channel's
  * (pvio_evtchn_set_coalesce()).
  */
 static void blkback_publish(struct blkback_ring *ring)
@@ -189,7 +189,8 @@ static void blkback_publish(struct blkback_ring *ring)
 
 	if (ring->broken)
 		return;
-	kick = pvio_ring_cons_release(&ring->req);
+	kick = ring->req_kick;
+	ring->req_kick = false;
 	spin_lock_irqsave(&ring->rsp_lock, flags);
 	kick |= pvio_ring_publish(&ring->rsp);
 	if (kick && ring->ch)
@@ -630,6 +631,12 @@ static int blkback_fetch(struct blkback_ring *ring)
 	}
 	if (pvio_ring_cons_copy(&ring->req, &ring->raw))
 		return blkback_ring_broken(ring, "bad request ring indices");
+	/*
+	 * Its slot goes back at once: the answer may be published (by a
+	 * completion) before this run ends, and a frontend with one slot
+	 * per request in flight reuses the slot once it has the answer.
+	 */
+	ring->req_kick |= pvio_ring_cons_release(&ring->req);
 	ring->raw_held = true;
 	ring->raw_charged = false;
 	return 0;

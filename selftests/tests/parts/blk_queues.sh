@@ -26,6 +26,8 @@ for q in 0 1 2 3; do
 	echo "# backend queue $q: ${n:-?} requests"
 	check "backend queue $q served requests" test "${n:-0}" -gt 0
 done
+check "no reconnect: neither end broke the protocol" \
+	sh -c "! dmesg | grep -E 'broke the protocol|disconnecting the frontend'"
 check "link deleted" pvioctl link del "$link"
 check "unload" pvio_rmmod pvio_blkfront pvio_blkback pvio_loop pvio_hv
 check "no kernel splat" sh -c "! dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|circular locking'"
