@@ -185,6 +185,12 @@ void netfront_coal_queue_start(struct netfront_queue *q)
  */
 void netfront_coal_queue_stop(struct netfront_queue *q)
 {
+	/*
+	 * napi_disable() waits for the poll's completion, not for the rest
+	 * of it, which re-arms the timer: wait for that poll to end (it
+	 * runs in softirq, an RCU read side) before cancelling.
+	 */
+	synchronize_net();
 	hrtimer_cancel(&q->coal_timer);
 	cancel_work_sync(&q->dim.work);
 }
