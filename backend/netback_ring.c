@@ -28,6 +28,8 @@
 #include <linux/mm.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 #include <net/page_pool/helpers.h>
 
 #include "netback.h"
@@ -101,7 +103,8 @@ static bool netback_tx_offload_valid(struct netback_queue *q,
 				     const struct pvio_netif_tx_request *req)
 {
 	u32 features = READ_ONCE(q->vif->features), allowed = 0;
-	u32 len = le32_to_cpu(req->len);
+	u32 len = le32_to_cpu(req->len), gso_size;
+	u16 csum_off = le16_to_cpu(req->csum_offset);
 
 	if (features & PVIO_NETIF_FEAT_CSUM)
 		allowed |= PVIO_NETIF_TXF_CSUM_PARTIAL;
@@ -116,10 +119,21 @@ static bool netback_tx_offload_valid(struct netback_queue *q,
 		return false;
 	if (!(req->flags & PVIO_NETIF_TXF_GSO))
 		return true;
-	if (!(req->flags & PVIO_NETIF_TXF_CSUM_PARTIAL) ||
-	    !le16_to_cpu(req->gso_size))
+	gso_size = le16_to_cpu(req->gso_size);
+	if (!(req->flags & PVIO_NETIF_TXF_CSUM_PARTIAL) || !gso_size ||
+	    gso_size == GSO_BY_FRAGS ||
+	    !pvio_netif_gso_ok(req->gso_type, features))
 		return false;
-	return pvio_netif_gso_ok(req->gso_type, features);
+	/*
+	 * The checksum the segments get must be the L4 header's, and UDP's
+	 * segments as few as the stack allows (as virtio_net_hdr_to_skb()
+	 * checks): else a segment's checksum lands on its headers, or one
+	 * slot becomes thousands of datagrams.
+	 */
+	if (req->gso_type == PVIO_NETIF_GSO_UDP_L4)
+		return csum_off == offsetof(struct udphdr, check) &&
+		       len <= gso_size * UDP_MAX_SEGMENTS;
+	return csum_off == offsetof(struct tcphdr, check);
 }
 
 /* The slot alone: counts, lengths, offsets, flags. */
@@ -311,8 +325,9 @@ static int netback_tx(struct netback_queue *q, int budget)
 		while (done < budget && !q->broken && netback_rate_credit(q) &&
 		       !pvio_ring_cons_copy(&q->tx_req, &req)) {
 			netback_tx_one(q, &req);
-			/* Whatever it claims: the bucket's unit is u32. */
-			netback_rate_charge(q, le32_to_cpu(req.len));
+			/* At most a frame, whatever it claims. */
+			netback_rate_charge(q, min_t(u32, le32_to_cpu(req.len),
+						     PVIO_NETIF_FRAME_MAX));
 			done++;
 		}
 		if (q->throttled)

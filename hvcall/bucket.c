@@ -69,7 +69,10 @@ EXPORT_SYMBOL_GPL(pvio_bucket_wait);
  */
 void pvio_bucket_charge(struct pvio_bucket *b, u32 units)
 {
+	/* Deep enough for any one charge, and far from wrapping. */
+	const s64 floor = -(s64)U32_MAX * NSEC_PER_SEC;
+
 	if (b->rate)
-		b->tokens -= (s64)units * NSEC_PER_SEC;
+		b->tokens = max(b->tokens - (s64)units * NSEC_PER_SEC, floor);
 }
 EXPORT_SYMBOL_GPL(pvio_bucket_charge);
