@@ -891,6 +891,20 @@ void netfront_rings_disconnect(struct netfront_info *info)
 
 /* ---- misbehaving on purpose (debugfs inject) ---- */
 
+/* Spoil a request's offload fields (netfront_inject()). */
+static void netfront_inject_gso(struct pvio_netif_tx_request *req, u8 type,
+				u16 csum_start, u16 csum_offset, u16 gso_size,
+				u16 len)
+{
+	req->flags = PVIO_NETIF_TXF_CSUM_PARTIAL | PVIO_NETIF_TXF_GSO;
+	req->gso_type = type;
+	req->csum_start = cpu_to_le16(csum_start);
+	req->csum_offset = cpu_to_le16(csum_offset);
+	req->gso_size = cpu_to_le16(gso_size);
+	req->len = cpu_to_le32(len);
+	req->seg[0].len = cpu_to_le16(len);
+}
+
 /**
  * netfront_inject() - send queue 0's backend something it must refuse
  * @info: the vif; under the RTNL
@@ -941,6 +955,12 @@ int netfront_inject(struct netfront_info *info, const char *what)
 		req.flags = 0x80;
 	else if (!strcmp(what, "no-segs"))
 		req.nr_segs = 0;
+	else if (!strcmp(what, "bad-gso-csum"))
+		/* TCP GSO whose checksum is not the TCP header's. */
+		netfront_inject_gso(&req, PVIO_NETIF_GSO_TCPV4, 20, 30, 1, 60);
+	else if (!strcmp(what, "bad-udp-gso"))
+		/* UDP GSO of more segments than the stack allows. */
+		netfront_inject_gso(&req, PVIO_NETIF_GSO_UDP_L4, 34, 6, 1, 200);
 	else
 		ret = -EINVAL;
 	if (ret)

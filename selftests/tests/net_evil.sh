@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# A frontend that breaks the protocol (debugfs pvio_netfront/<dev>/inject):
+# A frontend that breaks the protocol (debugfs pvio_netfront/<dev>/inject,
+# also GSO requests whose checksum or segment count the stack must not see):
 # tx requests with a wrong length, a segment past its page, a grant that
 # does not exist, a flag not negotiated, no segment: the backend drops
 # each one, counts it (rx_errors of the vif) and answers it with an error
@@ -49,7 +50,11 @@ refused() {
 	echo "# $1: backend rx_errors $be0 -> $be1, frontend tx_errors $fe0 -> $fe1"
 	[ $be1 -eq $((be0 + 1)) ] && [ $fe1 -eq $((fe0 + 1)) ]
 }
-for kind in bad-len bad-seg bad-gref bad-flags no-segs; do
+check "GSO offered (else the GSO cases prove nothing)" sh -c \
+	"$IP netns exec fe ethtool -k $fe | grep -qx 'tcp-segmentation-offload: on' &&
+	 $IP netns exec fe ethtool -k $fe | grep -qx 'tx-udp-segmentation: on'"
+for kind in bad-len bad-seg bad-gref bad-flags no-segs bad-gso-csum \
+	bad-udp-gso; do
 	check "$kind: dropped, counted, answered with an error" refused $kind
 done
 check "the carrier stayed on" net_carrier fe $fe 1 0
