@@ -14,7 +14,9 @@
 #   -t  test names to run, shell globs (default: all), e.g. -t 'blk_*'
 #   -v  print each test's whole output as TAP comments, not only a
 #       failure's (the demo and the benchmarks print their tables so)
-# VM_EXTRA in the environment adds QEMU arguments (e.g. -icount ...).
+# VM_EXTRA in the environment adds QEMU arguments (e.g. -icount ...);
+# VM_LOGDIR puts the logs and the initramfs elsewhere than
+# .build/vm-logs/KERNEL (for two runs side by side; it is emptied first).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -80,7 +82,7 @@ debug)
 	;;
 esac
 export VM_KMODS=$kdir/modroot/lib/modules
-logdir=$top/.build/vm-logs/$kernel
+logdir=${VM_LOGDIR:-$top/.build/vm-logs/$kernel}
 rm -rf "$logdir"
 mkdir -p "$logdir"
 if ! "$top/scripts/build-modules.sh" $build >"$logdir/build.log" 2>&1; then
@@ -148,6 +150,21 @@ boot_vm() {
 	done
 }
 
+# console_report CONSOLE: what a dead VM's console says, as TAP comments:
+# the first report of trouble (the log may be all that is left of a run
+# elsewhere, and its tail is often a later CPU's echo of it), then the end.
+console_report() {
+	local first
+	first=$(grep -n -m 1 -E 'BUG:|Oops|general protection|WARNING:|Kernel panic|watchdog:|rcu: INFO|hung_task|Call Trace:' "$1" |
+		cut -d: -f1)
+	if [ -n "$first" ]; then
+		sed -n "$((first > 5 ? first - 5 : 1)),$((first + 60))p" "$1" |
+			sed 's/^/# console: /'
+		echo "# console: [...]"
+	fi
+	tail -n 25 "$1" | sed 's/^/# console: /'
+}
+
 # run_area_vm AREA BOOT TESTS...: boot one VM for these tests and report
 # what it reports. Leaves in $left the tests it did not reach. The guest
 # ends with PVIO-DONE, or PVIO-REBOOT after a failure; without either, the
@@ -179,7 +196,7 @@ run_area_vm() {
 		if [ -z "$ended" ]; then
 			ended=crash
 			tap fail "$t" 0 "VM died or hung (log: $logdir/$vm.console)"
-			tail -n 40 "$logdir/$vm.console" | sed 's/^/# console: /'
+			console_report "$logdir/$vm.console"
 		else
 			left+=("$t")
 		fi
