@@ -20,7 +20,7 @@ for mode in "${modes[@]}"; do
 	icount) extra="-icount shift=0,sleep=off" ;;
 	esac
 	echo "bench: network, $mode ..." >&2
-	out=$(VM_EXTRA=$extra "$top/selftests/vm/run.sh" -v -k stock -t bench_net)
+	out=$(VM_ACCEL=${VM_ACCEL:-tcg} VM_EXTRA=$extra "$top/selftests/vm/run.sh" -v -k stock -t bench_net)
 	grep -E '^not ok' <<<"$out" && echo "$out" | tail -n 30 >&2
 	while read -r _ _ path metric v; do
 		val[$mode,$path,$metric]=$v

@@ -19,7 +19,7 @@ for mode in "${modes[@]}"; do
 	icount) extra="-icount shift=0,sleep=off" ;;
 	esac
 	echo "bench: block, $mode ..." >&2
-	out=$(VM_EXTRA=$extra "$top/selftests/vm/run.sh" -v -k stock -t bench_blk)
+	out=$(VM_ACCEL=${VM_ACCEL:-tcg} VM_EXTRA=$extra "$top/selftests/vm/run.sh" -v -k stock -t bench_blk)
 	grep -E '^not ok' <<<"$out" && echo "$out" | tail -n 30 >&2
 	while read -r _ _ dev metric v; do
 		val[$mode,$dev,$metric]=$v
