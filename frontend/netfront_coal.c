@@ -69,7 +69,7 @@ static bool netfront_coal_arm_ring(struct pvio_ring *r,
 
 /**
  * netfront_coal_rearm() - arm the doorbell (and timer) at the poll's end
- * @q: the queue, its NAPI completed
+ * @q: the queue, its NAPI not completed yet
  * @worked: the poll took responses
  *
  * Return: true if responses are pending already: poll again.

@@ -700,7 +700,7 @@ int netfront_poll(struct napi_struct *napi, int budget)
 	u32 seen = q->rings[NETFRONT_TX_RSP].cons_pvt +
 		   q->rings[NETFRONT_RX_RSP].cons_pvt;
 	int done = 0;
-	bool kick;
+	bool kick, more;
 
 	if (!q->broken && !netfront_tx_complete(q))
 		netfront_broken(q, "bad tx response");
@@ -725,10 +725,17 @@ int netfront_poll(struct napi_struct *napi, int budget)
 	if (done >= budget)
 		return budget;
 	netfront_coal_sample(q);
-	/* Moderated by ethtool -C or DIM once the poll found work. */
-	if (napi_complete_done(napi, done) &&
-	    netfront_coal_rearm(q, seen != q->rings[NETFRONT_TX_RSP].cons_pvt +
-				q->rings[NETFRONT_RX_RSP].cons_pvt))
+	/*
+	 * Moderated by ethtool -C or DIM once the poll found work. Armed
+	 * while we still own the NAPI (virtio_net's order): a poll run on
+	 * another CPU once we complete cannot race our event index writes,
+	 * and a doorbell or timer between arming and completing marks the
+	 * NAPI missed, so napi_complete_done() refuses and it polls again.
+	 */
+	seen -= q->rings[NETFRONT_TX_RSP].cons_pvt +
+		q->rings[NETFRONT_RX_RSP].cons_pvt;
+	more = netfront_coal_rearm(q, seen != 0);
+	if (napi_complete_done(napi, done) && more)
 		napi_schedule(napi);
 	return done;
 }
