@@ -9,8 +9,9 @@
  *
  * Balances are kept in units * NSEC_PER_SEC, so that refilling is
  * rate * elapsed_ns with no division on the hot path. With rate and
- * burst below 2^32 and at most a second refilled at once, no sum passes
- * 2^63.
+ * burst below 2^32, the balance between -2^32 and 2^32 units, and more
+ * than a second refilled at once only below what fills the bucket, no
+ * sum passes 2^63.
  */
 #include <linux/export.h>
 #include <linux/math64.h>
@@ -49,13 +50,22 @@ EXPORT_SYMBOL_GPL(pvio_bucket_set);
  */
 u64 pvio_bucket_wait(struct pvio_bucket *b, u64 now)
 {
-	/* Capped at a second so that rate * elapsed cannot overflow. */
-	u64 elapsed = min_t(u64, now - b->last_ns, NSEC_PER_SEC);
+	u64 elapsed = now - b->last_ns;
 
 	b->last_ns = now;
 	if (!b->rate)
 		return 0;
-	b->tokens = min(b->size, b->tokens + (s64)b->rate * (s64)elapsed);
+	/*
+	 * Past a second, rate * elapsed could overflow: divide instead
+	 * (rarely: an idle bucket), and fill it if that is long enough. A
+	 * bucket bigger than a second's worth fills after a long pause too.
+	 */
+	if (elapsed > NSEC_PER_SEC &&
+	    elapsed >= div64_u64(b->size - b->tokens, b->rate))
+		b->tokens = b->size;
+	else
+		b->tokens = min(b->size,
+				b->tokens + (s64)b->rate * (s64)elapsed);
 	if (b->tokens > 0)
 		return 0;
 	return div_u64((u64)-b->tokens, b->rate) + 1;

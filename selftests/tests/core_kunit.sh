@@ -10,7 +10,7 @@
 . /pvio/lib.sh
 
 SUITES="pvio_ring pvio_coalesce pvio_grant pvio_store pvio_state pvio_evtchn
-	pvio_bus"
+	pvio_bus pvio_bucket"
 KUNIT=/sys/kernel/debug/kunit
 
 # KUnit built in leaves its parameters in /sys/module/kunit.
