@@ -14,12 +14,7 @@ command -v ethtool >/dev/null || skip "no ethtool in the host's /usr"
 net_load || die "cannot load the network modules"
 link=$(link_add) || die "cannot add a link"
 vif_add "$link" queues 2 || die "cannot add the vif"
-be=pvif$link.0
-fe=$(net_fe_for "$link") || die "no frontend interface"
-net_ns be && net_ns fe || die "cannot create the namespaces"
-net_into be $be 10.99.0.1 && net_into fe $fe 10.99.0.2 ||
-	die "cannot set up the interfaces"
-net_carrier fe $fe 1 || die "no carrier"
+net_pair_up "$link"
 ETHTOOL="ethtool"
 fe_et() { $IP netns exec fe $ETHTOOL "$@"; }
 be_et() { $IP netns exec be $ETHTOOL "$@"; }

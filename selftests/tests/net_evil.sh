@@ -21,14 +21,9 @@
 net_load || die "cannot load the network modules"
 link=$(link_add) || die "cannot add a link"
 vif_add "$link" || die "cannot add the vif"
-be=pvif$link.0
-fe=$(net_fe_for "$link") || die "no frontend interface"
+net_pair_up "$link"
 inject=/sys/kernel/debug/pvio_netfront/link$link-vif0-frontend/inject
 [ -e $inject ] || die "no $inject"
-net_ns be && net_ns fe || die "cannot create the namespaces"
-net_into be $be 10.99.0.1 && net_into fe $fe 10.99.0.2 ||
-	die "cannot set up the interfaces"
-net_carrier fe $fe 1 || die "no carrier"
 
 ping_ok() {
 	$IP netns exec fe ping -c 2 -W 5 10.99.0.1 >/tmp/ping.log 2>&1 ||

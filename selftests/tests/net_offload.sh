@@ -19,12 +19,7 @@ command -v python3 >/dev/null || skip "no python3 in the host's /usr"
 net_load || die "cannot load the network modules"
 link=$(link_add) || die "cannot add a link"
 vif_add "$link" || die "cannot add the vif"
-be=pvif$link.0
-fe=$(net_fe_for "$link") || die "no frontend interface"
-net_ns be && net_ns fe || die "cannot create the namespaces"
-net_into be $be 10.99.0.1 && net_into fe $fe 10.99.0.2 ||
-	die "cannot set up the interfaces"
-net_carrier fe $fe 1 || die "no carrier"
+net_pair_up "$link"
 
 dd if=/dev/urandom of=/tmp/data bs=1M count=16 2>/dev/null
 

@@ -18,14 +18,9 @@ T=/sys/kernel/tracing
 [ -d $T/events/pvio_netback ] || die "no pvio_netback events"
 link=$(link_add) || die "cannot add a link"
 vif_add "$link" queues 1 || die "cannot add the vif"
-be=pvif$link.0
-fe=$(net_fe_for "$link") || die "no frontend interface"
-fe_if=$(cat /sys/class/net/$fe/ifindex)
-be_if=$(cat /sys/class/net/$be/ifindex)
-net_ns be && net_ns fe || die "cannot create the namespaces"
-net_into be $be 10.99.0.1 && net_into fe $fe 10.99.0.2 ||
-	die "cannot set up the interfaces"
-net_carrier fe $fe 1 || die "no carrier"
+net_pair_up "$link"
+fe_if=$($IP netns exec fe cat /sys/class/net/$fe/ifindex)
+be_if=$($IP netns exec be cat /sys/class/net/$be/ifindex)
 # Learn the peer's MAC first: no ARP among the counted frames.
 $IP netns exec fe ping -c 1 -W 5 10.99.0.1 >/dev/null ||
 	die "no first ping"

@@ -26,12 +26,7 @@ net_load || die "cannot load the network modules"
 link=$(link_add) || die "cannot add a link"
 mac=02:00:5e:10:00:02
 vif_add "$link" mac $mac queues 2 || die "cannot add the vif"
-be=pvif$link.0
-fe=$(net_fe_for "$link") || die "no frontend interface"
-net_ns be && net_ns fe || die "cannot create the namespaces"
-net_into be $be 10.99.0.1 && net_into fe $fe 10.99.0.2 ||
-	die "cannot set up the interfaces"
-net_carrier fe $fe 1 || die "no carrier"
+net_pair_up "$link"
 # No ARP: the frames each test counts are the pings alone.
 $IP -n be neigh replace 10.99.0.2 lladdr $mac dev $be nud permanent ||
 	die "cannot add a neighbour"

@@ -218,6 +218,18 @@ net_carrier() {
 	done
 }
 
+# net_pair_up LINK: LINK's first vif wired up for a test: the backend's
+# pvif<LINK>.0 in namespace "be" as 10.99.0.1/24, the frontend's pvethN in
+# "fe" as 10.99.0.2/24, its carrier on; sets $be and $fe. Dies if not.
+net_pair_up() {
+	be=pvif$1.0
+	fe=$(net_fe_for "$1") || die "no frontend interface"
+	net_ns be && net_ns fe || die "cannot create the namespaces"
+	net_into be "$be" 10.99.0.1 && net_into fe "$fe" 10.99.0.2 ||
+		die "cannot set up the interfaces"
+	net_carrier fe "$fe" 1 || die "no carrier on $fe"
+}
+
 # net_stat NS DEV COUNTER: one of DEV's statistics (rx_packets, ...).
 net_stat() {
 	$IP netns exec "$1" cat /sys/class/net/"$2"/statistics/"$3"

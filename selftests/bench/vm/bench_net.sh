@@ -20,17 +20,11 @@ modprobe veth || die "cannot load veth"
 net_load || die "cannot load the network modules"
 link=$(link_add) || die "cannot add a link"
 vif_add "$link" || die "cannot add the vif"
-be=pvif$link.0
-fe=$(net_fe_for "$link") || die "no frontend interface"
-for ns in be fe va vb; do
-	net_ns $ns || die "cannot create netns $ns"
-done
-net_into be $be 10.99.0.1 && net_into fe $fe 10.99.0.2 ||
-	die "cannot set up the vif"
+net_pair_up "$link"
+net_ns va && net_ns vb || die "cannot create the veth namespaces"
 $IP link add va0 type veth peer name vb0 || die "cannot add a veth pair"
 net_into vb vb0 10.98.0.1 && net_into va va0 10.98.0.2 ||
 	die "cannot set up the veth pair"
-net_carrier fe $fe 1 || die "no carrier on $fe"
 
 # iperf LABEL METRIC SRV_NS SRV_ADDR CLI_NS iperf3-options: one figure
 # from the client's JSON report (which has the receiver's side too).
