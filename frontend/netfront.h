@@ -75,11 +75,14 @@ struct netfront_coal {
  * struct netfront_tx_shadow - a packet on the tx ring
  * @nr_pages: pool pages it holds, 0 if the id is free
  * @bql_bytes: bytes reported to BQL as sent (0: none, debugfs inject)
+ * @sent: on the ring; before, the id is being filled and an answer to it
+ *	is the backend's lie, not a completion
  * @pages: their indices in the tx pool
  */
 struct netfront_tx_shadow {
 	u32 nr_pages;
 	u32 bql_bytes;
+	bool sent;
 	u16 pages[PVIO_NETIF_TX_SEGS_MAX];
 };
 

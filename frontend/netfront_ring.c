@@ -185,7 +185,9 @@ int netfront_rings_alloc(struct netfront_info *info)
 	for (i = 0; i < info->nr_queues; i++) {
 		struct netfront_queue *q = &info->queues[i];
 
+		/* Nothing held yet: a failure below frees only what it got. */
 		memset(q->ring_gref, 0xff, sizeof(q->ring_gref));
+		memset(q->ring_pages, 0, sizeof(q->ring_pages));
 		q->tx_pool_gref = -1;
 		q->rx_pool_gref = -1;
 		ret = netfront_queue_alloc(q, pool_pages);
@@ -310,6 +312,7 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	id = q->tx_id_free[--q->tx_nr_id_free];
 	sh = &q->tx_shadow[id];
 	sh->nr_pages = nr;
+	sh->bql_bytes = 0;
 	for (i = 0; i < nr; i++)
 		sh->pages[i] = q->tx_pool_free[--q->tx_pool_nr_free];
 	spin_unlock_bh(&q->tx_lock);
@@ -339,6 +342,7 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		atomic64_inc(&q->stats.tx_packets);
 		atomic64_add(len, &q->stats.tx_bytes);
 		/* BQL; kick unless more follows and the queue runs. */
+		sh->sent = true;
 		sh->bql_bytes = len;
 		kick = __netdev_tx_sent_queue(txq, len, netdev_xmit_more());
 	} else {
@@ -401,6 +405,7 @@ bool netfront_tx_frame(struct netfront_queue *q, const void *data, u32 len)
 	}
 	memcpy(slot, &req, sizeof(req));
 	pvio_ring_prod_push(&q->rings[NETFRONT_TX_REQ]);
+	sh->sent = true;
 	atomic64_inc(&q->stats.tx_packets);
 	atomic64_add(len, &q->stats.tx_bytes);
 	if (!netfront_tx_room(q))
@@ -418,6 +423,7 @@ static void netfront_tx_put(struct netfront_queue *q, u16 id)
 		q->tx_pool_free[q->tx_pool_nr_free++] = sh->pages[i];
 	sh->nr_pages = 0;
 	sh->bql_bytes = 0;
+	sh->sent = false;
 	q->tx_id_free[q->tx_nr_id_free++] = id;
 }
 
@@ -437,7 +443,8 @@ static bool netfront_tx_complete(struct netfront_queue *q)
 	spin_lock_bh(&q->tx_lock);
 	while (!pvio_ring_cons_copy(r, &rsp)) {
 		id = le16_to_cpu(rsp.id);
-		if (id >= r->size || !q->tx_shadow[id].nr_pages) {
+		/* Only ids on the ring: xmit fills others unlocked. */
+		if (id >= r->size || !q->tx_shadow[id].sent) {
 			ok = false;
 			break;
 		}
@@ -805,6 +812,8 @@ static int netfront_queue_connect(struct netfront_queue *q)
 	}
 	for (i = 0; i < size; i++) {
 		q->tx_shadow[i].nr_pages = 0;
+		q->tx_shadow[i].bql_bytes = 0;
+		q->tx_shadow[i].sent = false;
 		q->tx_id_free[i] = size - 1 - i;
 		q->rx_posted[i] = false;
 		q->rx_id_free[i] = size - 1 - i;
@@ -983,6 +992,7 @@ int netfront_inject(struct netfront_info *info, const char *what)
 	sh->pages[0] = q->tx_pool_free[--q->tx_pool_nr_free];
 	memcpy(slot, &req, sizeof(req));
 	pvio_ring_prod_push(r);
+	sh->sent = true;
 	netfront_tx_kick(q);
 out:
 	spin_unlock_bh(&q->tx_lock);
