@@ -26,12 +26,17 @@ static enum hrtimer_restart netback_stall_timer(struct hrtimer *t)
 
 	if (!READ_ONCE(q->starved))
 		return HRTIMER_NORESTART;
-	/* Fed and starved again since the timer was armed: wait on. */
+	/*
+	 * Fed and starved again since the timer was armed: wait on. Started
+	 * again, not forwarded: a poll on another CPU may have started it
+	 * meanwhile, and forwarding a queued timer is a bug.
+	 */
 	due = READ_ONCE(q->starved_since) +
 	      msecs_to_jiffies(READ_ONCE(netback_rx_stall_ms));
 	if (time_before(jiffies, due)) {
-		hrtimer_forward_now(t, ms_to_ktime(jiffies_to_msecs(due - jiffies)));
-		return HRTIMER_RESTART;
+		hrtimer_start(t, ms_to_ktime(jiffies_to_msecs(due - jiffies)),
+			      HRTIMER_MODE_REL_SOFT);
+		return HRTIMER_NORESTART;
 	}
 	spin_lock(&vif->stall_lock);
 	if (READ_ONCE(q->starved) && !q->stalled) {
