@@ -459,11 +459,17 @@ void pvio_evtchn_unbind(struct pvio_evtchn *ch)
 	/* Waits for a running handler, and removes a timer it re-armed. */
 	hrtimer_cancel(&ch->throttle_timer);
 
-	hrtimer_cancel(&ch->coal_timer);
+	/*
+	 * Coalescing off first, so that nothing arms the timer after the
+	 * cancel (a notify racing the unbind kicks at once instead).
+	 */
 	spin_lock_irqsave(&ch->tx_lock, flags);
+	ch->coal = (struct pvio_coalesce){};
+	WRITE_ONCE(ch->coalescing, false);
 	kick = ch->tx_pending;
 	ch->tx_pending = 0;
 	spin_unlock_irqrestore(&ch->tx_lock, flags);
+	hrtimer_cancel(&ch->coal_timer);
 	if (kick)
 		pvio_evtchn_kick(ch);
 
