@@ -27,6 +27,11 @@ static DEFINE_IDR(pvio_links);
  * destruction; every link's ->dead is set under it.
  */
 static DEFINE_MUTEX(pvio_links_lock);
+/*
+ * Runs link-change notifications, which may drop a link's last reference:
+ * ours, so that module exit can wait for the last of them to return.
+ */
+static struct workqueue_struct *pvio_link_wq;
 
 static void pvio_link_free(struct pvio_link *link)
 {
@@ -200,7 +205,7 @@ void pvio_link_changed(struct pvio_link *link)
 {
 	/* The work holds a reference until it ran. */
 	pvio_link_hold(link);
-	if (!schedule_work(&link->ntf_work))
+	if (!queue_work(pvio_link_wq, &link->ntf_work))
 		pvio_link_put(link);
 }
 
@@ -348,9 +353,20 @@ int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
 }
 EXPORT_SYMBOL_GPL(pvio_link_destroy);
 
-/* Module exit: every provider module is gone, so no link is left. */
+int pvio_link_init(void)
+{
+	pvio_link_wq = alloc_workqueue("pvio_link", 0, 0);
+	return pvio_link_wq ? 0 : -ENOMEM;
+}
+
+/*
+ * Module exit: every provider module is gone, so no link is left but
+ * those whose notification still runs (it drops their last reference
+ * after the provider's): wait for them, they run our code.
+ */
 void pvio_link_exit(void)
 {
+	destroy_workqueue(pvio_link_wq);
 	WARN_ON(!idr_is_empty(&pvio_links));
 	idr_destroy(&pvio_links);
 }

@@ -12,9 +12,12 @@ static int __init pvio_hv_init(void)
 {
 	int ret;
 
-	ret = pvio_bus_init();
+	ret = pvio_link_init();
 	if (ret)
 		return ret;
+	ret = pvio_bus_init();
+	if (ret)
+		goto err_link;
 	pvio_debugfs_init();
 	ret = pvio_nl_init();
 	if (ret)
@@ -26,6 +29,8 @@ static int __init pvio_hv_init(void)
 err_debugfs:
 	pvio_debugfs_exit();
 	pvio_bus_exit();
+err_link:
+	pvio_link_exit();
 	return ret;
 }
 

@@ -36,6 +36,7 @@ const struct pvio_provider *pvio_provider_get(const char *name);
 void pvio_provider_put(const struct pvio_provider *prov);
 
 /* link.c */
+int pvio_link_init(void);
 void pvio_link_exit(void);
 /*
  * A link's generation or an end's state changed: send link-change-ntf
