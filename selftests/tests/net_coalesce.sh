@@ -118,10 +118,5 @@ check "ethtool -C rx-usecs 0 rx-frames 0 tx-usecs 0 tx-frames 0" \
 	fe_et -C $fe rx-usecs 0 rx-frames 0 tx-usecs 0 tx-frames 0
 check "... ping works" ping_ok
 
-pvioctl vif del "$link" 0
-pvioctl link del "$link"
-$IP netns del be
-$IP netns del fe
-check "unload the modules" \
-	pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
+net_pair_down "$link"
 finish

@@ -95,10 +95,5 @@ check "ethtool -G rx 256 tx 256" fe_et -G $fe rx 256 tx 256
 check "... the carrier comes back" net_carrier fe $fe 1
 check "... ping works" ping_ok
 
-pvioctl vif del "$link" 0
-pvioctl link del "$link"
-$IP netns del be
-$IP netns del fe
-check "unload the modules" \
-	pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
+net_pair_down "$link"
 finish

@@ -94,10 +94,5 @@ check "bad-rx-len: the frontend reconnects" 	reconnected bad-rx-len "bad rx resp
 check "bad-index: the frontend reconnects" 	reconnected bad-index "bad rx response"
 check "an unknown injection is refused" sh -c "! echo nonsense >$binject"
 
-pvioctl vif del "$link" 0
-pvioctl link del "$link"
-$IP netns del be
-$IP netns del fe
-check "unload the modules" \
-	pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
+net_pair_down "$link"
 finish

@@ -123,10 +123,5 @@ $IP netns exec be ethtool -S $be | grep -E '_dropped|_errors' | grep -v ': 0$' |
 kill $srv
 wait $srv 2>/dev/null
 
-pvioctl vif del "$link" 0
-pvioctl link del "$link"
-$IP netns del be
-$IP netns del fe
-check "unload the modules" \
-	pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
+net_pair_down "$link"
 finish

@@ -163,10 +163,5 @@ check "ethtool -K tx on sg on, both ends" sh -c \
 check "offloads on again: data intact frontend to backend" \
 	net_tcp_intact fe be 10.99.0.1
 
-pvioctl vif del "$link" 0
-pvioctl link del "$link"
-$IP netns del be
-$IP netns del fe
-check "unload the modules" \
-	pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
+net_pair_down "$link"
 finish

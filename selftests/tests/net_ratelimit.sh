@@ -102,10 +102,5 @@ check "vif add with a burst and no rate is refused" \
 check "vif set rate 0: no limit" pvioctl vif set "$link" 0 rate 0
 check "sysfs: no rate" test "$(cat $sysfs/rate) $(cat $sysfs/burst)" = "0 0"
 
-pvioctl vif del "$link" 0
-pvioctl link del "$link"
-$IP netns del be
-$IP netns del fe
-check "unload the modules" \
-	pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
+net_pair_down "$link"
 finish

@@ -67,10 +67,5 @@ check "what waited was delivered" test "$(net_stat fe $fe rx_packets)" -ge "$q"
 check "the queue drained" test "$(queued)" = 0
 check "ping works" $IP netns exec fe ping -c 3 -W 5 10.99.0.1
 
-pvioctl vif del "$link" 0
-pvioctl link del "$link"
-$IP netns del be
-$IP netns del fe
-check "unload the modules" \
-	pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
+net_pair_down "$link"
 finish

@@ -83,10 +83,5 @@ if [ -e $inject ]; then
 		test "$(count netback_drop "ifindex=$be_if q=0 len=61 reason=invalid")" = 1
 fi
 
-pvioctl vif del "$link" 0
-pvioctl link del "$link"
-$IP netns del be
-$IP netns del fe
-check "unload the modules" \
-	pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
+net_pair_down "$link"
 finish

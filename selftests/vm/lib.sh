@@ -230,6 +230,17 @@ net_pair_up() {
 	net_carrier fe "$fe" 1 || die "no carrier on $fe"
 }
 
+# net_pair_down LINK: undo net_pair_up and net_load: the vif and LINK
+# deleted, the namespaces too, and the modules unloaded, which is checked.
+net_pair_down() {
+	pvioctl vif del "$1" 0
+	pvioctl link del "$1"
+	$IP netns del be
+	$IP netns del fe
+	check "unload the modules" \
+		pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
+}
+
 # net_stat NS DEV COUNTER: one of DEV's statistics (rx_packets, ...).
 net_stat() {
 	$IP netns exec "$1" cat /sys/class/net/"$2"/statistics/"$3"
