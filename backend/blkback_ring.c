@@ -179,8 +179,8 @@ static void blkback_send_changed(struct blkback_ring *ring)
 
 /*
  * The end of a run of the work: kick for the slots released if the
- * frontend asked, publish the refusals. The vbd's interrupt coalescing is the channel's
- * (pvio_evtchn_set_coalesce()).
+ * frontend asked, publish the refusals. The vbd's interrupt coalescing
+ * is the channel's (pvio_evtchn_set_coalesce()).
  */
 static void blkback_publish(struct blkback_ring *ring)
 {
