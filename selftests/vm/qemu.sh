@@ -23,6 +23,9 @@ VM_SMP=${VM_SMP:-2}
 # "Oops: int3"; flipping the trace events 6000 times under traffic killed
 # 3 runs of 3 that way, and none of 3 with thread=single, which is no
 # slower here (the VM tests took as long or less). make bench keeps "tcg".
+# With one thread a vCPU runs until it halts, pauses or is kicked: a
+# kernel loop ringing doorbells (self-IPIs) without cpu_relax() starved
+# the other vCPU for 20 s and more (soft lockups); busy loops relax.
 VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
 
 vm_qemu() {
