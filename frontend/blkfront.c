@@ -9,7 +9,6 @@
  */
 #include <linux/blkdev.h>
 #include <linux/ctype.h>
-#include <linux/delay.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -515,22 +514,14 @@ err_free:
  */
 static void blkfront_close(struct blkfront_info *info)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(BLKFRONT_CLOSE_MS);
 	enum pvio_state self = pvio_state_get(info->link, PVIO_FRONTEND);
 
 	if (self != PVIO_STATE_CLOSED)
 		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
-	while (pvio_state_get(info->link, PVIO_BACKEND) ==
-	       PVIO_STATE_CONNECTED &&
-	       pvio_peer_alive(info->link, PVIO_FRONTEND)) {
-		if (time_after(jiffies, end)) {
-			dev_warn(&info->pdev->dev,
-				 "backend still connected after %u ms, letting go of the rings\n",
-				 BLKFRONT_CLOSE_MS);
-			break;
-		}
-		msleep(20);
-	}
+	if (!pvio_frontend_wait_released(info->link, BLKFRONT_CLOSE_MS))
+		dev_warn(&info->pdev->dev,
+			 "backend still connected after %u ms, letting go of the rings\n",
+			 BLKFRONT_CLOSE_MS);
 }
 
 /* Fail what waits to be sent: it runs into ->removing. */

@@ -6,7 +6,9 @@
  * control port; the peer's core reads the state and tells its driver
  * through a state watch (process context, like xenbus' otherend_changed).
  */
+#include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
@@ -204,6 +206,21 @@ void pvio_frontend_state_reset(struct pvio_link *link)
 	pvio_state_set(link, PVIO_FRONTEND, PVIO_STATE_INITIALISING);
 }
 EXPORT_SYMBOL_GPL(pvio_frontend_state_reset);
+
+bool pvio_frontend_wait_released(struct pvio_link *link,
+				 unsigned int timeout_ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
+
+	while (pvio_state_get(link, PVIO_BACKEND) == PVIO_STATE_CONNECTED &&
+	       pvio_peer_alive(link, PVIO_FRONTEND)) {
+		if (time_after(jiffies, end))
+			return false;
+		msleep(20);
+	}
+	return true;
+}
+EXPORT_SYMBOL_GPL(pvio_frontend_wait_released);
 
 /**
  * struct pvio_state_watch - a driver watching the other end's state
