@@ -17,8 +17,6 @@
 
 #define BLKFRONT_MINORS		16	/* the disk and 15 partitions */
 #define BLKFRONT_DISKS_MAX	256
-/* How long remove() waits for a live backend to leave our rings. */
-#define BLKFRONT_CLOSE_MS		5000
 
 static unsigned int max_queues = 4;
 module_param(max_queues, uint, 0444);
@@ -518,10 +516,7 @@ static void blkfront_close(struct blkfront_info *info)
 
 	if (self != PVIO_STATE_CLOSED)
 		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
-	if (!pvio_frontend_wait_released(info->link, BLKFRONT_CLOSE_MS))
-		dev_warn(&info->pdev->dev,
-			 "backend still connected after %u ms, letting go of the rings\n",
-			 BLKFRONT_CLOSE_MS);
+	pvio_frontend_wait_released(info->pdev);
 }
 
 /* Fail what waits to be sent: it runs into ->removing. */

@@ -16,9 +16,6 @@
 
 #include "netfront.h"
 
-/* How long remove() waits for a live backend to leave our rings. */
-#define NETFRONT_CLOSE_MS	5000
-
 static unsigned int max_queues = 4;
 module_param(max_queues, uint, 0444);
 MODULE_PARM_DESC(max_queues, "Queues per vif, at most (default 4, max 8)");
@@ -396,10 +393,7 @@ static void netfront_remove(struct pvio_device *pdev)
 
 	unregister_netdev(dev);
 	/* A backend still Connected may yet write into our rx buffers. */
-	if (!pvio_frontend_wait_released(info->link, NETFRONT_CLOSE_MS))
-		dev_warn(&pdev->dev,
-			 "backend still connected after %u ms, letting go of the rings\n",
-			 NETFRONT_CLOSE_MS);
+	pvio_frontend_wait_released(pdev);
 	netfront_rings_free(info);
 	if (pvio_state_get(info->link, PVIO_FRONTEND) != PVIO_STATE_CLOSED) {
 		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);

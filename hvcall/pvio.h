@@ -636,19 +636,14 @@ void pvio_frontend_state_reset(struct pvio_link *link);
 
 /**
  * pvio_frontend_wait_released() - wait for the backend to let go of us
- * @link: the link
- * @timeout_ms: at most this long
+ * @pdev: the frontend's device
  *
  * For a frontend that said it is going (Closing, or back to Initialising)
  * and is about to free its ring and pool pages: a backend leaves Connected
  * only once it stopped using them. Waits while the backend is Connected
- * and alive, at most @timeout_ms. Sleeps.
- *
- * Return: true if the backend let go or is dead, false if it still holds
- * on after @timeout_ms.
+ * and alive, at most 5 s, then says so in one line and returns. Sleeps.
  */
-bool pvio_frontend_wait_released(struct pvio_link *link,
-				 unsigned int timeout_ms);
+void pvio_frontend_wait_released(struct pvio_device *pdev);
 
 /**
  * pvio_state_transition_valid() - may an end move from one state to another

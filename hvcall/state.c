@@ -17,6 +17,9 @@
 #include "pvio.h"
 #include "pvio_hv.h"
 
+/* How long a frontend going away waits for a live backend to let go. */
+#define PVIO_RELEASE_WAIT_MS	5000
+
 static const char *const pvio_state_names[] = {
 	[PVIO_STATE_UNKNOWN]		= "Unknown",
 	[PVIO_STATE_INITIALISING]	= "Initialising",
@@ -207,18 +210,21 @@ void pvio_frontend_state_reset(struct pvio_link *link)
 }
 EXPORT_SYMBOL_GPL(pvio_frontend_state_reset);
 
-bool pvio_frontend_wait_released(struct pvio_link *link,
-				 unsigned int timeout_ms)
+void pvio_frontend_wait_released(struct pvio_device *pdev)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(timeout_ms);
+	struct pvio_link *link = pdev->link;
+	unsigned long end = jiffies + msecs_to_jiffies(PVIO_RELEASE_WAIT_MS);
 
 	while (pvio_state_get(link, PVIO_BACKEND) == PVIO_STATE_CONNECTED &&
 	       pvio_peer_alive(link, PVIO_FRONTEND)) {
-		if (time_after(jiffies, end))
-			return false;
+		if (time_after(jiffies, end)) {
+			dev_warn(&pdev->dev,
+				 "backend still connected after %u ms, letting go of the rings\n",
+				 PVIO_RELEASE_WAIT_MS);
+			return;
+		}
 		msleep(20);
 	}
-	return true;
 }
 EXPORT_SYMBOL_GPL(pvio_frontend_wait_released);
 
