@@ -42,7 +42,7 @@ static int blkback_read_key(struct blkback_vbd *vbd, const char *name,
 	char key[PVIO_STORE_KEY_MAX];
 
 	snprintf(key, sizeof(key), "vbd%u/%s", vbd->pdev->index, name);
-	return pvio_store_read(vbd->link, PVIO_STORE_TOOLSTACK, key, buf, len);
+	return pvio_toolstack_read(vbd->link, key, buf, len);
 }
 
 /* An optional limit: absent is 0, no limit. */
@@ -53,7 +53,7 @@ static int blkback_read_limit(struct blkback_vbd *vbd, const char *name,
 	int ret;
 
 	snprintf(key, sizeof(key), "vbd%u/%s", vbd->pdev->index, name);
-	ret = pvio_store_read_u32(vbd->link, PVIO_STORE_TOOLSTACK, key, val);
+	ret = pvio_toolstack_read_u32(vbd->link, key, val);
 	if (ret == -ENOENT) {
 		*val = 0;
 		ret = 0;
@@ -315,7 +315,7 @@ static void blkback_peer_back(struct pvio_device *pdev)
 
 	mutex_lock(&vbd->lock);
 	if (!vbd->removing && !vbd->connected)
-		blkback_follow(vbd, pvio_state_get(vbd->link, PVIO_FRONTEND));
+		blkback_follow(vbd, pvio_state_peer(vbd->link, PVIO_BACKEND));
 	mutex_unlock(&vbd->lock);
 }
 

@@ -220,7 +220,7 @@ static void netback_peer_back(struct pvio_device *pdev)
 
 	mutex_lock(&vif->lock);
 	if (!vif->removing && !vif->connected)
-		netback_follow(vif, pvio_state_get(vif->link, PVIO_FRONTEND));
+		netback_follow(vif, pvio_state_peer(vif->link, PVIO_BACKEND));
 	mutex_unlock(&vif->lock);
 }
 
@@ -260,8 +260,7 @@ static unsigned int netback_read_queues(struct pvio_device *pdev)
 	u32 n;
 
 	snprintf(key, sizeof(key), "vif%u/queues", pdev->index);
-	if (pvio_store_read_u32(pdev->link, PVIO_STORE_TOOLSTACK, key, &n) ||
-	    !n)
+	if (pvio_toolstack_read_u32(pdev->link, key, &n) || !n)
 		return max_queues;
 	return min(n, max_queues);
 }

@@ -25,7 +25,7 @@ static int netback_rate_key(struct netback_vif *vif, const char *name, u32 *val)
 	int ret;
 
 	snprintf(key, sizeof(key), "vif%u/%s", vif->pdev->index, name);
-	ret = pvio_store_read_u32(vif->link, PVIO_STORE_TOOLSTACK, key, val);
+	ret = pvio_toolstack_read_u32(vif->link, key, val);
 	if (ret == -ENOENT) {
 		*val = 0;
 		ret = 0;

@@ -386,7 +386,7 @@ static void blkfront_backend_changed(struct pvio_link *link,
 static void blkfront_lose_and_follow(struct blkfront_info *info)
 {
 	blkfront_lose(info);
-	blkfront_follow(info, pvio_state_get(info->link, PVIO_BACKEND));
+	blkfront_follow(info, pvio_state_peer(info->link, PVIO_FRONTEND));
 }
 
 /* The backend rewrote its disk info: the capacity changed. */
@@ -448,7 +448,7 @@ static void blkfront_peer_back(struct pvio_device *pdev)
 
 	mutex_lock(&info->lock);
 	if (!info->removing)
-		blkfront_follow(info, pvio_state_get(info->link, PVIO_BACKEND));
+		blkfront_follow(info, pvio_state_peer(info->link, PVIO_FRONTEND));
 	mutex_unlock(&info->lock);
 }
 

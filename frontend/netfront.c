@@ -128,7 +128,7 @@ int netfront_reconfigure(struct netfront_info *info)
 	netfront_lose(info);
 	netfront_rings_free(info);
 	/* A backend waiting already says so no more: set up now. */
-	if (pvio_state_get(info->link, PVIO_BACKEND) == PVIO_STATE_INITWAIT)
+	if (pvio_state_peer(info->link, PVIO_FRONTEND) == PVIO_STATE_INITWAIT)
 		netfront_setup(info);
 	return 0;
 }

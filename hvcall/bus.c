@@ -95,7 +95,7 @@ static ssize_t generation_show(struct device *dev,
 	struct pvio_link *link = to_pvio_device(dev)->link;
 
 	return sysfs_emit(buf, "%u\n",
-			  le32_to_cpu(READ_ONCE(link->hdr->generation)));
+			  pvio_link_generation(link));
 }
 static DEVICE_ATTR_RO(generation);
 

@@ -87,16 +87,28 @@ int pvio_dev_write_num(struct pvio_link *link, enum pvio_dev_type type,
 	return ret == -ENOENT ? 0 : ret;
 }
 
+/*
+ * Nothing is opened, allowed or limited by what a kernel that keeps no
+ * records reads here: its backends read pvio_toolstack_read() alone.
+ */
+int pvio_dev_read_record(struct pvio_link *link, enum pvio_dev_type type,
+			 u32 index, const char *name, char *buf, size_t len)
+{
+	char key[PVIO_STORE_KEY_MAX];
+
+	pvio_dev_key(key, type, index, name);
+	if (link->provider->keeps_records)
+		return pvio_toolstack_read(link, key, buf, len);
+	return pvio_store_read(link, PVIO_STORE_TOOLSTACK, key, buf, len);
+}
+
 u64 pvio_dev_read_num(struct pvio_link *link, enum pvio_dev_type type,
 		      u32 index, const char *name)
 {
-	char key[PVIO_STORE_KEY_MAX];
 	char buf[24];
 	u64 val;
 
-	if (pvio_store_read(link, PVIO_STORE_TOOLSTACK,
-			    pvio_dev_key(key, type, index, name), buf,
-			    sizeof(buf)) ||
+	if (pvio_dev_read_record(link, type, index, name, buf, sizeof(buf)) ||
 	    kstrtou64(buf, 10, &val))
 		return 0;
 	return val;
@@ -117,12 +129,10 @@ static bool pvio_dev_has_end(struct pvio_link *link, enum pvio_dev_type type,
 bool pvio_dev_in_use(struct pvio_link *link, enum pvio_dev_type type,
 		     u32 index, const char *key_name)
 {
-	char key[PVIO_STORE_KEY_MAX];
 	char buf[PVIO_STORE_VALUE_MAX];
 
-	if (pvio_store_read(link, PVIO_STORE_TOOLSTACK,
-			    pvio_dev_key(key, type, index, key_name), buf,
-			    sizeof(buf)) != -ENOENT)
+	if (pvio_dev_read_record(link, type, index, key_name, buf,
+				 sizeof(buf)) != -ENOENT)
 		return true;
 	return pvio_dev_has_end(link, type, PVIO_BACKEND, index) ||
 	       pvio_dev_has_end(link, type, PVIO_FRONTEND, index);
@@ -270,11 +280,11 @@ void pvio_dev_store_error(struct netlink_ext_ack *extack,
 		pvio_dev_msg(extack, pvio_dev_msgs[type].store);
 }
 
-/* Only the kernel that laid out the region writes the toolstack area. */
+/* Only the kernel that keeps the toolstack's records changes them. */
 bool pvio_dev_configurable(struct pvio_link *link,
 			   struct netlink_ext_ack *extack)
 {
-	if (link->provider->lays_out_region)
+	if (link->provider->keeps_records)
 		return true;
 	NL_SET_ERR_MSG(extack,
 		       "the link's devices are configured where its region was laid out");

@@ -116,6 +116,14 @@ struct pvio_link *pvio_link_get_next(u32 *id)
 }
 EXPORT_SYMBOL_GPL(pvio_link_get_next);
 
+u32 pvio_link_generation(struct pvio_link *link)
+{
+	if (link->provider->writes_header)
+		return READ_ONCE(link->generation);
+	return le32_to_cpu(READ_ONCE(link->hdr->generation));
+}
+EXPORT_SYMBOL_GPL(pvio_link_generation);
+
 /* Write a fresh header for a region this kernel owns. */
 static void pvio_link_lay_out(struct pvio_link *link, u32 grant_entries)
 {
@@ -128,7 +136,8 @@ static void pvio_link_lay_out(struct pvio_link *link, u32 grant_entries)
 	hdr->region_pages = cpu_to_le32(link->region_pages);
 	hdr->backend_id = cpu_to_le16(link->backend_id);
 	hdr->frontend_id = cpu_to_le16(link->frontend_id);
-	hdr->generation = cpu_to_le32(1);
+	link->generation = 1;
+	hdr->generation = cpu_to_le32(link->generation);
 	hdr->grant_offset = cpu_to_le32(PVIO_GRANT_OFFSET);
 	hdr->grant_entries = cpu_to_le32(grant_entries);
 	hdr->data_offset = cpu_to_le32(PVIO_GRANT_OFFSET + grant_pages);
@@ -246,7 +255,7 @@ static int pvio_link_map(struct pvio_link *link, u32 pages, u32 grants,
 	if (ret)
 		return ret;
 	link->hdr = link->region;
-	if (prov->lays_out_region) {
+	if (prov->writes_header) {
 		link->grant_entries = grants;
 		link->data_offset = PVIO_GRANT_OFFSET +
 			DIV_ROUND_UP(grants, PVIO_GRANTS_PER_PAGE);

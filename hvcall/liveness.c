@@ -8,8 +8,10 @@
  * generation after that is "peer back". Drivers hear both through
  * struct pvio_driver and hold or replay their I/O.
  *
- * State lives in shared memory only (heartbeat, generation), never in the
- * number of notifications: doorbells coalesce.
+ * What the peer says lives in shared memory (its heartbeat, the
+ * generation it attached to), never in the number of notifications:
+ * doorbells coalesce. The link's generation itself comes from
+ * pvio_link_generation(), never from what a peer could have written.
  */
 #include <linux/device.h>
 #include <linux/jiffies.h>
@@ -112,7 +114,7 @@ static void pvio_liveness_work(struct work_struct *work)
 	struct pvio_link_header *hdr = lv->link->hdr;
 	struct pvio_link_end *own = &hdr->ends[lv->self];
 	struct pvio_link_end *peer = &hdr->ends[pvio_peer(lv->self)];
-	u32 gen = le32_to_cpu(READ_ONCE(hdr->generation));
+	u32 gen = pvio_link_generation(lv->link);
 	u32 peer_beat, peer_gen;
 
 	WRITE_ONCE(own->generation, cpu_to_le32(gen));
@@ -278,7 +280,7 @@ int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end)
 	if ((unsigned int)end > PVIO_FRONTEND)
 		return -EINVAL;
 	/* Only where this kernel owns the header, as the hypervisor would. */
-	if (!link->provider->lays_out_region ||
+	if (!link->provider->restarts_ends ||
 	    !(link->local_roles & BIT(end)))
 		return -EOPNOTSUPP;
 
@@ -305,7 +307,8 @@ int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end)
 	spin_unlock_irqrestore(&link->state_lock, flags);
 	/* ...and the survivor learns of it from the generation, first. */
 	virt_wmb();
-	gen = le32_to_cpu(READ_ONCE(hdr->generation)) + 1;
+	gen = link->generation + 1;
+	WRITE_ONCE(link->generation, gen);
 	WRITE_ONCE(hdr->generation, cpu_to_le32(gen));
 	pvio_link_changed(link);
 	/* The new end starts afresh in the new generation. */

@@ -103,7 +103,9 @@ static struct pvio_provider pvio_loop_provider = {
 	.name			= "loop",
 	.owner			= THIS_MODULE,
 	.nr_ports		= PVIO_LOOP_PORTS,
-	.lays_out_region	= true,
+	.writes_header		= true,
+	.keeps_records		= true,
+	.restarts_ends		= true,
 	.ops			= &pvio_loop_ops,
 };
 

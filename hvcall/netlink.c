@@ -53,14 +53,13 @@ static size_t pvio_nl_link_size(const char *provider)
 }
 
 /*
- * Put one message describing @link. The generation and the states are read
- * once each from the shared header: a peer may write them at any time, so
- * they are reported as read, not trusted for anything.
+ * Put one message describing @link: the generation from its trusted
+ * source, a local end's state from this kernel's record, a remote end's
+ * as it published it (reported, not trusted for anything).
  */
 static int pvio_nl_link_fill(struct sk_buff *skb, struct pvio_link *link,
 			     u32 portid, u32 seq, int flags, u8 cmd)
 {
-	struct pvio_link_header *hdr = link->hdr;
 	void *msg;
 
 	msg = genlmsg_put(skb, portid, seq, &pvio_nl_family, flags, cmd);
@@ -73,11 +72,11 @@ static int pvio_nl_link_fill(struct sk_buff *skb, struct pvio_link *link,
 	    nla_put_u32(skb, PVIO_A_LINK_REGION_PAGES, link->region_pages) ||
 	    nla_put_u32(skb, PVIO_A_LINK_GRANT_ENTRIES, link->grant_entries) ||
 	    nla_put_u32(skb, PVIO_A_LINK_GENERATION,
-			le32_to_cpu(READ_ONCE(hdr->generation))) ||
+			pvio_link_generation(link)) ||
 	    nla_put_u32(skb, PVIO_A_LINK_BACKEND_STATE,
-			le32_to_cpu(READ_ONCE(hdr->ends[PVIO_BACKEND].state))) ||
+			pvio_state_get(link, PVIO_BACKEND)) ||
 	    nla_put_u32(skb, PVIO_A_LINK_FRONTEND_STATE,
-			le32_to_cpu(READ_ONCE(hdr->ends[PVIO_FRONTEND].state)))) {
+			pvio_state_get(link, PVIO_FRONTEND))) {
 		genlmsg_cancel(skb, msg);
 		return -EMSGSIZE;
 	}

@@ -62,8 +62,16 @@ struct pvio_provider_ops {
  * @name: what netlink and pvioctl call it ("loop", "ivshmem")
  * @owner: the module implementing it
  * @nr_ports: notification ports per link end
- * @lays_out_region: the core writes a fresh header into a new region (loop);
- *	otherwise someone else did (pvio-hvd) and the core validates it
+ * @writes_header: the core writes a fresh header into a new region and
+ *	owns the link's generation (loop); otherwise someone else does
+ *	(pvio-hvd) and the core validates the header
+ * @keeps_records: the toolstack's records of the link's devices (vbd and
+ *	vif keys) are made in this kernel, through netlink, and the core
+ *	keeps them privately and publishes a copy in the region (loop);
+ *	otherwise they come from elsewhere (pvio-hvd) and netlink cannot
+ *	change them
+ * @restarts_ends: pvio_link_restart_end() may simulate the death and
+ *	restart of a local end (loop)
  * @ops: its operations
  * @node: in the provider list (provider.c)
  */
@@ -71,7 +79,9 @@ struct pvio_provider {
 	const char *name;
 	struct module *owner;
 	unsigned int nr_ports;
-	bool lays_out_region;
+	bool writes_header;
+	bool keeps_records;
+	bool restarts_ends;
 	const struct pvio_provider_ops *ops;
 	struct list_head node;
 };
@@ -114,6 +124,9 @@ struct pvio_link_params {
  * @region: the shared region, mapped (set by the provider)
  * @region_pages: its size in wire pages (set by the provider)
  * @hdr: the header at the start of @region
+ * @generation: the link's generation, from a source no peer can write
+ *	(the core, when the provider has it write the header); never read
+ *	back from the region
  * @grant_entries: number of grant entries, as this kernel laid them out or
  *	validated them (never re-read from the region)
  * @data_offset: first data page, likewise
@@ -136,7 +149,8 @@ struct pvio_link_params {
  * @store: a private shadow of each config store area this kernel writes,
  *	NULL for an area it may not write (store.c)
  * @store_lock: guards @store and the writes to the local store areas
- * @state: the state each local end last published (state.c)
+ * @state: the state each local end last published (state.c); the one
+ *	record of it this kernel reads, never the header
  * @state_lock: guards @state and orders the writes of the ends' states
  * @liveness: heartbeat and peer watch of each local end (liveness.c); set
  *	before the link is visible, freed only in its final release
@@ -155,6 +169,7 @@ struct pvio_link {
 	void *region;
 	u32 region_pages;
 	struct pvio_link_header *hdr;
+	u32 generation;
 	u32 grant_entries;
 	u32 data_offset;
 	const struct pvio_provider *provider;
@@ -186,6 +201,12 @@ struct pvio_link *pvio_link_get(u32 id);
 void pvio_link_put(struct pvio_link *link);
 /* The first live link with id >= *@id, referenced; *@id set to its id. */
 struct pvio_link *pvio_link_get_next(u32 *id);
+/*
+ * The link's generation, from a trusted source: the core's own count
+ * where it writes the header (loop), else the header pvio-hvd writes
+ * (the only source a guest has). Any context.
+ */
+u32 pvio_link_generation(struct pvio_link *link);
 
 /* ---- bus.c: pvio devices and drivers ---- */
 
@@ -354,7 +375,7 @@ struct file *pvio_vbd_backing_file(struct pvio_link *link, u32 index);
  * a time. For the loop provider and tests; process context.
  *
  * Return: 0; the first error binding a device again; -EOPNOTSUPP unless
- * this kernel laid out the region and @end is local; -ENODEV once the
+ * the provider restarts ends (provider->restarts_ends) and @end is local; -ENODEV once the
  * link is being destroyed, or if @end has no heartbeat; -EINVAL for a
  * bad @end.
  */
@@ -503,11 +524,15 @@ int pvio_grant_copy_to(struct pvio_link *link, u32 gref, u32 offset,
 
 /*
  * Who may write which area: a local end writes its own area (backend or
- * frontend); the toolstack area is written by the kernel that laid out the
- * region (provider->lays_out_region: the loop provider), else by whoever
- * did (pvio-hvd), never through this API. Writes to any other area fail
+ * frontend); the toolstack area is written by the kernel that keeps the
+ * toolstack's records (provider->keeps_records: the loop provider), else
+ * by pvio-hvd, never through this API. Writes to any other area fail
  * with -EPERM. Writers are process context (they sleep on a mutex);
  * readers too (they sleep while a writer is mid-update).
+ *
+ * The toolstack area of the region is for the frontend's information
+ * (its MAC address): a frontend can rewrite it. What a backend opens,
+ * allows or limits comes from pvio_toolstack_read() only.
  */
 
 /**
@@ -587,6 +612,37 @@ int pvio_store_read_u32(struct pvio_link *link,
 			enum pvio_store_writer writer, const char *key,
 			u32 *val);
 
+/**
+ * pvio_toolstack_read() - read a toolstack record from a trusted source
+ * @link: the link
+ * @key: the key, e.g. "vbd0/params"
+ * @buf: receives the value, NUL-terminated
+ * @len: size of @buf
+ *
+ * The records the toolstack made for the link's devices, as this kernel
+ * keeps them privately (provider->keeps_records), never as the region
+ * holds them: a frontend can write the region. For backends and the core.
+ * Process context.
+ *
+ * Return: 0; -ENOENT if absent (or an empty or too long key), -E2BIG if
+ * the value does not fit in @len bytes, -EPERM if this kernel has no
+ * trusted copy of the link's records.
+ */
+int pvio_toolstack_read(struct pvio_link *link, const char *key, char *buf,
+			size_t len);
+
+/**
+ * pvio_toolstack_read_u32() - pvio_toolstack_read() of a decimal u32
+ * @link: the link
+ * @key: the key
+ * @val: receives the value
+ *
+ * Return: as pvio_toolstack_read(); also -EINVAL or -ERANGE if the value
+ * is not a decimal u32.
+ */
+int pvio_toolstack_read_u32(struct pvio_link *link, const char *key,
+			    u32 *val);
+
 /* ---- state.c: the front/back state machine ---- */
 
 /**
@@ -607,13 +663,30 @@ int pvio_state_set(struct pvio_link *link, enum pvio_role self,
 		   enum pvio_state state);
 
 /**
- * pvio_state_get() - the state an end has published
+ * pvio_state_get() - the state of an end, as this kernel knows it
  * @link: the link
  * @end: either end
+ *
+ * A local end's state comes from this kernel's own record, never from
+ * the header (a peer can write anything there); a remote end's is what
+ * it published. For an end's own state and for reports; a driver
+ * following its peer uses pvio_state_peer().
  *
  * Return: the state, PVIO_STATE_UNKNOWN if the header holds garbage.
  */
 enum pvio_state pvio_state_get(struct pvio_link *link, enum pvio_role end);
+
+/**
+ * pvio_state_peer() - the state the other end published
+ * @link: the link
+ * @self: the local end asking
+ *
+ * Read from the header, validated, also when both ends are local (the
+ * loop provider), so that an end sees its peer as it would across VMs.
+ *
+ * Return: the state, PVIO_STATE_UNKNOWN if the header holds garbage.
+ */
+enum pvio_state pvio_state_peer(struct pvio_link *link, enum pvio_role self);
 
 /**
  * pvio_backend_state_walk() - move the backend end to a state by legal steps

@@ -175,6 +175,12 @@ void pvio_dev_remove_keys(struct pvio_link *link, enum pvio_dev_type type,
 /* Set key @name of device @index to decimal @val; 0 removes the key. */
 int pvio_dev_write_num(struct pvio_link *link, enum pvio_dev_type type,
 		       u32 index, const char *name, u64 val);
+/*
+ * Read key @name of device @index: the trusted record where this kernel
+ * keeps the records, else (a guest) the region's copy, for reports only.
+ */
+int pvio_dev_read_record(struct pvio_link *link, enum pvio_dev_type type,
+			 u32 index, const char *name, char *buf, size_t len);
 /* Read decimal key @name of device @index; absent or unreadable is 0. */
 u64 pvio_dev_read_num(struct pvio_link *link, enum pvio_dev_type type,
 		      u32 index, const char *name);

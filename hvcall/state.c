@@ -111,7 +111,7 @@ int pvio_state_set(struct pvio_link *link, enum pvio_role self,
 				    pvio_state_name(state), state);
 		return -EINVAL;
 	}
-	link->state[self] = state;
+	WRITE_ONCE(link->state[self], state);
 	/*
 	 * The peer sees what this end set up for the new state (its store
 	 * entries, its rings) before the state announcing it.
@@ -126,13 +126,12 @@ int pvio_state_set(struct pvio_link *link, enum pvio_role self,
 }
 EXPORT_SYMBOL_GPL(pvio_state_set);
 
-enum pvio_state pvio_state_get(struct pvio_link *link, enum pvio_role end)
+/* What end @end published in the header, validated. */
+static enum pvio_state pvio_state_published(struct pvio_link *link,
+					    enum pvio_role end)
 {
-	u32 state;
+	u32 state = le32_to_cpu(READ_ONCE(link->hdr->ends[end].state));
 
-	if ((unsigned int)end > PVIO_FRONTEND)
-		return PVIO_STATE_UNKNOWN;
-	state = le32_to_cpu(READ_ONCE(link->hdr->ends[end].state));
 	/*
 	 * We read the state before what it announces (pairs with the
 	 * virt_wmb() in the writer's pvio_state_set()).
@@ -142,7 +141,24 @@ enum pvio_state pvio_state_get(struct pvio_link *link, enum pvio_role end)
 		return PVIO_STATE_UNKNOWN;
 	return state;
 }
+
+enum pvio_state pvio_state_get(struct pvio_link *link, enum pvio_role end)
+{
+	if ((unsigned int)end > PVIO_FRONTEND)
+		return PVIO_STATE_UNKNOWN;
+	if (link->local_roles & BIT(end))
+		return READ_ONCE(link->state[end]);
+	return pvio_state_published(link, end);
+}
 EXPORT_SYMBOL_GPL(pvio_state_get);
+
+enum pvio_state pvio_state_peer(struct pvio_link *link, enum pvio_role self)
+{
+	if ((unsigned int)self > PVIO_FRONTEND)
+		return PVIO_STATE_UNKNOWN;
+	return pvio_state_published(link, pvio_peer(self));
+}
+EXPORT_SYMBOL_GPL(pvio_state_peer);
 
 /*
  * A backend's states:
@@ -215,7 +231,7 @@ void pvio_frontend_wait_released(struct pvio_device *pdev)
 	struct pvio_link *link = pdev->link;
 	unsigned long end = jiffies + msecs_to_jiffies(PVIO_RELEASE_WAIT_MS);
 
-	while (pvio_state_get(link, PVIO_BACKEND) == PVIO_STATE_CONNECTED &&
+	while (pvio_state_peer(link, PVIO_FRONTEND) == PVIO_STATE_CONNECTED &&
 	       pvio_peer_alive(link, PVIO_FRONTEND)) {
 		if (time_after(jiffies, end)) {
 			dev_warn(&pdev->dev,
@@ -254,7 +270,7 @@ static void pvio_state_watch_work(struct work_struct *work)
 {
 	struct pvio_state_watch *w = container_of(work, struct pvio_state_watch,
 						  work);
-	enum pvio_state peer = pvio_state_get(w->link, pvio_peer(w->self));
+	enum pvio_state peer = pvio_state_peer(w->link, w->self);
 
 	if (peer == w->last)
 		return;

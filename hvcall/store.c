@@ -292,13 +292,53 @@ int pvio_store_read_u32(struct pvio_link *link,
 }
 EXPORT_SYMBOL_GPL(pvio_store_read_u32);
 
+int pvio_toolstack_read(struct pvio_link *link, const char *key, char *buf,
+			size_t len)
+{
+	const struct pvio_store_shadow *sh;
+	int i, ret;
+
+	might_sleep();
+	if (pvio_store_check_key(key))
+		return -ENOENT;
+	mutex_lock(&link->store_lock);
+	/* The private shadow the region's area is published from. */
+	sh = link->store[PVIO_STORE_TOOLSTACK];
+	if (!sh) {
+		ret = -EPERM;
+		goto out;
+	}
+	i = pvio_store_find(sh, key);
+	if (i < 0)
+		ret = i;
+	else
+		ret = strscpy(buf, sh->entries[i].value, len) < 0 ? -E2BIG : 0;
+out:
+	mutex_unlock(&link->store_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pvio_toolstack_read);
+
+int pvio_toolstack_read_u32(struct pvio_link *link, const char *key,
+			    u32 *val)
+{
+	char buf[PVIO_STORE_VALUE_MAX];
+	int ret;
+
+	ret = pvio_toolstack_read(link, key, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	return kstrtou32(buf, 10, val);
+}
+EXPORT_SYMBOL_GPL(pvio_toolstack_read_u32);
+
 /* May this kernel write @writer's area of @link? See pvio.h. */
 static bool pvio_store_writable(const struct pvio_link *link,
 				enum pvio_store_writer writer)
 {
 	switch (writer) {
 	case PVIO_STORE_TOOLSTACK:
-		return link->provider->lays_out_region;
+		return link->provider->keeps_records;
 	case PVIO_STORE_BACKEND:
 		return link->local_roles & BIT(PVIO_BACKEND);
 	case PVIO_STORE_FRONTEND:

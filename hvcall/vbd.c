@@ -319,24 +319,20 @@ out:
 int pvio_vbd_get(struct pvio_link *link, u32 index,
 		 struct pvio_vbd_info *info)
 {
-	char key[PVIO_STORE_KEY_MAX];
 	char mode[4];
 	int role, ret;
 
 	memset(info, 0, sizeof(*info));
 	info->index = index;
 	/* A path too long, torn or garbled shows as empty: still a vbd. */
-	ret = pvio_store_read(link, PVIO_STORE_TOOLSTACK,
-			      pvio_dev_key(key, PVIO_DEV_VBD, index, "params"),
-			      info->path, sizeof(info->path));
+	ret = pvio_dev_read_record(link, PVIO_DEV_VBD, index, "params",
+				   info->path, sizeof(info->path));
 	if (ret == -ENOENT)
 		return ret;
 	if (ret)
 		info->path[0] = '\0';
-	info->readonly = !pvio_store_read(link, PVIO_STORE_TOOLSTACK,
-					  pvio_dev_key(key, PVIO_DEV_VBD, index,
-						       "mode"),
-					  mode, sizeof(mode)) &&
+	info->readonly = !pvio_dev_read_record(link, PVIO_DEV_VBD, index,
+					       "mode", mode, sizeof(mode)) &&
 			 !strcmp(mode, "r");
 	info->iops = min_t(u64, pvio_vbd_read_limit(link, index, "iops"),
 			   U32_MAX);

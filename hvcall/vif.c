@@ -227,15 +227,13 @@ out:
 int pvio_vif_get(struct pvio_link *link, u32 index,
 		 struct pvio_vif_info *info)
 {
-	char key[PVIO_STORE_KEY_MAX];
 	char buf[PVIO_STORE_VALUE_MAX];
 	int role, ret;
 
 	memset(info, 0, sizeof(*info));
 	info->index = index;
-	ret = pvio_store_read(link, PVIO_STORE_TOOLSTACK,
-			      pvio_dev_key(key, PVIO_DEV_VIF, index, "mac"),
-			      buf, sizeof(buf));
+	ret = pvio_dev_read_record(link, PVIO_DEV_VIF, index, "mac", buf,
+				   sizeof(buf));
 	if (ret == -ENOENT && !pvio_vif_in_use(link, index))
 		return ret;
 	/* A key torn or garbled shows as a zero address: still a vif. */

@@ -118,7 +118,9 @@ static struct pvio_provider pvio_kunit_provider = {
 	.name			= "kunit",
 	.owner			= THIS_MODULE,
 	.nr_ports		= PVIO_KUNIT_PORTS,
-	.lays_out_region	= true,
+	.writes_header		= true,
+	.keeps_records		= true,
+	.restarts_ends		= true,
 	.ops			= &pvio_kunit_ops,
 };
 
@@ -126,7 +128,9 @@ static struct pvio_provider pvio_kunit_hvd_provider = {
 	.name			= "kunit-hvd",
 	.owner			= THIS_MODULE,
 	.nr_ports		= PVIO_KUNIT_PORTS,
-	.lays_out_region	= false,
+	.writes_header		= false,
+	.keeps_records		= false,
+	.restarts_ends		= false,
 	.ops			= &pvio_kunit_ops,
 };
 

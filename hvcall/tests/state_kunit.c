@@ -162,6 +162,29 @@ static void state_garbage(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_state_get(link, 2), PVIO_STATE_UNKNOWN);
 }
 
+/*
+ * A peer rewrites a local end's state in the header: that end goes on
+ * from its own record; its peer's view is what the header says.
+ */
+static void state_own_is_private(struct kunit *test)
+{
+	struct pvio_link *link = state_link(test, PVIO_KUNIT_BOTH);
+
+	KUNIT_ASSERT_EQ(test, pvio_state_set(link, PVIO_BACKEND,
+					     PVIO_STATE_INITIALISING), 0);
+	link->hdr->ends[PVIO_BACKEND].state = cpu_to_le32(PVIO_STATE_CONNECTED);
+	KUNIT_EXPECT_EQ(test, pvio_state_get(link, PVIO_BACKEND),
+			PVIO_STATE_INITIALISING);
+	KUNIT_EXPECT_EQ(test, pvio_state_peer(link, PVIO_FRONTEND),
+			PVIO_STATE_CONNECTED);
+	/* Its next move is checked against its own record. */
+	KUNIT_EXPECT_EQ(test, pvio_state_set(link, PVIO_BACKEND,
+					     PVIO_STATE_INITWAIT), 0);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(link->hdr->ends[PVIO_BACKEND].state),
+			(u32)PVIO_STATE_INITWAIT);
+	KUNIT_EXPECT_EQ(test, pvio_state_peer(link, 2), PVIO_STATE_UNKNOWN);
+}
+
 /* A new incarnation in a region laid out elsewhere starts as Unknown. */
 static void state_foreign_reset(struct kunit *test)
 {
@@ -281,6 +304,7 @@ static struct kunit_case pvio_state_cases[] = {
 	KUNIT_CASE(state_illegal),
 	KUNIT_CASE(state_not_local),
 	KUNIT_CASE(state_garbage),
+	KUNIT_CASE(state_own_is_private),
 	KUNIT_CASE(state_foreign_reset),
 	KUNIT_CASE(state_watch),
 	{}

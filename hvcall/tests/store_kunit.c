@@ -305,6 +305,59 @@ static void store_foreign_reset(struct kunit *test)
 					      "stale", buf, sizeof(buf)), -EIO);
 }
 
+/*
+ * A frontend rewrites the toolstack's area: the region says what it
+ * wrote, the trusted record what the toolstack said.
+ */
+static void store_toolstack_trusted(struct kunit *test)
+{
+	struct pvio_link *link = store_link(test, PVIO_KUNIT_BOTH);
+	struct pvio_store_area *area = pvio_kunit_store_area(link,
+							     PVIO_STORE_TOOLSTACK);
+	char buf[PVIO_STORE_VALUE_MAX];
+	u32 val;
+
+	KUNIT_ASSERT_EQ(test, pvio_store_write(link, PVIO_STORE_TOOLSTACK,
+					       "vbd0/params", "/dev/a"), 0);
+	KUNIT_ASSERT_EQ(test, pvio_store_write(link, PVIO_STORE_TOOLSTACK,
+					       "vbd0/iops", "100"), 0);
+	strscpy(area->entries[0].value, "/etc/shadow",
+		sizeof(area->entries[0].value));
+	strscpy(area->entries[1].value, "0", sizeof(area->entries[1].value));
+	strscpy(area->entries[2].key, "vbd0/bps", sizeof(area->entries[2].key));
+	strscpy(area->entries[2].value, "1", sizeof(area->entries[2].value));
+
+	KUNIT_EXPECT_EQ(test, pvio_store_read(link, PVIO_STORE_TOOLSTACK,
+					      "vbd0/params", buf, sizeof(buf)),
+			0);
+	KUNIT_EXPECT_STREQ(test, buf, "/etc/shadow");
+	KUNIT_EXPECT_EQ(test, pvio_toolstack_read(link, "vbd0/params", buf,
+						  sizeof(buf)), 0);
+	KUNIT_EXPECT_STREQ(test, buf, "/dev/a");
+	KUNIT_EXPECT_EQ(test, pvio_toolstack_read_u32(link, "vbd0/iops", &val),
+			0);
+	KUNIT_EXPECT_EQ(test, val, 100u);
+	KUNIT_EXPECT_EQ(test, pvio_toolstack_read(link, "vbd0/bps", buf,
+						  sizeof(buf)), -ENOENT);
+	KUNIT_EXPECT_EQ(test, pvio_toolstack_read(link, "vbd0/params", buf, 4),
+			-E2BIG);
+	KUNIT_EXPECT_EQ(test, pvio_toolstack_read(link, "", buf, sizeof(buf)),
+			-ENOENT);
+}
+
+/* A kernel that keeps no records has no trusted copy to read. */
+static void store_toolstack_untrusted(struct kunit *test)
+{
+	struct pvio_kunit_link_cfg hvd = {
+		.roles = BIT(PVIO_BACKEND), .foreign = true,
+	};
+	struct pvio_link *link = pvio_kunit_link(test, &hvd);
+	char buf[PVIO_STORE_VALUE_MAX];
+
+	KUNIT_EXPECT_EQ(test, pvio_toolstack_read(link, "stale", buf,
+						  sizeof(buf)), -EPERM);
+}
+
 static struct kunit_case pvio_store_cases[] = {
 	KUNIT_CASE(store_roundtrip),
 	KUNIT_CASE(store_seq),
@@ -317,6 +370,8 @@ static struct kunit_case pvio_store_cases[] = {
 	KUNIT_CASE(store_scribble_repaired),
 	KUNIT_CASE(store_permissions),
 	KUNIT_CASE(store_foreign_reset),
+	KUNIT_CASE(store_toolstack_trusted),
+	KUNIT_CASE(store_toolstack_untrusted),
 	{}
 };
 
