@@ -2,9 +2,13 @@
 /* Copyright (C) 2026 The pvio authors. */
 /*
  * debugfs: /sys/kernel/debug/pvio/link<id>/ shows a link's header and the
- * counters of its event channels, and lets a test restart one end.
+ * counters of its event channels, and lets a test restart one end; with
+ * expose_region set, "region" lets a test write the shared region as a
+ * hostile peer would.
  */
 #include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
@@ -14,6 +18,16 @@
 #include "pvio_hv.h"
 
 static struct dentry *pvio_debugfs_root;
+
+/*
+ * For tests only: what a peer in another VM can do to the region through
+ * its own mapping (a guest's /sys/bus/pci/devices/.../resource2), a test
+ * on one kernel does through this file. Never needed otherwise.
+ */
+static bool expose_region;
+module_param(expose_region, bool, 0444);
+MODULE_PARM_DESC(expose_region,
+		 "Tests only: debugfs pvio/link<id>/region reads and writes each link's shared region raw (default: off)");
 
 static int pvio_header_show(struct seq_file *m, void *unused)
 {
@@ -25,7 +39,7 @@ static int pvio_header_show(struct seq_file *m, void *unused)
 		   link->provider->name, link->region_pages,
 		   link->grant_entries);
 	seq_printf(m, "data_offset %u\ngeneration %u\n", link->data_offset,
-		   le32_to_cpu(READ_ONCE(hdr->generation)));
+		   pvio_link_generation(link));
 	for (i = PVIO_BACKEND; i <= PVIO_FRONTEND; i++) {
 		struct pvio_link_end *end = &hdr->ends[i];
 
@@ -98,6 +112,44 @@ static const struct file_operations pvio_restart_fops = {
 	.llseek	= noop_llseek,
 };
 
+static size_t pvio_region_size(const struct pvio_link *link)
+{
+	return (size_t)link->region_pages * PVIO_PAGE_SIZE;
+}
+
+static ssize_t pvio_region_read(struct file *file, char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	struct pvio_link *link = file->private_data;
+
+	return simple_read_from_buffer(ubuf, len, ppos, link->region,
+				       pvio_region_size(link));
+}
+
+/* As a peer would: bytes land in the region, nobody is told. */
+static ssize_t pvio_region_write(struct file *file, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	struct pvio_link *link = file->private_data;
+
+	return simple_write_to_buffer(link->region, pvio_region_size(link),
+				      ppos, ubuf, len);
+}
+
+static loff_t pvio_region_llseek(struct file *file, loff_t off, int whence)
+{
+	struct pvio_link *link = file->private_data;
+
+	return fixed_size_llseek(file, off, whence, pvio_region_size(link));
+}
+
+static const struct file_operations pvio_region_fops = {
+	.open	= simple_open,
+	.read	= pvio_region_read,
+	.write	= pvio_region_write,
+	.llseek	= pvio_region_llseek,
+};
+
 int pvio_debugfs_kick_parse(const char __user *ubuf, size_t len)
 {
 	char buf[8];
@@ -145,6 +197,9 @@ void pvio_debugfs_link_add(struct pvio_link *link)
 			    &pvio_events_fops);
 	debugfs_create_file("restart", 0200, link->debugfs, link,
 			    &pvio_restart_fops);
+	if (expose_region)
+		debugfs_create_file("region", 0600, link->debugfs, link,
+				    &pvio_region_fops);
 }
 
 void pvio_debugfs_link_del(struct pvio_link *link)

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Copyright (C) 2026 The pvio authors. */
+/*
+ * pvio_region: read and write a link's shared region as a peer can, for
+ * the tests that play a hostile end (link_authority, evil_*). The region
+ * is a file: debugfs pvio/link<N>/region (pvio_hv loaded with
+ * expose_region=1) is read and written with pread/pwrite; an ivshmem
+ * BAR (/sys/bus/pci/devices/.../resource2) is mapped.
+ *
+ * A key is written as the area's writer would (sequence count odd, entry,
+ * count even), so that a reader takes the forged value as genuine.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "link.h"
+
+static int region_fd = -1;
+static unsigned char *region_map;	/* NULL: pread/pwrite */
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static void rd(off_t off, void *buf, size_t len)
+{
+	if (region_map) {
+		memcpy(buf, region_map + off, len);
+		return;
+	}
+	if (pread(region_fd, buf, len, off) != (ssize_t)len)
+		die("pread");
+}
+
+static void wr(off_t off, const void *buf, size_t len)
+{
+	if (region_map) {
+		memcpy(region_map + off, buf, len);
+		__sync_synchronize();
+		return;
+	}
+	if (pwrite(region_fd, buf, len, off) != (ssize_t)len)
+		die("pwrite");
+}
+
+static uint32_t rd32(off_t off)
+{
+	uint32_t v;
+
+	rd(off, &v, sizeof(v));
+	return le32toh(v);
+}
+
+static void wr32(off_t off, uint32_t val)
+{
+	uint32_t v = htole32(val);
+
+	wr(off, &v, sizeof(v));
+}
+
+static void region_open(const char *path)
+{
+	struct stat st;
+
+	region_fd = open(path, O_RDWR);
+	if (region_fd < 0)
+		die(path);
+	/* A BAR has its size; a debugfs file says 0 and cannot be mapped. */
+	if (fstat(region_fd, &st) == 0 && st.st_size >= PVIO_PAGE_SIZE) {
+		region_map = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, region_fd, 0);
+		if (region_map == MAP_FAILED)
+			region_map = NULL;
+	}
+}
+
+static int area_of(const char *name)
+{
+	if (!strcmp(name, "toolstack"))
+		return PVIO_STORE_TOOLSTACK;
+	if (!strcmp(name, "backend"))
+		return PVIO_STORE_BACKEND;
+	if (!strcmp(name, "frontend"))
+		return PVIO_STORE_FRONTEND;
+	fprintf(stderr, "pvio_region: no area %s\n", name);
+	exit(2);
+}
+
+static off_t area_off(int area)
+{
+	return (off_t)(PVIO_STORE_OFFSET + area) * PVIO_PAGE_SIZE;
+}
+
+static off_t entry_off(int area, int i)
+{
+	return area_off(area) + offsetof(struct pvio_store_area, entries) +
+	       (off_t)i * sizeof(struct pvio_store_entry);
+}
+
+/* The entry holding @key, else the first unused one if @free, else -1. */
+static int find_entry(int area, const char *key, int free)
+{
+	struct pvio_store_entry e;
+	int i, unused = -1;
+
+	for (i = 0; i < PVIO_STORE_ENTRIES; i++) {
+		rd(entry_off(area, i), &e, sizeof(e));
+		if (!e.key[0]) {
+			if (unused < 0)
+				unused = i;
+			continue;
+		}
+		if (!strncmp(e.key, key, sizeof(e.key)))
+			return i;
+	}
+	return free ? unused : -1;
+}
+
+/* Rewrite entry @i under the area's seqlock, as its writer would. */
+static void put_entry(int area, int i, const struct pvio_store_entry *e)
+{
+	off_t seq = area_off(area) + offsetof(struct pvio_store_area, seq);
+	uint32_t odd = rd32(seq) | 1;
+
+	wr32(seq, odd);			/* odd: being written */
+	wr(entry_off(area, i), e, sizeof(*e));
+	wr32(seq, odd + 1);		/* even again, and moved on */
+}
+
+static int cmd_set_key(int area, const char *key, const char *value)
+{
+	struct pvio_store_entry e;
+	int i = find_entry(area, key, 1);
+
+	if (i < 0) {
+		fprintf(stderr, "pvio_region: area full\n");
+		return 1;
+	}
+	if (strlen(key) >= sizeof(e.key) || strlen(value) >= sizeof(e.value)) {
+		fprintf(stderr, "pvio_region: key or value too long\n");
+		return 2;
+	}
+	memset(&e, 0, sizeof(e));
+	strcpy(e.key, key);
+	strcpy(e.value, value);
+	put_entry(area, i, &e);
+	return 0;
+}
+
+static int cmd_del_key(int area, const char *key)
+{
+	struct pvio_store_entry e;
+	int i = find_entry(area, key, 0);
+
+	if (i < 0)
+		return 1;
+	memset(&e, 0, sizeof(e));
+	put_entry(area, i, &e);
+	return 0;
+}
+
+static int cmd_get_key(int area, const char *key)
+{
+	struct pvio_store_entry e;
+	int i = find_entry(area, key, 0);
+
+	if (i < 0)
+		return 1;
+	rd(entry_off(area, i), &e, sizeof(e));
+	printf("%.*s\n", (int)sizeof(e.value), e.value);
+	return 0;
+}
+
+/* A header field by name: its offset and size (4 or 2 bytes). */
+static off_t field_off(const char *name, size_t *size)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} ends[] = {
+		{ "state", offsetof(struct pvio_link_end, state) },
+		{ "heartbeat", offsetof(struct pvio_link_end, heartbeat) },
+		{ "generation", offsetof(struct pvio_link_end, generation) },
+	};
+	const char *dot = strchr(name, '.');
+	size_t i;
+	int end;
+
+	*size = 4;
+	if (!strcmp(name, "generation"))
+		return offsetof(struct pvio_link_header, generation);
+	if (!strcmp(name, "backend_id") || !strcmp(name, "frontend_id")) {
+		*size = 2;
+		return name[0] == 'b' ?
+		       offsetof(struct pvio_link_header, backend_id) :
+		       offsetof(struct pvio_link_header, frontend_id);
+	}
+	if (dot && !strncmp(name, "backend.", 8))
+		end = PVIO_BACKEND;
+	else if (dot && !strncmp(name, "frontend.", 9))
+		end = PVIO_FRONTEND;
+	else
+		end = -1;
+	for (i = 0; end >= 0 && i < sizeof(ends) / sizeof(ends[0]); i++)
+		if (!strcmp(dot + 1, ends[i].name))
+			return offsetof(struct pvio_link_header, ends) +
+			       end * sizeof(struct pvio_link_end) + ends[i].off;
+	fprintf(stderr, "pvio_region: no header field %s\n", name);
+	exit(2);
+}
+
+static int cmd_get(const char *name)
+{
+	size_t size;
+	off_t off = field_off(name, &size);
+	uint16_t v16;
+
+	if (size == 2) {
+		rd(off, &v16, sizeof(v16));
+		printf("%u\n", le16toh(v16));
+	} else {
+		printf("%u\n", rd32(off));
+	}
+	return 0;
+}
+
+static int cmd_set(const char *name, const char *value)
+{
+	unsigned long val;
+	size_t size;
+	off_t off = field_off(name, &size);
+	uint16_t v16;
+	char *endp;
+
+	errno = 0;
+	val = strtoul(value, &endp, 0);
+	if (errno || *endp || !*value || val > UINT32_MAX ||
+	    (size == 2 && val > UINT16_MAX)) {
+		fprintf(stderr, "pvio_region: bad value %s\n", value);
+		return 2;
+	}
+	if (size == 2) {
+		v16 = htole16(val);
+		wr(off, &v16, sizeof(v16));
+	} else {
+		wr32(off, val);
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pvio_region REGION COMMAND [ARGS]\n"
+		"Read or write a pvio link's shared region as a peer can (tests).\n"
+		"REGION: debugfs pvio/link<N>/region (pvio_hv expose_region=1)\n"
+		"        or an ivshmem device's resource2\n"
+		"commands:\n"
+		"  get-key AREA KEY         print KEY of AREA's config store\n"
+		"  set-key AREA KEY VALUE   write it, under the area's seqlock\n"
+		"  del-key AREA KEY         remove it, likewise\n"
+		"  get FIELD                print a header field\n"
+		"  set FIELD VALUE          write a header field\n"
+		"AREA: toolstack, backend or frontend\n"
+		"FIELD: generation, backend_id, frontend_id, or\n"
+		"       {backend,frontend}.{state,heartbeat,generation}\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "-h") ||
+			  !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc < 3) {
+		usage(stderr);
+		return 2;
+	}
+	region_open(argv[1]);
+	if (!strcmp(argv[2], "get-key") && argc == 5)
+		return cmd_get_key(area_of(argv[3]), argv[4]);
+	if (!strcmp(argv[2], "set-key") && argc == 6)
+		return cmd_set_key(area_of(argv[3]), argv[4], argv[5]);
+	if (!strcmp(argv[2], "del-key") && argc == 5)
+		return cmd_del_key(area_of(argv[3]), argv[4]);
+	if (!strcmp(argv[2], "get") && argc == 4)
+		return cmd_get(argv[3]);
+	if (!strcmp(argv[2], "set") && argc == 5)
+		return cmd_set(argv[3], argv[4]);
+	usage(stderr);
+	return 2;
+}
