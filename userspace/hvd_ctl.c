@@ -26,7 +26,7 @@ struct hvd_client {
 	time_t last;			/* monotonic seconds of the last request */
 	bool eof;			/* no more requests: close once flushed */
 	size_t inlen;
-	char in[HVD_MAX_LINE];
+	char in[HVD_MAX_LINE + 1];	/* + the NUL of a last line */
 	char *out;
 	size_t outlen, outcap;
 };
@@ -278,14 +278,17 @@ static void hvd_cmd_status(struct hvd_client *c)
 
 #define HVD_MAX_ARGS 8
 
-static void hvd_request(struct hvd_client *c, char *line)
+/* One request: @len bytes at @line, NUL-terminated, without the newline. */
+static void hvd_request(struct hvd_client *c, char *line, size_t len)
 {
 	char *argv[HVD_MAX_ARGS + 1], *p, *value = NULL;
 	const char *err = NULL;
 	struct hvd_link *link;
 	int argc = 0, ret = 0;
 
-	for (p = line; *p; p++) {
+	if (len && line[len - 1] == '\r')
+		line[--len] = '\0';
+	for (p = line; p < line + len; p++) {
 		if (*p < 0x20 || *p > 0x7e) {
 			hvd_out_error(c, "requests are printable ASCII");
 			return;
@@ -362,7 +365,7 @@ static void hvd_client_event(struct hvd_watch *w, uint32_t events)
 		return;
 	}
 	if (events & EPOLLIN) {
-		n = recv(w->fd, c->in + c->inlen, sizeof(c->in) - c->inlen,
+		n = recv(w->fd, c->in + c->inlen, HVD_MAX_LINE - c->inlen,
 			 MSG_DONTWAIT);
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			hvd_client_close(c);
@@ -376,20 +379,18 @@ static void hvd_client_event(struct hvd_watch *w, uint32_t events)
 		line = c->in;
 		while ((nl = memchr(line, '\n', c->in + c->inlen - line))) {
 			*nl = '\0';
-			if (nl > line && nl[-1] == '\r')
-				nl[-1] = '\0';
-			hvd_request(c, line);
+			hvd_request(c, line, nl - line);
 			line = nl + 1;
 		}
 		c->inlen -= line - c->in;
 		memmove(c->in, line, c->inlen);
-		if (c->inlen == sizeof(c->in)) {
+		if (c->inlen == HVD_MAX_LINE) {
 			hvd_out_error(c, "line too long");
 			c->eof = true;
 		} else if (c->eof && c->inlen) {
 			/* The last request needs no newline. */
 			c->in[c->inlen] = '\0';
-			hvd_request(c, c->in);
+			hvd_request(c, c->in, c->inlen);
 			c->inlen = 0;
 		}
 		if (c->outlen > HVD_MAX_OUTPUT - 1024) {
