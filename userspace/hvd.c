@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -61,6 +62,29 @@ int hvd_watch_add(struct hvd_watch *w, uint32_t events)
 void hvd_watch_del(struct hvd_watch *w)
 {
 	epoll_ctl(hvd.epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+/*
+ * Out of fds, a pending connection would keep its listener readable and
+ * the loop spinning: a spare fd lets us accept it and close it at once.
+ */
+static int hvd_spare_fd = -1;
+
+int hvd_accept(int lfd)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+	    hvd_spare_fd >= 0) {
+		hvd_log(LOG_ERR, "out of file descriptors: connection dropped");
+		close(hvd_spare_fd);
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0)
+			close(fd);
+		hvd_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		return -1;
+	}
+	return fd;
 }
 
 int hvd_listen(const char *path)
@@ -250,6 +274,20 @@ static int hvd_signals_init(struct hvd_watch *w)
 }
 
 /*
+ * Each peer holds up to 256 eventfds and we keep every one: 255 links of 9
+ * vectors already need 4590 fds. Take what the hard limit allows.
+ */
+static void hvd_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/*
  * One event per wait: a handler may free any object (a peer, a link), and
  * no other event of the same batch can then point at it.
  */
@@ -284,6 +322,8 @@ int main(int argc, char **argv)
 	if (hvd.use_syslog)
 		openlog("pvio-hvd", LOG_PID, LOG_DAEMON);
 	umask(077);
+	hvd_raise_nofile();
+	hvd_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (hvd_dir_init())
 		return 1;
 	hvd.epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -105,6 +105,8 @@ void hvd_log(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int hvd_watch_add(struct hvd_watch *w, uint32_t events);
 void hvd_watch_del(struct hvd_watch *w);
+/* accept4() a connection, non-blocking; -1 if none. */
+int hvd_accept(int lfd);
 /* Bind and listen on @path (a stale socket removed first), mode 0600. */
 int hvd_listen(const char *path);
 

@@ -412,7 +412,7 @@ static void hvd_ctl_accept(struct hvd_watch *w, uint32_t events)
 	int sock;
 
 	(void)events;
-	sock = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	sock = hvd_accept(w->fd);
 	if (sock < 0)
 		return;
 	for (i = 0; i < HVD_MAX_CLIENTS && hvd_clients[i]; i++)

@@ -205,7 +205,7 @@ static void hvd_end_accept(struct hvd_watch *w, uint32_t events)
 	int sock, ret;
 
 	(void)events;
-	sock = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	sock = hvd_accept(w->fd);
 	if (sock < 0)
 		return;
 	hvd_end_name(end, name, sizeof(name));
