@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -203,6 +204,15 @@ int main(void)
 	ctl_once(&h, "link-add 0 backend=1 frontend=2 size=65536 vectors=2",
 		 ans, sizeof(ans));
 	tap_ok(ans_ok(ans), "link-add 0");
+	{
+		struct stat d, c;
+
+		snprintf(path, sizeof(path), "%s/hvd.sock", h.dir);
+		tap_ok(!stat(h.dir, &d) && !stat(path, &c) &&
+		       (d.st_mode & 07777) == 0700 &&
+		       (c.st_mode & 07777) == 0600 && S_ISSOCK(c.st_mode),
+		       "directory 0700, control socket 0600");
+	}
 	usleep(50000);
 	fds = hvd_fd_count(&h);
 	tap_diag("pvio-hvd has %d fds", fds);

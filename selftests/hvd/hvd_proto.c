@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -172,11 +173,17 @@ int main(void)
 	struct pvio_hvd_ctl_record *rec = malloc(sizeof(*rec));
 	struct qpeer be, fe, extra, ctl;
 	struct hvd_proc h;
+	struct rlimit rl;
 	char ans[4096], path[160], req[256];
 	int64_t last, val;
 	bool ok;
 	int i, fd;
 
+	/* Two peers of 256 vectors hold 1024 eventfds here. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	if (hvd_start(&h, "-c 2")) {
 		tap_ok(false, "pvio-hvd starts");
 		return tap_done();
@@ -308,6 +315,24 @@ int main(void)
 	tap_ok(ok, "100 reconnects: ids increase, never reused (last %lld)",
 	       (long long)last);
 	check_header(&be, be.id, 0, 102);
+
+	/* 256 vectors, the most a doorbell reaches: 515 messages greet. */
+	ctl_once(&h, "link-add 6 backend=3 frontend=4 size=65536 vectors=256",
+		 ans, sizeof(ans));
+	snprintf(path, sizeof(path), "%s/link6-backend.sock", h.dir);
+	ok = ans_ok(ans) && qp_connect(&extra, path, 256) == 0;
+	snprintf(path, sizeof(path), "%s/link6-frontend.sock", h.dir);
+	ok = ok && qp_connect(&fe, path, 256) == 0 && fe.nother == 256 &&
+	     fe.msgs == 3 + 512;
+	for (i = 0; ok && i < 256; i++)
+		ok = qp_recv(extra.sock, &val, &fd, 2000) == 1 &&
+		     val == fe.id && fd >= 0 && close(fd) == 0;
+	ok = ok && write(fe.other[255], &(uint64_t){ 1 }, 8) == 8 &&
+	     evfd_take(extra.own[255]) == 1;
+	tap_ok(ok, "256 vectors: whole greetings both ways, vector 255 rings");
+	qp_close(&fe);
+	qp_close(&extra);
+	ctl_once(&h, "link-del 6", ans, sizeof(ans));
 
 	/* The backend goes too; link-del clears the record and sockets. */
 	qp_close(&be);
