@@ -59,6 +59,17 @@ int hvd_watch_add(struct hvd_watch *w, uint32_t events)
 	return epoll_ctl(hvd.epfd, EPOLL_CTL_ADD, w->fd, &ev) ? -errno : 0;
 }
 
+int hvd_watch_add_fd(struct hvd_watch *w, int fd, uint32_t events)
+{
+	int ret;
+
+	w->fd = fd;
+	ret = hvd_watch_add(w, events);
+	if (ret)
+		w->fd = -1;
+	return ret;
+}
+
 void hvd_watch_del(struct hvd_watch *w)
 {
 	epoll_ctl(hvd.epfd, EPOLL_CTL_DEL, w->fd, NULL);

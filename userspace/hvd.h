@@ -44,13 +44,22 @@ struct hvd_shm {
 	size_t size;
 };
 
+/* A protocol message waiting to be sent; @fd is ours to close. */
+struct hvd_msg {
+	int64_t value;
+	int fd;
+};
+
 /* A connected QEMU: an ivshmem peer. */
 struct hvd_peer {
 	struct hvd_watch w;		/* the connection */
 	struct hvd_end *end;		/* whose peer it is */
 	uint32_t id;			/* never reused */
+	bool broken;			/* shut down; its EOF will end it */
 	unsigned int nr_vectors;
 	int evfd[HVD_MAX_VECTORS];	/* its interrupts; we keep a copy */
+	struct hvd_msg *q;		/* not yet sent: q[qhead..qlen) */
+	unsigned int qhead, qlen, qcap;
 };
 
 /*
@@ -104,6 +113,8 @@ extern struct hvd hvd;
 void hvd_log(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int hvd_watch_add(struct hvd_watch *w, uint32_t events);
+/* Set w->fd to @fd and watch it; on failure w->fd stays -1. */
+int hvd_watch_add_fd(struct hvd_watch *w, int fd, uint32_t events);
 void hvd_watch_del(struct hvd_watch *w);
 /* accept4() a connection, non-blocking; -1 if none. */
 int hvd_accept(int lfd);

@@ -11,8 +11,9 @@
  *
  * The other end's peer gets the new id with each of the new eventfds, and,
  * when a peer goes, the gone id without an fd. QEMU reads the greeting
- * synchronously while it starts (a stalled server hangs it) and never
- * writes: anything it sends, or a hang-up, ends the peer.
+ * synchronously while it starts (a stalled server hangs it), so pvio-hvd
+ * never waits for a peer: messages queue until its socket takes them.
+ * QEMU never writes: anything it sends, or a hang-up, ends the peer.
  *
  * A link end has one live peer at a time; the control region's socket has
  * only the driver domain's. Peer ids come from one counter and are never
@@ -35,11 +36,13 @@
 
 #define HVD_PROTOCOL_VERSION	0
 /*
- * How long a send may wait for room in a peer's socket. QEMU reads the
- * greeting as soon as it connected; only a client that is not QEMU makes
- * us wait, and then it is dropped.
+ * Messages waiting for room in a peer's socket. A QEMU connects its
+ * chardev early and reads the greeting only when its ivshmem device is
+ * realized, seconds later on a loaded host, and 256 vectors make 515
+ * messages that do not fit a socket buffer: so nothing is sent blocking.
+ * A peer that lets more than this pile up does not read: it is dropped.
  */
-#define HVD_SEND_TIMEOUT_MS	1000
+#define HVD_MAX_QUEUED		4096
 
 static const char *hvd_end_name(const struct hvd_end *end, char *buf,
 				size_t len)
@@ -52,6 +55,7 @@ static const char *hvd_end_name(const struct hvd_end *end, char *buf,
 	return buf;
 }
 
+/* One message; 0, -EAGAIN, or another error. */
 static int hvd_send(int sock, int64_t value, int fd)
 {
 	union {
@@ -61,7 +65,6 @@ static int hvd_send(int sock, int64_t value, int fd)
 	uint64_t le = htole64((uint64_t)value);
 	struct iovec iov = { .iov_base = &le, .iov_len = sizeof(le) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct pollfd pfd = { .fd = sock, .events = POLLOUT };
 	struct cmsghdr *cmsg;
 	ssize_t n;
 
@@ -75,41 +78,120 @@ static int hvd_send(int sock, int64_t value, int fd)
 		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
 	}
-	for (;;) {
+	do {
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == (ssize_t)sizeof(le))
-			return 0;
-		if (n >= 0)	/* a partial int64 cannot be completed */
-			return -EIO;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
-		if (poll(&pfd, 1, HVD_SEND_TIMEOUT_MS) <= 0)
-			return -ETIMEDOUT;
-	}
+	} while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(le))
+		return 0;
+	if (n >= 0)	/* a partial int64 cannot be completed */
+		return -EIO;
+	return -errno;
 }
 
-/* @peer's id, then each of its eventfds, to @sock. */
-static int hvd_send_vectors(int sock, const struct hvd_peer *peer)
+/* A peer that cannot take our messages is ended at the next loop turn. */
+static void hvd_peer_broken(struct hvd_peer *peer, const char *why)
+{
+	if (peer->broken)
+		return;
+	hvd_log(LOG_WARNING, "peer %u: %s: dropped", peer->id, why);
+	peer->broken = true;
+	shutdown(peer->w.fd, SHUT_RDWR);
+}
+
+/* Send what the socket takes; watch for room while some is left. */
+static void hvd_peer_flush(struct hvd_peer *peer)
+{
+	struct epoll_event ev = { .data.ptr = &peer->w };
+	struct hvd_msg *m;
+	int ret = 0;
+
+	while (peer->qhead < peer->qlen) {
+		m = &peer->q[peer->qhead];
+		ret = hvd_send(peer->w.fd, m->value, m->fd);
+		if (ret)
+			break;
+		if (m->fd >= 0)
+			close(m->fd);
+		peer->qhead++;
+	}
+	if (peer->qhead == peer->qlen)
+		peer->qhead = peer->qlen = 0;
+	if (ret == -EPIPE || ret == -ECONNRESET) {
+		peer->broken = true;	/* hung up: its EOF is on its way */
+		return;
+	}
+	if (ret && ret != -EAGAIN) {
+		hvd_peer_broken(peer, strerror(-ret));
+		return;
+	}
+	ev.events = EPOLLIN | EPOLLRDHUP | (peer->qlen ? EPOLLOUT : 0);
+	epoll_ctl(hvd.epfd, EPOLL_CTL_MOD, peer->w.fd, &ev);
+}
+
+/*
+ * Queue a message to @peer. The fd is duplicated: the queue's copy stays
+ * valid even if its owner (another peer) goes before this one is sent.
+ */
+static void hvd_peer_queue(struct hvd_peer *peer, int64_t value, int fd)
+{
+	struct hvd_msg *q;
+	unsigned int cap;
+
+	if (peer->broken)
+		return;
+	if (peer->qlen == peer->qcap) {
+		if (peer->qlen - peer->qhead >= HVD_MAX_QUEUED) {
+			hvd_peer_broken(peer, "does not read its socket");
+			return;
+		}
+		/* Slide the sent ones out before growing. */
+		memmove(peer->q, peer->q + peer->qhead,
+			(peer->qlen - peer->qhead) * sizeof(*q));
+		peer->qlen -= peer->qhead;
+		peer->qhead = 0;
+	}
+	if (peer->qlen == peer->qcap) {
+		cap = peer->qcap ? 2 * peer->qcap : 64;
+		q = realloc(peer->q, cap * sizeof(*q));
+		if (!q) {
+			hvd_peer_broken(peer, "out of memory");
+			return;
+		}
+		peer->q = q;
+		peer->qcap = cap;
+	}
+	if (fd >= 0) {
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0) {
+			hvd_peer_broken(peer, strerror(errno));
+			return;
+		}
+	}
+	peer->q[peer->qlen].value = value;
+	peer->q[peer->qlen].fd = fd;
+	peer->qlen++;
+}
+
+/* @from's id, then each of its eventfds, to @to. */
+static void hvd_peer_queue_vectors(struct hvd_peer *to,
+				   const struct hvd_peer *from)
 {
 	unsigned int v;
-	int ret;
 
-	for (v = 0; v < peer->nr_vectors; v++) {
-		ret = hvd_send(sock, peer->id, peer->evfd[v]);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	for (v = 0; v < from->nr_vectors; v++)
+		hvd_peer_queue(to, from->id, from->evfd[v]);
 }
 
 static void hvd_peer_free(struct hvd_peer *peer)
 {
-	unsigned int v;
+	unsigned int i;
 
-	for (v = 0; v < peer->nr_vectors; v++)
-		close(peer->evfd[v]);
+	for (i = 0; i < peer->nr_vectors; i++)
+		close(peer->evfd[i]);
+	for (i = peer->qhead; i < peer->qlen; i++)
+		if (peer->q[i].fd >= 0)
+			close(peer->q[i].fd);
+	free(peer->q);
 	if (peer->w.fd >= 0) {
 		hvd_watch_del(&peer->w);
 		close(peer->w.fd);
@@ -122,20 +204,11 @@ static struct hvd_end *hvd_end_other(struct hvd_end *end)
 	return end->link ? &end->link->end[!end->role] : NULL;
 }
 
-/* A peer that cannot take our messages is ended at the next loop turn. */
-static void hvd_peer_broken(struct hvd_peer *peer, int err)
-{
-	hvd_log(LOG_WARNING, "peer %u: cannot send: %s", peer->id,
-		strerror(-err));
-	shutdown(peer->w.fd, SHUT_RDWR);
-}
-
 static void hvd_peer_gone(struct hvd_end *end)
 {
 	struct hvd_peer *peer = end->peer, *other;
 	struct hvd_end *oend = hvd_end_other(end);
 	char name[64];
-	int ret;
 
 	hvd_log(LOG_INFO, "%s: peer %u gone", hvd_end_name(end, name,
 		sizeof(name)), peer->id);
@@ -144,27 +217,42 @@ static void hvd_peer_gone(struct hvd_end *end)
 		hvd_link_peer_changed(end, 0);
 		other = oend->peer;
 		if (other) {
-			ret = hvd_send(other->w.fd, peer->id, -1);
-			if (ret)
-				hvd_peer_broken(other, ret);
+			hvd_peer_queue(other, peer->id, -1);
 			/* Its guest looks at the header: a new generation. */
 			hvd_end_ring(oend, 0);
+			hvd_peer_flush(other);
 		}
 	}
 	hvd_peer_free(peer);
 }
 
-/* The peer's socket is readable: QEMU sends nothing, so it is going. */
+/*
+ * The peer's socket: room for queued messages, or readable. QEMU sends
+ * nothing, so anything read, an EOF or an error means it is going.
+ */
 static void hvd_peer_event(struct hvd_watch *w, uint32_t events)
 {
 	struct hvd_peer *peer = container_of(w, struct hvd_peer, w);
 	char c;
 
-	(void)events;
-	if (recv(w->fd, &c, 1, MSG_DONTWAIT) < 0 &&
+	if (!(events & ~EPOLLOUT)) {
+		hvd_peer_flush(peer);
+		return;
+	}
+	if (!(events & (EPOLLERR | EPOLLHUP)) &&
+	    recv(w->fd, &c, 1, MSG_DONTWAIT) < 0 &&
 	    (errno == EAGAIN || errno == EINTR))
 		return;
 	hvd_peer_gone(peer->end);
+}
+
+/* Has @peer hung up, or sent something (which QEMU never does)? */
+static bool hvd_peer_going(const struct hvd_peer *peer)
+{
+	struct pollfd pfd = { .fd = peer->w.fd,
+			      .events = POLLIN | POLLRDHUP };
+
+	return peer->broken || poll(&pfd, 1, 0) != 0;
 }
 
 static struct hvd_peer *hvd_peer_new(int sock, unsigned int nr_vectors)
@@ -190,9 +278,12 @@ static struct hvd_peer *hvd_peer_new(int sock, unsigned int nr_vectors)
 		}
 	}
 	peer->nr_vectors = nr_vectors;
-	peer->id = hvd.next_peer_id++;
-	peer->w.fd = sock;
 	peer->w.handle = hvd_peer_event;
+	if (hvd_watch_add_fd(&peer->w, sock, EPOLLIN | EPOLLRDHUP)) {
+		hvd_peer_free(peer);
+		return NULL;
+	}
+	peer->id = hvd.next_peer_id++;
 	return peer;
 }
 
@@ -202,13 +293,20 @@ static void hvd_end_accept(struct hvd_watch *w, uint32_t events)
 	struct hvd_end *oend = hvd_end_other(end);
 	struct hvd_peer *peer, *other = oend ? oend->peer : NULL;
 	char name[64];
-	int sock, ret;
+	int sock;
 
 	(void)events;
 	sock = hvd_accept(w->fd);
 	if (sock < 0)
 		return;
 	hvd_end_name(end, name, sizeof(name));
+	/*
+	 * The live peer may have hung up with its EOF not yet seen (a QEMU
+	 * killed and restarted at once): end it first, or its successor
+	 * would be refused.
+	 */
+	if (end->peer && hvd_peer_going(end->peer))
+		hvd_peer_gone(end);
 	if (end->peer) {
 		hvd_log(LOG_WARNING, "%s: refused a second client (peer %u is live)",
 			name, end->peer->id);
@@ -221,41 +319,26 @@ static void hvd_end_accept(struct hvd_watch *w, uint32_t events)
 		close(sock);
 		return;
 	}
-	ret = hvd_send(sock, HVD_PROTOCOL_VERSION, -1);
-	if (!ret)
-		ret = hvd_send(sock, peer->id, -1);
-	if (!ret)
-		ret = hvd_send(sock, -1, end->link ? end->link->shm.fd :
-						     hvd.ctl_shm.fd);
-	if (!ret && other)
-		ret = hvd_send_vectors(sock, other);
-	if (!ret)
-		ret = hvd_send_vectors(sock, peer);
-	if (!ret)
-		ret = hvd_watch_add(&peer->w, EPOLLIN | EPOLLRDHUP);
-	if (ret) {
-		/* Gone mid-greeting: nobody else has heard of it. */
-		hvd_log(LOG_INFO, "%s: peer %u: greeting failed: %s", name,
-			peer->id, strerror(-ret));
-		peer->w.fd = -1;
-		hvd_peer_free(peer);
-		close(sock);
-		return;
-	}
 	peer->end = end;
 	end->peer = peer;
 	hvd_log(LOG_INFO, "%s: peer %u connected", name, peer->id);
-	if (other) {
-		ret = hvd_send_vectors(other->w.fd, peer);
-		if (ret)
-			hvd_peer_broken(other, ret);
-	}
-	if (end->link) {
+	/* The header shows the peer before anyone hears of it. */
+	if (end->link)
 		hvd_link_peer_changed(end, peer->id);
+	/* The greeting, in contrib/ivshmem-server's order. */
+	hvd_peer_queue(peer, HVD_PROTOCOL_VERSION, -1);
+	hvd_peer_queue(peer, peer->id, -1);
+	hvd_peer_queue(peer, -1, end->link ? end->link->shm.fd :
+					    hvd.ctl_shm.fd);
+	if (other) {
+		hvd_peer_queue_vectors(other, peer);
+		hvd_peer_queue_vectors(peer, other);
 		/* The other guest may look up the new peer id now. */
-		if (other)
-			hvd_end_ring(oend, 0);
+		hvd_end_ring(oend, 0);
+		hvd_peer_flush(other);
 	}
+	hvd_peer_queue_vectors(peer, peer);
+	hvd_peer_flush(peer);
 }
 
 void hvd_end_init(struct hvd_end *end, struct hvd_link *link,
