@@ -235,17 +235,25 @@ int qp_recv(int sock, int64_t *val, int *fd, int timeout_ms)
 	return 1;
 }
 
+int qp_dial(struct qpeer *p, const char *path)
+{
+	memset(p, 0, sizeof(*p));
+	p->shm = -1;
+	p->sock = connect_unix(path);
+	return p->sock < 0 ? -1 : 0;
+}
+
 int qp_connect(struct qpeer *p, const char *path, unsigned int nvec)
+{
+	return qp_dial(p, path) ? -1 : qp_greet(p, nvec);
+}
+
+int qp_greet(struct qpeer *p, unsigned int nvec)
 {
 	int64_t v;
 	int fd, r;
 	struct stat st;
 
-	memset(p, 0, sizeof(*p));
-	p->shm = -1;
-	p->sock = connect_unix(path);
-	if (p->sock < 0)
-		return -1;
 	/* version 0, no fd; our id, no fd; -1 with the memfd */
 	p->order_ok = true;
 	r = qp_recv(p->sock, &v, &fd, 2000);

@@ -61,6 +61,9 @@ struct qpeer {
 };
 /* Connect to @path and read the whole greeting, expecting @nvec vectors. */
 int qp_connect(struct qpeer *p, const char *path, unsigned int nvec);
+/* The same in two steps: connect, and later read the greeting. */
+int qp_dial(struct qpeer *p, const char *path);
+int qp_greet(struct qpeer *p, unsigned int nvec);
 /* One message: 1 with *val and *fd (-1 if none), 0 on EOF, -1 on error. */
 int qp_recv(int sock, int64_t *val, int *fd, int timeout_ms);
 void qp_close(struct qpeer *p);
