@@ -139,7 +139,7 @@ static void hvd_peer_queue(struct hvd_peer *peer, int64_t value, int fd)
 
 	if (peer->broken)
 		return;
-	if (peer->qlen == peer->qcap) {
+	if (peer->qlen == peer->qcap && peer->qcap) {
 		if (peer->qlen - peer->qhead >= HVD_MAX_QUEUED) {
 			hvd_peer_broken(peer, "does not read its socket");
 			return;
