@@ -3,10 +3,11 @@
 # pvio: the Xen split-driver model as loadable Linux modules.
 #
 #   make                 build the modules (against KDIR) and userspace
-#   make check           everything CI runs: check-build, check-unit,
+#   make check           everything CI runs: check-build, check-unit, check-hvd,
 #                        check-harness, check-vm, and the debug-kernel tier
 #   make check-build     6.12 and 6.1 builds with W=1, sparse, checkpatch
 #   make check-unit      userspace unit tests of common/ under ASan/UBSan
+#   make check-hvd       pvio-hvd's no-VM tests (ivshmem_hvd_*)
 #   make check-harness   the VM harness checks it reports failures
 #   make check-vm        VM tests (T='blk_*' for a subset, KERNEL=debug)
 #   make check-kunit     pvio_hv's KUnit suites in the debug kernel's VM
@@ -30,7 +31,7 @@ T ?= *
 KERNEL ?= stock
 
 .PHONY: all modules userspace clean modules_install deps \
-	check check-build check-unit check-harness check-vm check-kunit \
+	check check-build check-unit check-hvd check-harness check-vm check-kunit \
 	bench bench-ring bench-blk bench-net demo
 
 all: modules userspace
@@ -54,6 +55,7 @@ clean:
 	@if [ -e userspace/Makefile ]; then $(MAKE) -C userspace clean; fi
 	$(MAKE) -C selftests/tools clean
 	$(MAKE) -C selftests/unit clean
+	$(MAKE) -C selftests/hvd clean
 	$(MAKE) -C selftests/bench clean
 	rm -rf .build
 
@@ -66,6 +68,10 @@ check-build:
 check-unit:
 	@$(DEPS) build test
 	$(MAKE) -C selftests/unit check
+
+check-hvd:
+	@$(DEPS) build
+	$(MAKE) -C selftests/hvd check
 
 check-harness:
 	@$(DEPS) build test

@@ -82,6 +82,10 @@ struct pvio_link_end {
  * @grant_offset: first page of the grant table
  * @grant_entries: number of grant table entries
  * @data_offset: first page of the ring and pool area
+ * @backend_peer: ivshmem peer id of the backend end's QEMU (the doorbell's
+ *	destination), 0 while none is connected; written by pvio-hvd, zero on
+ *	the loop provider
+ * @frontend_peer: the same for the frontend end
  * @reserved: zero
  * @ends: per-end status, indexed by enum pvio_role, one cache line each
  */
@@ -95,7 +99,9 @@ struct pvio_link_header {
 	__le32 grant_offset;
 	__le32 grant_entries;
 	__le32 data_offset;
-	__u8 reserved[32];
+	__le32 backend_peer;
+	__le32 frontend_peer;
+	__u8 reserved[24];
 	struct pvio_link_end ends[2];
 };
 
@@ -148,6 +154,18 @@ struct pvio_grant_entry {
 	__le32 page;
 };
 
+/*
+ * Region layout limits, shared by the kernel (hvcall/link.c) and pvio-hvd,
+ * which lays out the regions of the ivshmem provider. The grant table
+ * follows the config store; a region's layout is fixed.
+ */
+#define PVIO_GRANT_OFFSET	(PVIO_STORE_OFFSET + PVIO_STORE_NR)
+#define PVIO_GRANTS_PER_PAGE \
+	(PVIO_PAGE_SIZE / sizeof(struct pvio_grant_entry))
+#define PVIO_LINK_DEFAULT_PAGES		256	/* 1 MiB */
+#define PVIO_LINK_MAX_PAGES		16384	/* 64 MiB */
+#define PVIO_LINK_DEFAULT_GRANTS	512	/* one page of entries */
+#define PVIO_LINK_MAX_GRANTS		65536
 /* The smallest region: header, store, one page of grants, one data page. */
 #define PVIO_LINK_MIN_PAGES	(PVIO_STORE_OFFSET + PVIO_STORE_NR + 2)
 
@@ -162,6 +180,8 @@ static_assert(offsetof(struct pvio_link_header, generation) == 16, "link ABI");
 static_assert(offsetof(struct pvio_link_header, grant_offset) == 20, "link ABI");
 static_assert(offsetof(struct pvio_link_header, grant_entries) == 24, "link ABI");
 static_assert(offsetof(struct pvio_link_header, data_offset) == 28, "link ABI");
+static_assert(offsetof(struct pvio_link_header, backend_peer) == 32, "link ABI");
+static_assert(offsetof(struct pvio_link_header, frontend_peer) == 36, "link ABI");
 static_assert(offsetof(struct pvio_link_header, ends) == 64, "link ABI");
 static_assert(sizeof(struct pvio_link_header) == 192, "link ABI");
 static_assert(sizeof(struct pvio_store_entry) == 128, "link ABI");

@@ -41,7 +41,7 @@ done
 run sparse-6.12 "$top/scripts/build-modules.sh" 6.12 C=2
 run checkpatch "$top/scripts/checkpatch.sh"
 run ynl-gen "$top/scripts/ynl-gen.sh" --check
-for d in userspace selftests/tools; do
+for d in userspace selftests/tools selftests/hvd; do
 	if [ -e "$top/$d/Makefile" ]; then
 		run "${d//\//-}" make -C "$top/$d" clean all EXTRA_CFLAGS=-Werror
 	fi

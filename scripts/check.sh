@@ -42,6 +42,7 @@ suite() {
 suite deps "$top/scripts/deps.sh" build test
 suite check-build "$top/scripts/check-build.sh"
 suite check-unit make -C "$top/selftests/unit" check
+suite check-hvd make -C "$top/selftests/hvd" check
 suite check-harness "$top/selftests/vm/selftest.sh"
 suite check-vm "$top/selftests/vm/run.sh" -k stock
 # The debug tier (DESIGN §7): KASAN, lockdep, kmemleak make the guest
