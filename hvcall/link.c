@@ -13,13 +13,6 @@
 #include "pvio.h"
 #include "pvio_hv.h"
 
-#define PVIO_LINK_DEFAULT_PAGES		256	/* 1 MiB */
-#define PVIO_LINK_MAX_PAGES		16384	/* 64 MiB */
-#define PVIO_LINK_DEFAULT_GRANTS	512	/* one page of entries */
-#define PVIO_LINK_MAX_GRANTS		65536
-#define PVIO_GRANTS_PER_PAGE \
-	(PVIO_PAGE_SIZE / sizeof(struct pvio_grant_entry))
-
 /* Link ids, for lookup by netlink and the drivers. */
 static DEFINE_IDR(pvio_links);
 /*

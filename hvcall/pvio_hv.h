@@ -50,9 +50,6 @@ static inline void pvio_link_hold(struct pvio_link *link)
 	kref_get(&link->kref);
 }
 
-/* The grant table follows the config store; a region's layout is fixed. */
-#define PVIO_GRANT_OFFSET	(PVIO_STORE_OFFSET + PVIO_STORE_NR)
-
 /* grant.c */
 int pvio_grant_link_init(struct pvio_link *link);
 void pvio_grant_link_exit(struct pvio_link *link);
