@@ -15,7 +15,8 @@
 VM_CPU=${VM_CPU:-Nehalem}
 VM_MEM=${VM_MEM:-512M}
 # One socket per vCPU: a kernel without ACPI (the debug kernel) counts CPUs
-# from the MP table, which lists one per socket.
+# from the MP table, which lists one per socket. "N,maxcpus=M": N vCPUs
+# running of M possible.
 VM_SMP=${VM_SMP:-2}
 # One host thread for all vCPUs. Multi-threaded TCG (QEMU 7.2, plain
 # "tcg") now and then runs kernel text another vCPU is live-patching
@@ -30,10 +31,14 @@ VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
 
 vm_qemu() {
 	local logdir=$1 name=$2 limit=$3 append=$4
+	local cpus=${VM_SMP%%,*} max
 	shift 4
+	max=$(echo "$VM_SMP" | sed -n 's/.*maxcpus=\([0-9]*\).*/\1/p')
+	max=${max:-$cpus}
 	: >"$logdir/$name.results"
 	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
-		-accel "$VM_ACCEL" -cpu "$VM_CPU" -smp "$VM_SMP,sockets=$VM_SMP" -m "$VM_MEM" \
+		-accel "$VM_ACCEL" -cpu "$VM_CPU" \
+		-smp "$cpus,maxcpus=$max,sockets=$max" -m "$VM_MEM" \
 		-nodefaults -display none -no-reboot \
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
 		-append "console=ttyS0 loglevel=5 log_buf_len=4M panic=-1 $append" \
