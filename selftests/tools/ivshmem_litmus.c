@@ -38,12 +38,15 @@
  *       fence:  sfence and lfence (wmb()/rmb())
  *
  * Each round both sides meet through a counter each owns (one writer per
- * field, no read-modify-write across VMs), run their part, publish their
- * result and meet again. Prints per test, on both sides:
- *   litmus TEST rounds=N secs=S r00=N r01=N r10=N r11=N forbidden=N
+ * field, no read-modify-write across VMs), wait a little (the jitter, and
+ * in sb an offset that holds back the side that tends to go first), run
+ * their part, publish their result and meet again. Prints per test, on
+ * both sides:
+ *   litmus TEST rounds=N secs=S r00=N r01=N r10=N r11=N forbidden=N offset=N
  * with rXY the rounds where r1 == X and r2 == Y (for mp: r1 is whether b
  * saw the flag, r2 what it read from data; r0Y counts rounds b gave up
- * waiting). Exits 0 once every test ran (whatever it found), 1 on error.
+ * waiting) and the offset where it ended. Exits 0 once every test ran
+ * (whatever it found), 1 on error.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -221,11 +224,25 @@ static uint32_t mp(enum barrier bar)
 	return 2 | data;
 }
 
+/*
+ * The side that reaches a meeting last leaves it first (the other learns
+ * of it one cache-line transfer later, in TCG many instructions), so one
+ * side's accesses tend to come all before the other's and sb's forbidden
+ * outcome, which needs them to overlap, is rare. Every WINDOW rounds of
+ * sb, the side that went first more often (r10: b did, r01: a did) waits
+ * longer: offset > 0 delays b by offset loop turns, < 0 delays a. Both
+ * sides see the same results and so keep the same offset.
+ */
+#define WINDOW		64
+#define OFFSET_MAX	100000
+
 static void run(const struct test *t, double secs, unsigned long max_rounds)
 {
-	unsigned long count[4] = { 0 }, rounds = 0;
+	unsigned long count[4] = { 0 }, rounds = 0, w01 = 0, w10 = 0;
 	double start = now(), end = start + secs, took;
 	uint32_t r, r1, r2;
+	long offset = 0;
+	unsigned int d;
 
 	for (;;) {
 		/* Round start: a decides whether there is one. */
@@ -235,7 +252,10 @@ static void run(const struct test *t, double secs, unsigned long max_rounds)
 		meet();
 		if ((side_a ? me : peer)->stop == tick)
 			break;
-		delay(rnd(jitter));
+		d = rnd(jitter);
+		if (side_a ? offset < 0 : offset > 0)
+			d += labs(offset);
+		delay(d);
 		r = t->pat == SB ? sb(t->bar) : mp(t->bar);
 		me->result = r;
 		meet();
@@ -255,11 +275,23 @@ static void run(const struct test *t, double secs, unsigned long max_rounds)
 		}
 		count[r1 << 1 | r2]++;
 		rounds++;
+		if (t->pat != SB)
+			continue;
+		w01 += r1 == 0 && r2 == 1;
+		w10 += r1 == 1 && r2 == 0;
+		if (rounds % WINDOW)
+			continue;
+		offset += ((long)w10 - (long)w01) / 4;
+		if (offset > OFFSET_MAX)
+			offset = OFFSET_MAX;
+		if (offset < -OFFSET_MAX)
+			offset = -OFFSET_MAX;
+		w01 = w10 = 0;
 	}
 	took = now() - start;
-	printf("litmus %s rounds=%lu secs=%.1f r00=%lu r01=%lu r10=%lu r11=%lu forbidden=%lu\n",
+	printf("litmus %s rounds=%lu secs=%.1f r00=%lu r01=%lu r10=%lu r11=%lu forbidden=%lu offset=%ld\n",
 	       t->name, rounds, took, count[0], count[1], count[2], count[3],
-	       t->pat == SB ? count[0] : count[2]);
+	       t->pat == SB ? count[0] : count[2], offset);
 	fflush(stdout);
 }
 
