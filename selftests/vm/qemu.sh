@@ -9,6 +9,8 @@
 #   pass. The guest console goes to LOGDIR/NAME.console and the guest's
 #   second serial port (test results) to LOGDIR/NAME.results.
 #   APPEND is added to the kernel command line (pviotests=, pviorun=).
+# vm_qemu_x LOGDIR NAME TIMEOUT APPEND [...]
+#   The same for a VM that shares memory with another VM (VM_XACCEL).
 
 # Pinned CPU model (DESIGN §7): SSE4.2 for fio's crc32c, SSSE3 for glibc's
 # string functions, no ERMS/FSRM. TCG: this machine has no usable KVM.
@@ -28,6 +30,25 @@ VM_SMP=${VM_SMP:-2}
 # kernel loop ringing doorbells (self-IPIs) without cpu_relax() starved
 # the other vCPU for 20 s and more (soft lockups); busy loops relax.
 VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
+# Cross-VM tests, demo and benchmark (two QEMU processes sharing memory
+# through ivshmem) take VM_XACCEL and VM_XSMP instead (vm_qemu_x). TCG
+# keeps a guest's barriers and atomics only when it translates for
+# parallel vCPUs (CF_PARALLEL: multi-threaded TCG with more than one
+# possible vCPU); else mfence is dropped, a locked instruction is a plain
+# load and store, and another QEMU process may see a store after a later
+# load. ivshmem_litmus measured store buffering between two VMs on the
+# 2-core machine (3 runs of 10-20 s per test, a kernel build beside
+# them): with thread=single (-smp 2 or 1), rounds fenced with mfence or
+# xchg broke the order in every run (up to 6.4 in 1000, as often as
+# unfenced ones), with smp_mb()'s lock addl in 3 runs of 6 (up to 1.9 in
+# 1000); with thread=multi and -smp 1,maxcpus=2 none of 225 million
+# fenced rounds did, while unfenced ones reordered 1.3 to 4.4 in 1000
+# (-smp 2 multi-threaded: none of 221 million, but two running vCPUs
+# bring back the int3 crashes above). One vCPU running of two possible:
+# CF_PARALLEL, and no other vCPU to patch text under it. Message passing
+# (wmb/rmb) kept its order in every mode.
+VM_XACCEL=${VM_XACCEL:-tcg,thread=multi}
+VM_XSMP=${VM_XSMP:-1,maxcpus=2}
 
 vm_qemu() {
 	local logdir=$1 name=$2 limit=$3 append=$4
@@ -47,4 +68,9 @@ vm_qemu() {
 		-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on \
 		-virtfs "local,path=$VM_KMODS,mount_tag=kmods,security_model=none,readonly=on" \
 		"$@" </dev/null >"$logdir/$name.qemu" 2>&1
+}
+
+# vm_qemu_x ARGS...: vm_qemu in the cross-VM mode (VM_XACCEL, VM_XSMP).
+vm_qemu_x() {
+	VM_ACCEL=$VM_XACCEL VM_SMP=$VM_XSMP vm_qemu "$@"
 }
