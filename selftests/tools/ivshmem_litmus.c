@@ -8,8 +8,8 @@
  * (CF_PARALLEL); two QEMU processes sharing memory then may not order a
  * store before a later load for each other. This measures it.
  *
- * usage: ivshmem_litmus [-d RESOURCE] [-s SECS] [-n ROUNDS] [-j JITTER]
- *                       [-w SECS] a|b NONCE TEST[,TEST...]
+ * usage: ivshmem_litmus [-d RESOURCE] [-s SECS] [-n ROUNDS] [-m ROUNDS]
+ *                       [-j JITTER] [-w SECS] a|b NONCE TEST[,TEST...]
  *   a|b       this VM's side; the other VM runs the other with the same
  *             NONCE and TESTs (both checked)
  *   NONCE     a number both sides are given, so neither takes a stale
@@ -20,6 +20,9 @@
  *   -s, -n    each test runs until SECS seconds (default 20) or ROUNDS
  *             rounds (default 100000) pass, whichever comes first; side
  *             a decides, side b follows
+ *   -m        but past SECS until at least ROUNDS rounds (default 0), up
+ *             to 4 * SECS: with the host's cores busy a round may wait
+ *             for a VM to be scheduled
  *   -j        the most either side waits, in loop turns drawn at random
  *             each round, before its part of a round (default 64): it
  *             varies which side's accesses come first
@@ -42,10 +45,13 @@
  * in sb an offset that holds back the side that tends to go first), run
  * their part, publish their result and meet again. Prints per test, on
  * both sides:
- *   litmus TEST rounds=N secs=S r00=N r01=N r10=N r11=N forbidden=N offset=N
+ *   litmus TEST rounds=N secs=S r00=N r01=N r10=N r11=N forbidden=N [...] offset=N
  * with rXY the rounds where r1 == X and r2 == Y (for mp: r1 is whether b
  * saw the flag, r2 what it read from data; r0Y counts rounds b gave up
- * waiting) and the offset where it ended. Exits 0 once every test ran
+ * waiting) and the offset where it ended. A fenced sb test runs every
+ * other round without its barrier, the control, and adds
+ *   control=N control_forbidden=N
+ * (rounds counts the fenced ones only). Exits 0 once every test ran
  * (whatever it found), 1 on error.
  */
 #include <dirent.h>
@@ -150,7 +156,10 @@ static void delay(unsigned int turns)
 /*
  * meet: publish the next tick and wait until the peer's reaches it. Gives
  * up (exits) if the peer does not move for peer_wait seconds: it died.
+ * Spins SPINS turns (tens of microseconds under TCG) before it sleeps.
  */
+#define SPINS		8192
+
 static void meet(void)
 {
 	unsigned long spins = 0;
@@ -159,8 +168,14 @@ static void meet(void)
 	tick++;
 	me->tick = tick;
 	while (peer->tick < tick) {
-		if (++spins % (1UL << 22))
+		if (++spins < SPINS)
 			continue;
+		/*
+		 * The peer's vCPU is not running: with the host's cores
+		 * busy, spinning on would keep it off one. Idle this vCPU
+		 * (its QEMU thread sleeps) until the peer comes.
+		 */
+		usleep(50);
 		if (!give_up)
 			give_up = now() + peer_wait;
 		else if (now() > give_up) {
@@ -234,12 +249,15 @@ static uint32_t mp(enum barrier bar)
  * sides see the same results and so keep the same offset.
  */
 #define WINDOW		64
-#define OFFSET_MAX	100000
+#define OFFSET_MAX	4096
 
-static void run(const struct test *t, double secs, unsigned long max_rounds)
+static void run(const struct test *t, double secs, unsigned long max_rounds,
+		unsigned long min_rounds)
 {
-	unsigned long count[4] = { 0 }, rounds = 0, w01 = 0, w10 = 0;
-	double start = now(), end = start + secs, took;
+	unsigned long count[4] = { 0 }, ctl[4] = { 0 }, rounds = 0, fenced = 0;
+	unsigned long w01 = 0, w10 = 0;
+	double start = now(), end = start + secs, took, t_now;
+	bool interleave = t->pat == SB && t->bar != B_NONE, control;
 	uint32_t r, r1, r2;
 	long offset = 0;
 	unsigned int d;
@@ -247,16 +265,28 @@ static void run(const struct test *t, double secs, unsigned long max_rounds)
 	for (;;) {
 		/* Round start: a decides whether there is one. */
 		if (side_a && (rounds >= max_rounds ||
-			       (!(rounds & 63) && now() > end)))
+			       (!(rounds & 63) && (t_now = now()) > end &&
+				(fenced >= min_rounds ||
+				 t_now > end + 3 * secs))))
 			me->stop = tick + 1;
 		meet();
 		if ((side_a ? me : peer)->stop == tick)
 			break;
+		/*
+		 * Every other round of a fenced sb test goes without the
+		 * barrier: whether those reorder says whether the fenced
+		 * ones could have, in the same seconds (the VMs may not run
+		 * at the same time while the host's cores are busy).
+		 */
+		control = interleave && (rounds & 1);
 		d = rnd(jitter);
 		if (side_a ? offset < 0 : offset > 0)
 			d += labs(offset);
 		delay(d);
-		r = t->pat == SB ? sb(t->bar) : mp(t->bar);
+		if (t->pat == SB)
+			r = sb(control ? B_NONE : t->bar);
+		else
+			r = mp(t->bar);
 		me->result = r;
 		meet();
 		/* Both sides are done with the shared variables. */
@@ -273,7 +303,8 @@ static void run(const struct test *t, double secs, unsigned long max_rounds)
 				VAR(L_FLAG) = 0;
 			}
 		}
-		count[r1 << 1 | r2]++;
+		(control ? ctl : count)[r1 << 1 | r2]++;
+		fenced += !control;
 		rounds++;
 		if (t->pat != SB)
 			continue;
@@ -289,9 +320,13 @@ static void run(const struct test *t, double secs, unsigned long max_rounds)
 		w01 = w10 = 0;
 	}
 	took = now() - start;
-	printf("litmus %s rounds=%lu secs=%.1f r00=%lu r01=%lu r10=%lu r11=%lu forbidden=%lu offset=%ld\n",
-	       t->name, rounds, took, count[0], count[1], count[2], count[3],
-	       t->pat == SB ? count[0] : count[2], offset);
+	printf("litmus %s rounds=%lu secs=%.1f r00=%lu r01=%lu r10=%lu r11=%lu forbidden=%lu",
+	       t->name, fenced, took, count[0], count[1], count[2], count[3],
+	       t->pat == SB ? count[0] : count[2]);
+	if (interleave)
+		printf(" control=%lu control_forbidden=%lu",
+		       ctl[0] + ctl[1] + ctl[2] + ctl[3], ctl[0]);
+	printf(" offset=%ld\n", offset);
 	fflush(stdout);
 }
 
@@ -346,7 +381,7 @@ static uint64_t hash(const char *s)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ivshmem_litmus [-d RESOURCE] [-s SECS] [-n ROUNDS] [-j JITTER] [-w SECS] a|b NONCE TEST[,TEST...]\n"
+	fprintf(stderr, "usage: ivshmem_litmus [-d RESOURCE] [-s SECS] [-n ROUNDS] [-m ROUNDS] [-j JITTER] [-w SECS] a|b NONCE TEST[,TEST...]\n"
 		"(see the comment at the top of ivshmem_litmus.c)\n");
 	exit(2);
 }
@@ -354,7 +389,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const struct test *run_list[64];
-	unsigned long max_rounds = 100000;
+	unsigned long max_rounds = 100000, min_rounds = 0;
 	char path[512] = "", *list, *tok;
 	unsigned int i, n = 0;
 	double secs = 20, give_up;
@@ -362,11 +397,12 @@ int main(int argc, char **argv)
 	struct stat st;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "d:s:n:j:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:n:m:j:w:")) != -1) {
 		switch (opt) {
 		case 'd': snprintf(path, sizeof(path), "%s", optarg); break;
 		case 's': secs = atof(optarg); break;
 		case 'n': max_rounds = strtoul(optarg, NULL, 0); break;
+		case 'm': min_rounds = strtoul(optarg, NULL, 0); break;
 		case 'j': jitter = strtoul(optarg, NULL, 0); break;
 		case 'w': peer_wait = strtol(optarg, NULL, 0); break;
 		default: usage();
@@ -436,7 +472,7 @@ int main(int argc, char **argv)
 		usleep(1000);
 	}
 	for (i = 0; i < n; i++)
-		run(run_list[i], secs, max_rounds);
+		run(run_list[i], secs, max_rounds, min_rounds);
 	meet();
 	me->hello = 0;
 	return 0;
