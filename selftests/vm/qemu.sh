@@ -9,13 +9,16 @@
 #   pass. The guest console goes to LOGDIR/NAME.console and the guest's
 #   second serial port (test results) to LOGDIR/NAME.results.
 #   APPEND is added to the kernel command line (pviotests=, pviorun=).
+# vm_qemu_x LOGDIR NAME TIMEOUT APPEND [...]
+#   The same for a VM that shares memory with another VM (VM_XACCEL).
 
 # Pinned CPU model (DESIGN §7): SSE4.2 for fio's crc32c, SSSE3 for glibc's
 # string functions, no ERMS/FSRM. TCG: this machine has no usable KVM.
 VM_CPU=${VM_CPU:-Nehalem}
 VM_MEM=${VM_MEM:-512M}
 # One socket per vCPU: a kernel without ACPI (the debug kernel) counts CPUs
-# from the MP table, which lists one per socket.
+# from the MP table, which lists one per socket. "N,maxcpus=M": N vCPUs
+# running of M possible.
 VM_SMP=${VM_SMP:-2}
 # One host thread for all vCPUs. Multi-threaded TCG (QEMU 7.2, plain
 # "tcg") now and then runs kernel text another vCPU is live-patching
@@ -27,13 +30,36 @@ VM_SMP=${VM_SMP:-2}
 # kernel loop ringing doorbells (self-IPIs) without cpu_relax() starved
 # the other vCPU for 20 s and more (soft lockups); busy loops relax.
 VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
+# Cross-VM tests, demo and benchmark (two QEMU processes sharing memory
+# through ivshmem) take VM_XACCEL and VM_XSMP instead (vm_qemu_x). TCG
+# keeps a guest's barriers and atomics only when it translates for
+# parallel vCPUs (CF_PARALLEL: multi-threaded TCG with more than one
+# possible vCPU); else mfence is dropped, a locked instruction is a plain
+# load and store, and another QEMU process may see a store after a later
+# load. ivshmem_litmus measured store buffering between two VMs on the
+# 2-core machine (3 runs of 10-20 s per test, a kernel build beside
+# them): with thread=single (-smp 2 or 1), rounds fenced with mfence or
+# xchg broke the order in every run (up to 6.4 in 1000, as often as
+# unfenced ones), with smp_mb()'s lock addl in 3 runs of 6 (up to 1.9 in
+# 1000); with thread=multi and -smp 1,maxcpus=2 none of 225 million
+# fenced rounds did, while unfenced ones reordered 1.3 to 4.4 in 1000
+# (-smp 2 multi-threaded: none of 221 million, but two running vCPUs
+# bring back the int3 crashes above). One vCPU running of two possible:
+# CF_PARALLEL, and no other vCPU to patch text under it. Message passing
+# (wmb/rmb) kept its order in every mode.
+VM_XACCEL=${VM_XACCEL:-tcg,thread=multi}
+VM_XSMP=${VM_XSMP:-1,maxcpus=2}
 
 vm_qemu() {
 	local logdir=$1 name=$2 limit=$3 append=$4
+	local cpus=${VM_SMP%%,*} max
 	shift 4
+	max=$(echo "$VM_SMP" | sed -n 's/.*maxcpus=\([0-9]*\).*/\1/p')
+	max=${max:-$cpus}
 	: >"$logdir/$name.results"
 	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
-		-accel "$VM_ACCEL" -cpu "$VM_CPU" -smp "$VM_SMP,sockets=$VM_SMP" -m "$VM_MEM" \
+		-accel "$VM_ACCEL" -cpu "$VM_CPU" \
+		-smp "$cpus,maxcpus=$max,sockets=$max" -m "$VM_MEM" \
 		-nodefaults -display none -no-reboot \
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
 		-append "console=ttyS0 loglevel=5 log_buf_len=4M panic=-1 $append" \
@@ -42,4 +68,9 @@ vm_qemu() {
 		-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on \
 		-virtfs "local,path=$VM_KMODS,mount_tag=kmods,security_model=none,readonly=on" \
 		"$@" </dev/null >"$logdir/$name.qemu" 2>&1
+}
+
+# vm_qemu_x ARGS...: vm_qemu in the cross-VM mode (VM_XACCEL, VM_XSMP).
+vm_qemu_x() {
+	VM_ACCEL=$VM_XACCEL VM_SMP=$VM_XSMP vm_qemu "$@"
 }
