@@ -67,7 +67,7 @@ static int pvio_events_show(struct seq_file *m, void *unused)
 	for (role = PVIO_BACKEND; role <= PVIO_FRONTEND; role++) {
 		if (!(link->local_roles & BIT(role)))
 			continue;
-		for (port = 0; port < link->provider->nr_ports; port++) {
+		for (port = 0; port < link->nr_ports; port++) {
 			ch = rcu_dereference(link->events[role][port]);
 			if (!ch)
 				continue;

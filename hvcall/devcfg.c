@@ -322,6 +322,21 @@ int pvio_dev_config_changed(struct pvio_link *link, enum pvio_dev_type type,
 	return ret;
 }
 
+void pvio_link_config_changed(struct pvio_link *link)
+{
+	enum pvio_dev_type type;
+	bool told;
+	u32 index;
+
+	mutex_lock(&pvio_vbd_lock);
+	for (type = PVIO_DEV_VBD; type <= PVIO_DEV_VIF; type++)
+		for (index = 0; index <= pvio_dev_index_max[type]; index++)
+			pvio_dev_config_changed(link, type, index, &told,
+						NULL);
+	mutex_unlock(&pvio_vbd_lock);
+}
+EXPORT_SYMBOL_GPL(pvio_link_config_changed);
+
 /*
  * The counters of the @role device of @index, from its bound driver;
  * false if there is no such device, driver or counters.

@@ -210,7 +210,7 @@ void pvio_link_event(struct pvio_link *link, enum pvio_role to,
 	struct pvio_evtchn *ch;
 
 	if (WARN_ON_ONCE((unsigned int)to > PVIO_FRONTEND ||
-			 port >= link->provider->nr_ports))
+			 port >= link->nr_ports))
 		return;
 	rcu_read_lock();
 	ch = rcu_dereference(link->events[to][port]);
@@ -398,7 +398,7 @@ struct pvio_evtchn *pvio_evtchn_bind_port(struct pvio_link *link,
 	if ((unsigned int)self > PVIO_FRONTEND ||
 	    !(link->local_roles & BIT(self)))
 		return ERR_PTR(-EPERM);
-	if (port >= link->provider->nr_ports)
+	if (port >= link->nr_ports)
 		return ERR_PTR(-ERANGE);
 
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL);

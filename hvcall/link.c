@@ -68,7 +68,8 @@ static void pvio_link_release(struct kref *kref)
 	pvio_liveness_free(link);
 	pvio_link_exit_core(link);
 	link->provider->ops->destroy(link);
-	pvio_provider_put(link->provider);
+	if (!link->owned)
+		pvio_provider_put(link->provider);
 	pvio_link_free(link);
 }
 
@@ -113,6 +114,8 @@ u32 pvio_link_generation(struct pvio_link *link)
 {
 	if (link->provider->writes_header)
 		return READ_ONCE(link->generation);
+	if (link->provider->ops->generation)
+		return link->provider->ops->generation(link);
 	return le32_to_cpu(READ_ONCE(link->hdr->generation));
 }
 EXPORT_SYMBOL_GPL(pvio_link_generation);
@@ -211,7 +214,8 @@ void pvio_link_changed(struct pvio_link *link)
 		pvio_link_put(link);
 }
 
-static struct pvio_link *pvio_link_alloc(const struct pvio_provider *prov)
+static struct pvio_link *pvio_link_alloc(const struct pvio_provider *prov,
+					 unsigned int nr_ports)
 {
 	struct pvio_link *link;
 
@@ -219,10 +223,11 @@ static struct pvio_link *pvio_link_alloc(const struct pvio_provider *prov)
 	if (!link)
 		return NULL;
 	mutex_init(&link->restart_lock);
-	link->events[PVIO_BACKEND] = kcalloc(prov->nr_ports,
+	link->nr_ports = nr_ports;
+	link->events[PVIO_BACKEND] = kcalloc(nr_ports,
 					     sizeof(struct pvio_evtchn *),
 					     GFP_KERNEL);
-	link->events[PVIO_FRONTEND] = kcalloc(prov->nr_ports,
+	link->events[PVIO_FRONTEND] = kcalloc(nr_ports,
 					      sizeof(struct pvio_evtchn *),
 					      GFP_KERNEL);
 	if (!link->events[PVIO_BACKEND] || !link->events[PVIO_FRONTEND]) {
@@ -261,27 +266,29 @@ static int pvio_link_map(struct pvio_link *link, u32 pages, u32 grants,
 	return ret;
 }
 
-int pvio_link_create(const struct pvio_link_params *params,
-		     struct netlink_ext_ack *extack, struct pvio_link **out)
+/*
+ * Make a link of @prov; a link netlink made (!@owned) owns the reference
+ * on @prov's module the caller took, also on failure.
+ */
+static int __pvio_link_create(const struct pvio_provider *prov,
+			      const struct pvio_link_params *params,
+			      unsigned int nr_ports, void *priv, bool owned,
+			      struct netlink_ext_ack *extack,
+			      struct pvio_link **out)
 {
-	const struct pvio_provider *prov;
 	struct pvio_link *link;
 	u32 pages, grants;
 	int ret;
 
 	ret = pvio_link_check_params(params, &pages, &grants, extack);
 	if (ret)
-		return ret;
-	prov = pvio_provider_get(params->provider);
-	if (!prov) {
-		NL_SET_ERR_MSG(extack, "no such provider (is its module loaded?)");
-		return -ENOENT;
-	}
-	link = pvio_link_alloc(prov);
-	if (!link) {
-		pvio_provider_put(prov);
-		return -ENOMEM;
-	}
+		goto err_put;
+	ret = -ENOMEM;
+	link = pvio_link_alloc(prov, nr_ports);
+	if (!link)
+		goto err_put;
+	link->owned = owned;
+	link->provider_priv = priv;
 	link->backend_id = params->backend_id;
 	link->frontend_id = params->frontend_id;
 	ret = pvio_link_map(link, pages, grants, extack);
@@ -324,36 +331,102 @@ int pvio_link_create(const struct pvio_link_params *params,
 	return 0;
 
 err_free:
-	pvio_provider_put(prov);
 	pvio_link_free(link);
+err_put:
+	if (!owned)
+		pvio_provider_put(prov);
 	return ret;
+}
+
+int pvio_link_create(const struct pvio_link_params *params,
+		     struct netlink_ext_ack *extack, struct pvio_link **out)
+{
+	const struct pvio_provider *prov;
+
+	prov = pvio_provider_get(params->provider);
+	if (!prov) {
+		NL_SET_ERR_MSG(extack, "no such provider (is its module loaded?)");
+		return -ENOENT;
+	}
+	if (prov->owns_links) {
+		pvio_provider_put(prov);
+		NL_SET_ERR_MSG(extack,
+			       "this provider makes its links from its devices");
+		return -EOPNOTSUPP;
+	}
+	return __pvio_link_create(prov, params, prov->nr_ports, NULL, false,
+				  extack, out);
 }
 EXPORT_SYMBOL_GPL(pvio_link_create);
 
-int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
+int pvio_link_create_owned(const struct pvio_provider *prov,
+			   const struct pvio_link_params *params,
+			   unsigned int nr_ports, void *priv,
+			   struct pvio_link **out)
 {
-	struct pvio_link *link;
+	if (WARN_ON(!prov->owns_links || !nr_ports))
+		return -EINVAL;
+	return __pvio_link_create(prov, params, nr_ports, priv, true, NULL,
+				  out);
+}
+EXPORT_SYMBOL_GPL(pvio_link_create_owned);
 
-	mutex_lock(&pvio_links_lock);
-	link = idr_remove(&pvio_links, id);
-	if (link) {
-		/* First of all: see pvio_link_del_devices(). */
-		WRITE_ONCE(link->dead, true);
-		pvio_nl_link_notify(link, PVIO_CMD_LINK_DEL_NTF);
-	}
-	mutex_unlock(&pvio_links_lock);
-	if (!link) {
-		NL_SET_ERR_MSG(extack, "no such link");
-		return -ENOENT;
-	}
+/* Unpublish @link, under pvio_links_lock. */
+static void pvio_link_unpublish(struct pvio_link *link)
+{
+	lockdep_assert_held(&pvio_links_lock);
+	idr_remove(&pvio_links, link->id);
+	/* First of all: see pvio_link_del_devices(). */
+	WRITE_ONCE(link->dead, true);
+	pvio_nl_link_notify(link, PVIO_CMD_LINK_DEL_NTF);
+}
+
+/* Take down @link, unpublished, and drop the list's reference. */
+static void pvio_link_teardown(struct pvio_link *link)
+{
 	/* debugfs first: removal waits for a restart being written. */
 	pvio_debugfs_link_del(link);
 	pvio_link_del_devices(link);
 	pvio_liveness_stop(link);
 	pvio_link_put(link);
-	return 0;
+}
+
+int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack)
+{
+	struct pvio_link *link;
+	int ret = 0;
+
+	mutex_lock(&pvio_links_lock);
+	link = idr_find(&pvio_links, id);
+	if (!link) {
+		NL_SET_ERR_MSG(extack, "no such link");
+		ret = -ENOENT;
+	} else if (link->owned) {
+		NL_SET_ERR_MSG(extack,
+			       "the link belongs to its provider's device");
+		ret = -EPERM;
+	} else {
+		pvio_link_unpublish(link);
+	}
+	mutex_unlock(&pvio_links_lock);
+	if (!ret)
+		pvio_link_teardown(link);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(pvio_link_destroy);
+
+void pvio_link_remove(struct pvio_link *link)
+{
+	mutex_lock(&pvio_links_lock);
+	if (WARN_ON(link->dead)) {
+		mutex_unlock(&pvio_links_lock);
+		return;
+	}
+	pvio_link_unpublish(link);
+	mutex_unlock(&pvio_links_lock);
+	pvio_link_teardown(link);
+}
+EXPORT_SYMBOL_GPL(pvio_link_remove);
 
 int pvio_link_init(void)
 {

@@ -49,19 +49,32 @@ static inline enum pvio_role pvio_peer(enum pvio_role self)
  *	@link->region_pages and @link->local_roles. Process context.
  * @destroy: unmap and free what @create made. Process context.
  * @notify: ring port @port of end @to. Any context, never sleeps.
+ * @read_record: optional, for a provider whose kernel does not keep the
+ *	toolstack's records (!keeps_records) but can read them from a source
+ *	no frontend writes (ivshmem: pvio-hvd's control region): copy the
+ *	value of @key, NUL-terminated, into @buf. Errors as
+ *	pvio_toolstack_read(). Process context.
+ * @generation: optional, for a provider that does not have the core
+ *	write the header (!writes_header): the link's generation from its
+ *	trusted source. Any context.
  */
 struct pvio_provider_ops {
 	int (*create)(struct pvio_link *link, struct netlink_ext_ack *extack);
 	void (*destroy)(struct pvio_link *link);
 	void (*notify)(struct pvio_link *link, enum pvio_role to,
 		       unsigned int port);
+	int (*read_record)(struct pvio_link *link, const char *key, char *buf,
+			   size_t len);
+	u32 (*generation)(struct pvio_link *link);
 };
 
 /**
  * struct pvio_provider - a registered provider
  * @name: what netlink and pvioctl call it ("loop", "ivshmem")
  * @owner: the module implementing it
- * @nr_ports: notification ports per link end
+ * @nr_ports: notification ports per link end of the links netlink makes
+ * @owns_links: its links are made from its devices
+ *	(pvio_link_create_owned()), never by netlink link-new or link-del
  * @writes_header: the core writes a fresh header into a new region and
  *	owns the link's generation (loop); otherwise someone else does
  *	(pvio-hvd) and the core validates the header
@@ -79,6 +92,7 @@ struct pvio_provider {
 	const char *name;
 	struct module *owner;
 	unsigned int nr_ports;
+	bool owns_links;
 	bool writes_header;
 	bool keeps_records;
 	bool restarts_ends;
@@ -87,9 +101,10 @@ struct pvio_provider {
 };
 
 /*
- * Every link holds a reference on its provider's module, so a provider
- * module cannot go while it runs links: rmmod says EBUSY until they are
- * deleted.
+ * Every link netlink made holds a reference on its provider's module, so
+ * a provider module cannot go while it runs them: rmmod says EBUSY until
+ * they are deleted. A provider's own links (owns_links) do not: its
+ * device's removal removes them.
  */
 int pvio_provider_register(struct pvio_provider *prov);
 void pvio_provider_unregister(struct pvio_provider *prov);
@@ -131,6 +146,9 @@ struct pvio_link_params {
  *	validated them (never re-read from the region)
  * @data_offset: first data page, likewise
  * @provider: who runs the link
+ * @owned: made by the provider from one of its devices, which removes it
+ *	(pvio_link_remove()); netlink cannot delete it
+ * @nr_ports: notification ports of each end
  * @provider_priv: the provider's own state
  * @kref: freed when the last reference goes
  * @dead: set once destroy started: no new devices (pvio_device_add()
@@ -173,6 +191,8 @@ struct pvio_link {
 	u32 grant_entries;
 	u32 data_offset;
 	const struct pvio_provider *provider;
+	bool owned;
+	unsigned int nr_ports;
 	void *provider_priv;
 	struct kref kref;
 	bool dead;
@@ -195,7 +215,35 @@ struct pvio_link {
 
 int pvio_link_create(const struct pvio_link_params *params,
 		     struct netlink_ext_ack *extack, struct pvio_link **out);
+/* Netlink link-del; -EPERM for a link its provider owns. */
 int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack);
+
+/**
+ * pvio_link_create_owned() - a provider makes a link from its device
+ * @prov: the provider, registered, with owns_links set
+ * @params: ids and sizes from the provider's trusted source (the
+ *	provider name is not looked at)
+ * @nr_ports: notification ports of each end on this link
+ * @priv: the provider's state, in @link->provider_priv before its
+ *	create() runs
+ * @out: receives the link, with a reference for the caller
+ *
+ * The link does not pin the provider's module; the provider removes it
+ * with pvio_link_remove() before its module can go. Process context.
+ *
+ * Return: 0, or an error as pvio_link_create()'s.
+ */
+int pvio_link_create_owned(const struct pvio_provider *prov,
+			   const struct pvio_link_params *params,
+			   unsigned int nr_ports, void *priv,
+			   struct pvio_link **out);
+
+/*
+ * Remove a link a provider made (its device goes): its devices are
+ * removed, its drivers unbound, its heartbeat stopped; the provider's
+ * destroy() runs once the last reference is gone. Process context.
+ */
+void pvio_link_remove(struct pvio_link *link);
 /* A counted reference to link @id, or NULL. */
 struct pvio_link *pvio_link_get(u32 id);
 void pvio_link_put(struct pvio_link *link);
@@ -203,8 +251,9 @@ void pvio_link_put(struct pvio_link *link);
 struct pvio_link *pvio_link_get_next(u32 *id);
 /*
  * The link's generation, from a trusted source: the core's own count
- * where it writes the header (loop), else the header pvio-hvd writes
- * (the only source a guest has). Any context.
+ * where it writes the header (loop), else the provider's generation()
+ * (ivshmem: pvio-hvd's control region in the driver domain, the header
+ * pvio-hvd writes in a guest, which has no other source). Any context.
  */
 u32 pvio_link_generation(struct pvio_link *link);
 
@@ -367,6 +416,13 @@ void pvio_bucket_charge(struct pvio_bucket *b, u32 units);
  * Return: a reference the caller puts with fput(), or NULL.
  */
 struct file *pvio_vbd_backing_file(struct pvio_link *link, u32 index);
+
+/*
+ * For a provider whose toolstack records changed elsewhere (pvio-hvd's
+ * control region): tell every backend driver bound on @link to apply
+ * them, as netlink vbd-set and vif-set do. Process context.
+ */
+void pvio_link_config_changed(struct pvio_link *link);
 
 /*
  * Simulate the death and restart of end @end (a driver domain crash):
@@ -620,9 +676,10 @@ int pvio_store_read_u32(struct pvio_link *link,
  * @len: size of @buf
  *
  * The records the toolstack made for the link's devices, as this kernel
- * keeps them privately (provider->keeps_records), never as the region
- * holds them: a frontend can write the region. For backends and the core.
- * Process context.
+ * keeps them privately (provider->keeps_records) or as the provider reads
+ * them from a source no frontend writes (its read_record()), never as the
+ * region holds them: a frontend can write the region. For backends and
+ * the core. Process context.
  *
  * Return: 0; -ENOENT if absent (or an empty or too long key), -E2BIG if
  * the value does not fit in @len bytes, -EPERM if this kernel has no

@@ -301,6 +301,10 @@ int pvio_toolstack_read(struct pvio_link *link, const char *key, char *buf,
 	might_sleep();
 	if (pvio_store_check_key(key))
 		return -ENOENT;
+	if (!link->provider->keeps_records)
+		return link->provider->ops->read_record ?
+		       link->provider->ops->read_record(link, key, buf, len) :
+		       -EPERM;
 	mutex_lock(&link->store_lock);
 	/* The private shadow the region's area is published from. */
 	sh = link->store[PVIO_STORE_TOOLSTACK];
