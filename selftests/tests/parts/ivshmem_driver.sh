@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Driver-domain half of ivshmem_two_vms.host.sh: load the modules and
+# nothing else. pvio_ivshmem finds the control region and its links'
+# records there, makes the backend ends and their vbd and vif devices;
+# the backends open what the records name. Then serve until the guest
+# has been and gone.
+. /pvio/lib.sh
+
+say() {
+	echo "$*" >/dev/ttyS1
+}
+
+nullb_load || die "cannot load null_blk"
+pvio_insmod pvio_hv pvio_ivshmem pvio_blkback pvio_netback ||
+	die "cannot load the modules"
+
+# one_dev GLOB: the one pvio device matching GLOB, once it has a driver.
+one_dev() {
+	_w=0
+	while [ $_w -lt 300 ]; do
+		for _d in /sys/bus/pvio/devices/$1; do
+			[ -e "$_d/driver" ] && { echo "$_d"; return 0; }
+		done
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	return 1
+}
+info() {
+	cat /sys/kernel/debug/pvio_ivshmem/*/info 2>/dev/null | tr '\n' ' '
+}
+check "the control region is found" sh -c \
+	"grep -q 'kind control' /sys/kernel/debug/pvio_ivshmem/*/info"
+vbd=$(one_dev '*-vbd0-backend')
+check "pvio_blkback serves the vbd the record names" test -n "$vbd"
+vif=$(one_dev '*-vif0-backend')
+check "pvio_netback serves the vif the record names" test -n "$vif"
+echo "# $(info)"
+check "no vbd or vif can be added by hand on these links" sh -c \
+	"! pvioctl vbd add $(cat $vbd/link_id 2>/dev/null) /dev/nullb0 2>/dev/null"
+check "nor can the links be deleted by netlink" sh -c \
+	"! pvioctl link del $(cat $vbd/link_id 2>/dev/null) 2>/dev/null"
+be=pvif$(cat $vif/link_id 2>/dev/null).0
+check "the vif's interface is up" sh -c \
+	"$IP addr add 10.99.0.1/24 dev $be && $IP link set $be up"
+say "# backends ready"
+
+# connected DEV: DEV's state is Connected (60 s).
+state_is() {
+	_w=0
+	until [ "$(cat $1/state 2>/dev/null)" = "$2" ]; do
+		[ $_w -ge $((${3:-60} * 10)) ] && return 1
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+}
+check "the guest's vbd connects" state_is "$vbd" Connected 120
+check "the guest's vif connects" state_is "$vif" Connected 60
+# The guest goes: its frontends close, or its heartbeat stops.
+_w=0
+while [ "$(cat $vbd/state)" = Connected ] && [ $_w -lt 1500 ]; do
+	sleep 0.2
+	_w=$((_w + 1))
+done
+check "the vbd let the guest go" sh -c "[ \$(cat $vbd/state) != Connected ]"
+check "the kernel log is clean" sh -c \
+	"! dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|circular locking|hung_task'"
+finish
