@@ -7,8 +7,14 @@
 # through its vif. Nothing is configured inside the VMs but loading the
 # modules: which end each VM is, and which devices, come from pvio-hvd
 # (the control region for the driver domain, the link header for the
-# guest). Run by selftests/vm/run.sh (LOGDIR, VM_KERNEL, VM_INITRD,
-# VM_KMODS set).
+# guest).
+#
+# And link_authority across VMs: the guest boots first and rewrites the
+# toolstack keys in its link's region (its BAR2) to name a file of the
+# driver domain, before the driver domain boots; the driver domain's
+# backend, and the same backend reloaded, open what the control region
+# says, so the guest reads the disk it was given. Run by
+# selftests/vm/run.sh (LOGDIR, VM_KERNEL, VM_INITRD, VM_KMODS set).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/vm/qemu.sh"
@@ -55,32 +61,35 @@ ivshmem() {
 	echo "-chardev socket,path=$2,id=$1 -device ivshmem-doorbell,chardev=$1,vectors=${3:-$vectors}"
 }
 
+# wait_line VM LINE SECONDS: wait until VM's results say LINE.
+wait_line() {
+	for _ in $(seq $(($3 * 5))); do
+		grep -q "^$2" "$LOGDIR/$1.results" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # Two QEMUs sharing memory: the accelerator mode ivshmem_litmus chose.
+# The guest first: it forges its region's keys before any backend runs.
 # shellcheck disable=SC2046
-vm_qemu_x "$LOGDIR" ivshmem-driver 240 "pviorun=parts/ivshmem_driver.sh" \
-	$(ivshmem c "$run/hvd/control.sock" 1) \
-	$(ivshmem l0 "$run/hvd/link0-backend.sock") \
-	$(ivshmem l1 "$run/hvd/link1-backend.sock") &
-driver=$!
-# The driver domain's backends are up before the guest looks for them.
-ready=
-for _ in $(seq 600); do
-	grep -q '^# backends ready' "$LOGDIR/ivshmem-driver.results" 2>/dev/null &&
-		ready=yes && break
-	sleep 0.2
-done
-if [ -z "$ready" ]; then
-	echo "the driver domain's backends did not come up"
-	tail -n 30 "$LOGDIR/ivshmem-driver.console"
-	kill $driver
-	wait $driver
+vm_qemu_x "$LOGDIR" ivshmem-guest 300 "pviorun=parts/ivshmem_guest.sh" \
+	$(ivshmem l0 "$run/hvd/link0-frontend.sock") \
+	$(ivshmem l1 "$run/hvd/link1-frontend.sock") &
+guest=$!
+if ! wait_line ivshmem-guest "# forged" 120; then
+	echo "the guest did not get as far as forging its keys"
+	tail -n 30 "$LOGDIR/ivshmem-guest.console"
+	kill $guest
+	wait $guest
 	exit 1
 fi
 # shellcheck disable=SC2046
-vm_qemu_x "$LOGDIR" ivshmem-guest 200 "pviorun=parts/ivshmem_guest.sh" \
-	$(ivshmem l0 "$run/hvd/link0-frontend.sock") \
-	$(ivshmem l1 "$run/hvd/link1-frontend.sock")
-wait $driver
+vm_qemu_x "$LOGDIR" ivshmem-driver 300 "pviorun=parts/ivshmem_driver.sh" \
+	$(ivshmem c "$run/hvd/control.sock" 1) \
+	$(ivshmem l0 "$run/hvd/link0-backend.sock") \
+	$(ivshmem l1 "$run/hvd/link1-backend.sock")
+wait $guest
 hvd status >/dev/null
 
 rc=0

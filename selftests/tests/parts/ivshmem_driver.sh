@@ -4,8 +4,10 @@
 # Driver-domain half of ivshmem_two_vms.host.sh: load the modules and
 # nothing else. pvio_ivshmem finds the control region and its links'
 # records there, makes the backend ends and their vbd and vif devices;
-# the backends open what the records name. Then serve until the guest
-# has been and gone.
+# the backends open what the records name, never what the guest wrote
+# into its region (it names /tmp/secret.img). Once the guest connects,
+# the block backend is reloaded: it reads the records again. Then serve
+# until the guest has been and gone.
 . /pvio/lib.sh
 
 say() {
@@ -13,6 +15,11 @@ say() {
 }
 
 nullb_load || die "cannot load null_blk"
+# What the vbd holds, and what the guest's forged path names.
+printf 'HONEST-%0506d' 0 | dd of=/dev/nullb0 bs=512 count=1 oflag=direct \
+	2>/dev/null || die "cannot write nullb0"
+printf 'SECRET-%0506d' 0 >/tmp/secret.img
+dd if=/dev/zero bs=4096 count=255 >>/tmp/secret.img 2>/dev/null
 pvio_insmod pvio_hv pvio_ivshmem pvio_blkback pvio_netback ||
 	die "cannot load the modules"
 
@@ -58,6 +65,13 @@ state_is() {
 }
 check "the guest's vbd connects" state_is "$vbd" Connected 120
 check "the guest's vif connects" state_is "$vif" Connected 60
+check "reload pvio_blkback" sh -c \
+	"rmmod pvio_blkback && insmod $PVIO_MODULES/pvio_blkback.ko"
+check "the vbd is served again" state_is "$vbd" Connected 120
+check "the forged path was never opened" sh -c \
+	"! dmesg | grep -q secret.img && head -c 7 /tmp/secret.img | grep -qx SECRET-"
+check "the link's generation is still pvio-hvd's" test \
+	"$(cat $vbd/generation)" = 1
 # The guest goes: its frontends close, or its heartbeat stops.
 _w=0
 while [ "$(cat $vbd/state)" = Connected ] && [ $_w -lt 1500 ]; do

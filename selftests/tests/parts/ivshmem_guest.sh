@@ -1,11 +1,38 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Guest half of ivshmem_two_vms.host.sh: load the frontends; pvio_ivshmem
-# makes a frontend end on each link pvio-hvd gave this VM and the devices
-# its toolstack keys name. fio writes and verifies the disk; the vif
-# pings the driver domain.
+# Guest half of ivshmem_two_vms.host.sh. First, as a hostile guest,
+# rewrite the toolstack keys in the vbd link's region (BAR2, mapped from
+# user space) to name a file of the driver domain, writable; the host
+# boots the driver domain once this VM says "# forged". Then load the
+# frontends: pvio_ivshmem makes a frontend end on each link pvio-hvd gave
+# this VM and the devices its toolstack keys name. The disk must hold
+# what the driver domain really exports; fio writes and verifies it; the
+# vif pings the driver domain.
 . /pvio/lib.sh
+
+# region_with KEY: the BAR2 of the ivshmem device whose region's
+# toolstack area has KEY.
+region_with() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat $d/vendor):$(cat $d/device)" = 0x1af4:0x1110 ] ||
+			continue
+		pvio_region $d/resource2 get-key toolstack "$1" >/dev/null \
+			2>&1 && { echo $d/resource2; return 0; }
+	done
+	return 1
+}
+region=$(region_with vbd0/params)
+check "the vbd link's region is mapped" test -n "$region"
+forge() {
+	pvio_region $region set-key toolstack vbd0/params /tmp/secret.img &&
+		pvio_region $region set-key toolstack vbd0/mode r &&
+		pvio_region $region set-key toolstack vbd0/iops 1 &&
+		pvio_region $region get-key toolstack vbd0/params |
+		grep -qx /tmp/secret.img
+}
+check "forge its toolstack keys" forge
+echo "# forged" >/dev/ttyS1
 
 pvio_insmod pvio_hv pvio_ivshmem pvio_blkfront pvio_netfront ||
 	die "cannot load the modules"
@@ -20,6 +47,13 @@ for _ in $(seq 600); do
 done
 check "a disk from the driver domain" test -b "$disk"
 echo "# $(cat /sys/kernel/debug/pvio_ivshmem/*/info | tr '\n' ' ')"
+# The driver domain reloads its block backend once connected: whenever
+# this read runs, it must see nullb0's first sector, never the file.
+first=$(dd if=$disk bs=512 count=1 iflag=direct 2>/dev/null | head -c 7)
+echo "# first sector: $first"
+check "the disk is the one the toolstack gave" test "$first" = HONEST-
+check "and writable, as the toolstack said" sh -c \
+	"[ \$(cat /sys/block/${disk#/dev/}/ro) = 0 ]"
 check "fio verify on it" fio_verify "$disk" ivshmem --rw=randwrite \
 	--bs=4k --iodepth=8 --size=16m
 fe=$(net_fe_for "$(cat /sys/bus/pvio/devices/*-vif0-frontend/link_id)")
