@@ -36,10 +36,15 @@
 
 static const char *pvio_dir;		/* the run directory */
 static int pvio_lock_fd = -1;
+struct pvio_state;
+/* What a failing `up` stops before it exits. */
+static struct pvio_state *pvio_undo;
+static void state_stop_all(struct pvio_state *st);
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
+	struct pvio_state *undo = pvio_undo;
 	va_list ap;
 
 	fprintf(stderr, "pvio: ");
@@ -47,6 +52,10 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (undo) {
+		pvio_undo = NULL;
+		state_stop_all(undo);
+	}
 	exit(1);
 }
 
@@ -882,16 +891,21 @@ static void check_files(struct pvio_config *cfg)
 
 /* --- commands ------------------------------------------------------------------ */
 
+/* Guests first, then driver domains; each in the reverse of its start. */
 static void state_stop_all(struct pvio_state *st)
 {
-	unsigned int i;
+	unsigned int i, k;
 	char err[256];
 	struct pvio_json *j;
 	glob_t g;
 
-	for (i = st->nr_domains; i-- > 0;) {
-		struct pvio_sdomain *d = &st->domains[i];
+	for (k = 0; k < 2 * st->nr_domains; k++) {
+		struct pvio_sdomain *d;
 
+		i = st->nr_domains - 1 - k % st->nr_domains;
+		d = &st->domains[i];
+		if ((k < st->nr_domains) != (d->type == PVIO_GUEST))
+			continue;
 		if (!proc_stop(d->pid, d->start, SIGTERM, 5))
 			say("%s: QEMU %d does not exit", d->name, (int)d->pid);
 		if (d->pid)
@@ -981,6 +995,7 @@ static int cmd_up(int argc, char **argv)
 
 		snprintf(cv, sizeof(cv), "%u", cfg->control_vectors);
 		st.hvd_pid = spawn(hargv, pvio_path("hvd.log"), &st.hvd_start);
+		pvio_undo = &st;
 		state_save(&st);
 		while (!js) {
 			js = hvd_call("status", err, sizeof(err));
@@ -988,10 +1003,8 @@ static int cmd_up(int argc, char **argv)
 				break;
 			if (!proc_alive(st.hvd_pid, st.hvd_start) ||
 			    pvio_now() > until) {
-				say("pvio-hvd did not start: %s", err);
 				log_tail(pvio_path("hvd.log"), 10);
-				state_stop_all(&st);
-				return 1;
+				die("pvio-hvd did not start: %s", err);
 			}
 			pvio_sleep_ms(20);
 		}
@@ -1030,16 +1043,15 @@ static int cmd_up(int argc, char **argv)
 		for (i = 0; i < st.nr_domains; i++) {
 			if (st.domains[i].type != (enum pvio_type)c)
 				continue;
-			if (!domain_start(&st, &st.domains[i])) {
-				state_stop_all(&st);
-				return 1;
-			}
+			if (!domain_start(&st, &st.domains[i]))
+				die("up: stopping everything");
 			printf("%s: %s domain %u, QEMU pid %d, console %s\n",
 			       st.domains[i].name, type_name[c],
 			       st.domains[i].id, (int)st.domains[i].pid,
 			       pvio_path("%s.console", st.domains[i].name));
 		}
 	}
+	pvio_undo = NULL;
 	state_save(&st);
 	if (wait && !wait_ready(&st, NULL, wait))
 		return 1;
