@@ -450,6 +450,31 @@ out=$("$pvio" up "$tmp/up.cfg" 2>&1)
 [ $? -ne 0 ] && grep -qF "$tmp/up.cfg:1: kernel $tmp/k/nokernel: No such file" <<<"$out"
 ok $? "up: a missing kernel fails at its line"
 
+# up with a real pvio-hvd and a QEMU that dies at once: up shows its log,
+# stops pvio-hvd and leaves no socket, state or process.
+hvd=${PVIO_HVD:-$here/../../userspace/pvio-hvd}
+printf '#!/bin/sh\necho "fake qemu: cannot start" >&2\nexit 1\n' >"$tmp/qemu"
+chmod +x "$tmp/qemu"
+touch "$tmp/disk.img"
+sed -i -e "s|^kernel = .*|kernel = $tmp/k/vmlinuz|" -e "s|^hvd = .*|hvd = $hvd|" \
+	-e "s|^qemu = .*|qemu = $tmp/qemu|" -e "s|^disk = .*|disk = $tmp/disk.img|" \
+	"$tmp/up.cfg"
+cat >>"$tmp/up.cfg" <<'EOF'
+[domain g1]
+type = guest
+vbd = dd:vda
+EOF
+out=$(timeout 30 "$pvio" up "$tmp/up.cfg" 2>&1)
+rc=$?
+[ $rc = 1 ] && grep -q "dd: QEMU exited at start" <<<"$out" &&
+	grep -q "fake qemu: cannot start" <<<"$out"
+ok $? "up: a QEMU that exits at start is reported with its log"
+grep -q "link 0 added" "$tmp/run/hvd.log" 2>/dev/null &&
+	[ -z "$(find "$tmp/run" -type s)" ] && [ ! -e "$tmp/run/pvio.state" ] &&
+	! pgrep -f -- "-d $tmp/run" >/dev/null
+ok $? "up: then pvio-hvd is stopped, no socket or state left"
+[ $rc = 1 ] || sed 's/^/# /' <<<"$out"
+
 # Commands without anything up.
 out=$("$pvio" -d "$tmp/none" status 2>&1)
 [ $? = 0 ] && grep -q "nothing is up" <<<"$out"
