@@ -471,7 +471,7 @@ rc=$?
 ok $? "up: a QEMU that exits at start is reported with its log"
 grep -q "link 0 added" "$tmp/run/hvd.log" 2>/dev/null &&
 	[ -z "$(find "$tmp/run" -type s)" ] && [ ! -e "$tmp/run/pvio.state" ] &&
-	! pgrep -f -- "-d $tmp/run" >/dev/null
+	! grep -qsF -- "$tmp/run" /proc/[0-9]*/cmdline
 ok $? "up: then pvio-hvd is stopped, no socket or state left"
 [ $rc = 1 ] || sed 's/^/# /' <<<"$out"
 
