@@ -284,16 +284,27 @@ struct pvio_state {
 static const char *const kind_name[] = { "vbd", "vif", "spare" };
 static const char *const type_name[] = { "none", "driver", "guest" };
 
-static void pvio_lock(void)
+/*
+ * Take the run directory's lock. Only `up` creates the directory; for
+ * the other commands a missing one means that nothing is up.
+ */
+static void pvio_lock_dir(bool create)
 {
-	if (mkdir(pvio_dir, 0700) && errno != EEXIST)
+	if (create && mkdir(pvio_dir, 0700) && errno != EEXIST)
 		die("mkdir %s: %s", pvio_dir, strerror(errno));
 	pvio_lock_fd = open(pvio_path("pvio.lock"),
 			    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (pvio_lock_fd < 0 && !create && errno == ENOENT)
+		return;
 	if (pvio_lock_fd < 0)
 		die("%s: %s", pvio_path("pvio.lock"), strerror(errno));
 	if (flock(pvio_lock_fd, LOCK_EX))
 		die("lock: %s", strerror(errno));
+}
+
+static void pvio_lock(void)
+{
+	pvio_lock_dir(false);
 }
 
 /* false if there is no state file: nothing is up. */
@@ -973,7 +984,7 @@ static int cmd_up(int argc, char **argv)
 	check_files(cfg);
 	if (cfg->errors)
 		return 1;
-	pvio_lock();
+	pvio_lock_dir(true);
 	if (state_load(&st)) {
 		if (proc_alive(st.hvd_pid, st.hvd_start))
 			die("%s: already up (pvio -d %s down first)", pvio_dir,

@@ -486,6 +486,8 @@ ok $? "status -j: nothing up"
 ok $? "kill: nothing up fails"
 "$pvio" -d "$tmp/none" down >/dev/null 2>&1
 ok $? "down: nothing up is fine"
+[ ! -e "$tmp/none" ]
+ok $? "commands but up create no run directory"
 "$pvio" -d "$tmp/none" frobnicate >/dev/null 2>&1
 [ $? = 2 ]
 ok $? "an unknown command fails with usage"
