@@ -307,6 +307,14 @@ static void pvio_lock(void)
 	pvio_lock_dir(false);
 }
 
+/* Before a long wait that only reads: let status and the others in. */
+static void pvio_unlock(void)
+{
+	if (pvio_lock_fd >= 0)
+		close(pvio_lock_fd);
+	pvio_lock_fd = -1;
+}
+
 /* false if there is no state file: nothing is up. */
 static bool state_load(struct pvio_state *st)
 {
@@ -736,6 +744,14 @@ static bool domain_start(struct pvio_state *st, struct pvio_sdomain *d)
 	int c;
 
 	read_argv(d->name, &a);
+	/*
+	 * QEMU truncates the console when it opens it, some time after it
+	 * starts: move the last boot's aside (NAME.console.prev) so that its
+	 * ready line is not taken for the new boot's.
+	 */
+	if (rename(pvio_path("%s.console", d->name),
+		   pvio_path("%s.console.prev", d->name)) && errno != ENOENT)
+		die("%s: %s", pvio_path("%s.console", d->name), strerror(errno));
 	d->pid = spawn(a.argv, pvio_path("%s.qemu", d->name), &d->start);
 	d->starts++;
 	snprintf(d->state, sizeof(d->state), "running");
@@ -1069,6 +1085,7 @@ static int cmd_up(int argc, char **argv)
 	}
 	pvio_undo = NULL;
 	state_save(&st);
+	pvio_unlock();
 	if (wait && !wait_ready(&st, NULL, wait))
 		return 1;
 	return 0;
@@ -1148,6 +1165,7 @@ static int cmd_restart(int argc, char **argv)
 	if (!domain_kill(&st, d) || !domain_start(&st, d))
 		return 1;
 	printf("%s: QEMU pid %d\n", d->name, (int)d->pid);
+	pvio_unlock();
 	if (wait && !wait_ready(&st, d->name, wait))
 		return 1;
 	return 0;
