@@ -223,6 +223,29 @@ check "the restarted guest sees its 3 devices again" \
 check "pvio status: g1 ready, started twice" \
 	js "$tmp/st4.json" '[(d["state"], d["starts"]) for d in j["domains"]] == [("ready", 1), ("ready", 2)]'
 
+# --- restart of the driver domain ---------------------------------------------
+t0=$(date +%s)
+timeout 120 "$pvio" restart -w 90 dd >"$tmp/restart-dd.out" 2>&1
+ok $? "pvio restart dd under the running guest: ready again in $(($(date +%s) - t0))s"
+hvd_status >"$tmp/s5.json"
+check "pvio-hvd: the driver domain's control and backend ends have new peer ids" \
+	python3 -c "
+import json
+s4 = json.load(open('$tmp/s4.json'))
+s5 = json.load(open('$tmp/s5.json'))
+old = {s4['control']['peer']} | {l[k] for l in s4['links'] for k in ('backend_peer', 'frontend_peer')}
+new = [s5['control']['peer']] + [l['backend_peer'] for l in s5['links']]
+exit(0 if min(new) > max(old) else 1)"
+check "pvio-hvd: the guest's peers stayed, each link has a new generation" \
+	python3 -c "
+import json
+a = {l['id']: l for l in json.load(open('$tmp/s4.json'))['links']}
+b = {l['id']: l for l in json.load(open('$tmp/s5.json'))['links']}
+exit(0 if all(b[i]['frontend_peer'] == a[i]['frontend_peer'] and
+              b[i]['generation'] == a[i]['generation'] + 1 for i in a) else 1)"
+check "the restarted driver domain sees its 4 devices again" \
+	grep -q 'pvio-domain: ready role=driver name=dd ivshmem=4 ' "$run/dd.console"
+
 # --- down --------------------------------------------------------------------
 check "before down, the check sees our processes' memfds" test -n "$(our_memfds)"
 t0=$(date +%s)
