@@ -100,10 +100,14 @@ our_procs() {
 
 # memfds of pvio-hvd's regions held by our processes.
 our_memfds() {
-	local p
+	local p fd target
 	for p in $(our_procs | cut -d' ' -f1); do
-		ls -l /proc/$p/fd 2>/dev/null | grep -E 'memfd:pvio-(link|control)' |
-			sed "s/^/$p: /"
+		for fd in /proc/"$p"/fd/*; do
+			target=$(readlink "$fd" 2>/dev/null) || continue
+			case $target in
+			*memfd:pvio-link* | *memfd:pvio-control*) echo "$p: $target" ;;
+			esac
+		done
 	done
 }
 
