@@ -88,27 +88,42 @@ EOF
 }
 
 # Our processes: not zombies (this machine's init may not reap), with
-# our run directory on their command line.
+# our run directory on their command line: "PID COMMAND" lines. With
+# "memfds", the memfds of pvio-hvd's regions they hold instead. One
+# Python, not a fork per process: the machine is loaded.
 our_procs() {
-	local p cmd
-	for p in /proc/[0-9]*; do
-		[ "$(awk '{print $3}' "$p/stat" 2>/dev/null)" = Z ] && continue
-		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-		case $cmd in *"$run"*) echo "${p#/proc/} ${cmd:0:60}" ;; esac
-	done 2>/dev/null
+	python3 - "$run" "${1:-}" <<'EOF'
+import os, sys
+run, what = sys.argv[1], sys.argv[2]
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if int(pid) == os.getpid():
+        continue
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+        cmd = open(f"/proc/{pid}/cmdline").read().replace("\0", " ")
+    except OSError:
+        continue
+    if stat.rsplit(")", 1)[1].split()[0] == "Z" or run not in cmd:
+        continue
+    if what != "memfds":
+        print(pid, cmd[:60])
+        continue
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        continue
+    for fd in fds:
+        try:
+            t = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if "memfd:pvio-link" in t or "memfd:pvio-control" in t:
+            print(pid, t)
+EOF
 }
 
-# memfds of pvio-hvd's regions held by our processes.
 our_memfds() {
-	local p fd target
-	for p in $(our_procs | cut -d' ' -f1); do
-		for fd in /proc/"$p"/fd/*; do
-			target=$(readlink "$fd" 2>/dev/null) || continue
-			case $target in
-			*memfd:pvio-link* | *memfd:pvio-control*) echo "$p: $target" ;;
-			esac
-		done
-	done
+	our_procs memfds
 }
 
 echo "TAP version 13"
@@ -140,6 +155,7 @@ vif = dd,queues=2
 EOF
 
 # --- up ----------------------------------------------------------------------
+echo "# up at $(($(date +%s) - begin))s"
 t0=$(date +%s)
 timeout 120 "$pvio" up -w 90 "$tmp/pvio.cfg" >"$tmp/up.out" 2>&1
 rc=$?
@@ -175,6 +191,7 @@ check "pvio status -j: both domains ready, pids alive" \
 "$pvio" status | sed 's/^/# /'
 
 # --- attach ------------------------------------------------------------------
+echo "# attach at $(($(date +%s) - begin))s"
 "$pvio" attach g1 vbd dd:vda2:ro,iops=500 >"$tmp/attach.out" 2>&1
 ok $? "pvio attach g1 vbd dd:vda2:ro,iops=500"
 sed 's/^/# /' "$tmp/attach.out"
@@ -185,6 +202,7 @@ check "the spare link now has the vbd's keys" \
 check "attach with no spare left fails" grep -q 'no spare link' "$tmp/attach.out"
 
 # --- kill --------------------------------------------------------------------
+echo "# kill at $(($(date +%s) - begin))s"
 g1pid=$(js "$tmp/st1.json" '[d["pid"] for d in j["domains"] if d["name"] == "g1"][0]')
 t0=$(date +%s)
 check "pvio kill g1" timeout 30 "$pvio" kill g1
@@ -203,6 +221,7 @@ check "pvio status: g1 killed, dd still ready" \
 	js "$tmp/st3.json" '[d["state"] for d in j["domains"]] == ["ready", "killed"]'
 
 # --- restart -----------------------------------------------------------------
+echo "# restart at $(($(date +%s) - begin))s"
 t0=$(date +%s)
 timeout 120 "$pvio" restart -w 90 g1 >"$tmp/restart.out" 2>&1
 ok $? "pvio restart g1: ready again in $(($(date +%s) - t0))s"
@@ -228,6 +247,7 @@ check "pvio status: g1 ready, started twice" \
 	js "$tmp/st4.json" '[(d["state"], d["starts"]) for d in j["domains"]] == [("ready", 1), ("ready", 2)]'
 
 # --- restart of the driver domain ---------------------------------------------
+echo "# restart of the driver domain at $(($(date +%s) - begin))s"
 t0=$(date +%s)
 timeout 120 "$pvio" restart -w 90 dd >"$tmp/restart-dd.out" 2>&1
 ok $? "pvio restart dd under the running guest: ready again in $(($(date +%s) - t0))s"
@@ -251,6 +271,7 @@ check "the restarted driver domain sees its 4 devices again" \
 	grep -q 'pvio-domain: ready role=driver name=dd ivshmem=4 ' "$run/dd.console"
 
 # --- down --------------------------------------------------------------------
+echo "# down at $(($(date +%s) - begin))s"
 check "before down, the check sees our processes' memfds" test -n "$(our_memfds)"
 t0=$(date +%s)
 check "pvio down" timeout 60 "$pvio" down
