@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # ivshmem_toolstack_lifecycle: the toolstack's whole life with no pvio
-# kernel driver. `pvio up` on a tiny config (a driver domain with a 64 MiB
-# raw disk and a NIC; a guest with one vbd, one vif and one spare link):
-# the VMs see their ivshmem-doorbell devices (driver domain: control + 3
-# backend ends; guest: 3 frontend ends), pvio-hvd shows both peers of
-# every link connected and the toolstack keys; `pvio attach` fills the
-# spare; `pvio kill` of the guest leaves its ends empty with a new
-# generation; `pvio restart` brings new peer ids, never reused; `pvio
-# down` leaves no process, socket or memfd. Bounded: about 2 minutes.
+# kernel driver. `pvio up` on a tiny config (a driver domain with a 64
+# MiB raw disk, a NIC and a run = script; a guest with one vbd, one vif
+# and one spare link): the VMs see their ivshmem-doorbell devices (driver
+# domain: control + 3 backend ends; guest: 3 frontend ends); pvio-hvd
+# shows both peers of every link connected and the toolstack keys; the
+# driver domain bridges its NIC and an interface named like a vif's
+# backend; `pvio attach` fills the spare; `pvio kill` of the guest leaves
+# its ends empty with a new generation; `pvio restart` brings new peer
+# ids, never reused, for the guest and then for the driver domain under
+# it; `pvio down` leaves no process, socket or memfd. Every step is
+# bounded: 1 to 2 minutes on the loaded 2-core machine.
 # Run by selftests/vm/run.sh (LOGDIR, VM_KERNEL, VM_INITRD, VM_KMODS).
 set -u
 
@@ -146,6 +149,7 @@ type = driver
 memory = 256M
 disk = $tmp/disk.img,format=raw,cache=writeback
 nic = user
+run = parts/ivshmem_toolstack_dd.sh
 
 [domain g1]
 type = guest
@@ -168,6 +172,13 @@ check "driver domain sees control + 3 backend ivshmem-doorbell devices (1af4:111
 check "guest sees 3 frontend ivshmem-doorbell devices" \
 	grep -q 'pvio-domain: ready role=guest name=g1 ivshmem=3 ' "$run/g1.console"
 check "driver domain bridged its NIC" grep -q 'pvio-domain: br0: br0 .* UP' "$run/dd.console"
+# Its run = script adds an interface named like a vif's backend.
+for i in $(seq 30); do
+	grep -q 'pvio-domain: pvif99.0 joined br0' "$run/dd.console" && break
+	sleep 0.5
+done
+check "driver domain bridges a pvif* interface that appears" \
+	grep -q 'pvio-domain: pvif99.0 joined br0' "$run/dd.console"
 
 hvd_status >"$tmp/s1.json"
 check "pvio-hvd: the control device's peer connected" \
