@@ -704,42 +704,43 @@ static void domain_argv(const struct pvio_config *cfg,
 }
 
 /*
- * Has the domain's QEMU connected all its ivshmem devices? Then pvio-hvd
- * shows its peer ids on the control device and each of its link ends.
+ * How many of the domain's ivshmem devices pvio-hvd shows connected (a
+ * peer id on the control device, for a driver domain, and on each of its
+ * link ends) and how many not; -1 if pvio-hvd does not answer.
  */
-static int domain_connected(struct pvio_state *st,
-			    const struct pvio_sdomain *d)
+static int domain_ends(const struct pvio_sdomain *d, unsigned int *up,
+		       unsigned int *down)
 {
 	struct pvio_json *j, *links, *l;
-	unsigned int missing = 0;
-	char err[512];
+	const char *end = d->type == PVIO_DRIVER ? "backend" : "frontend";
+	char err[512], key[16];
 
+	double peer;
+
+	*up = *down = 0;
 	j = hvd_call("status", err, sizeof(err));
 	if (!j)
 		return -1;
-	if (d->type == PVIO_DRIVER &&
-	    pvio_json_num(pvio_json_get(j, "control"), "peer") <= 0)
-		missing++;
+	if (d->type == PVIO_DRIVER) {
+		peer = pvio_json_num(pvio_json_get(j, "control"), "peer");
+		*(peer > 0 ? up : down) += 1;
+	}
+	snprintf(key, sizeof(key), "%s_peer", end);
 	links = pvio_json_get(j, "links");
 	for (l = links ? links->child : NULL; l; l = l->next) {
-		if (d->type == PVIO_DRIVER &&
-		    pvio_json_num(l, "backend") == d->id &&
-		    pvio_json_num(l, "backend_peer") <= 0)
-			missing++;
-		if (d->type == PVIO_GUEST &&
-		    pvio_json_num(l, "frontend") == d->id &&
-		    pvio_json_num(l, "frontend_peer") <= 0)
-			missing++;
+		if (pvio_json_num(l, end) != d->id)
+			continue;
+		*(pvio_json_num(l, key) > 0 ? up : down) += 1;
 	}
 	pvio_json_free(j);
-	(void)st;
-	return missing == 0;
+	return 0;
 }
 
 /* Start a domain's QEMU from its argv file; wait for its devices. */
 static bool domain_start(struct pvio_state *st, struct pvio_sdomain *d)
 {
 	struct argv_buf a;
+	unsigned int up, down;
 	double end;
 	int c;
 
@@ -765,8 +766,8 @@ static bool domain_start(struct pvio_state *st, struct pvio_sdomain *d)
 			state_save(st);
 			return false;
 		}
-		c = domain_connected(st, d);
-		if (c > 0)
+		c = domain_ends(d, &up, &down);
+		if (!c && !down)
 			return true;
 		if (c < 0 || pvio_now() > end) {
 			say("%s: its ivshmem devices did not all connect to pvio-hvd",
@@ -1104,8 +1105,17 @@ static struct pvio_sdomain *need_domain(struct pvio_state *st,
 	return d;
 }
 
+/*
+ * SIGKILL, wait for the exit, then for pvio-hvd to have seen each of the
+ * domain's sockets close: its successor's connections would be refused
+ * while the old ones count as live, and the caller may look at the new
+ * generations at once.
+ */
 static bool domain_kill(struct pvio_state *st, struct pvio_sdomain *d)
 {
+	unsigned int up = 0, down;
+	double end;
+
 	if (!proc_stop(d->pid, d->start, SIGKILL, 10)) {
 		say("%s: QEMU %d does not exit", d->name, (int)d->pid);
 		return false;
@@ -1114,7 +1124,13 @@ static bool domain_kill(struct pvio_state *st, struct pvio_sdomain *d)
 	d->start = 0;
 	snprintf(d->state, sizeof(d->state), "killed");
 	state_save(st);
-	return true;
+	if (!proc_alive(st->hvd_pid, st->hvd_start))
+		return true;
+	for (end = pvio_now() + 10; pvio_now() < end; pvio_sleep_ms(20))
+		if (!domain_ends(d, &up, &down) && !up)
+			return true;
+	say("%s: pvio-hvd still shows %u of its devices connected", d->name, up);
+	return false;
 }
 
 static int cmd_kill(int argc, char **argv)
