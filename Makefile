@@ -10,6 +10,8 @@
 #   make check-hvd       pvio-hvd's no-VM tests (ivshmem_hvd_*)
 #   make check-harness   the VM harness checks it reports failures
 #   make check-vm        VM tests (T='blk_*' for a subset, KERNEL=debug)
+#   make check-ivshmem   cross-VM tests over ivshmem (ivshmem_*: pvio up,
+#                        pvio-hvd and several VMs)
 #   make check-kunit     pvio_hv's KUnit suites in the debug kernel's VM
 #   make bench           block benchmark (fio: direct, loop driver, pvio;
 #                        TCG and icount), network benchmark (iperf3, ping:
@@ -31,7 +33,7 @@ T ?= *
 KERNEL ?= stock
 
 .PHONY: all modules userspace clean modules_install deps \
-	check check-build check-unit check-hvd check-harness check-vm check-kunit \
+	check check-build check-unit check-hvd check-harness check-vm check-ivshmem check-kunit \
 	bench bench-ring bench-blk bench-net demo
 
 all: modules userspace
@@ -80,6 +82,10 @@ check-harness:
 check-vm:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/selftests/vm/run.sh -k '$(KERNEL)' -t '$(T)'
+
+check-ivshmem:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/selftests/vm/run.sh -k stock -t 'ivshmem_*'
 
 check-kunit:
 	@$(DEPS) build test

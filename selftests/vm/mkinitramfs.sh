@@ -35,6 +35,8 @@ echo "127.0.0.1 localhost" >"$stage/etc/hosts"
 
 install -m 0755 "$here/init" "$stage/init"
 install -m 0644 "$here/lib.sh" "$stage/pvio/lib.sh"
+# What a domain booted by the toolstack (`pvio up`) runs: pviorun=domain.sh.
+install -m 0644 "$here/domain.sh" "$stage/pvio/domain.sh"
 cp "$tests"/*.sh "$stage/pvio/tests/"
 [ -d "$tests/parts" ] && cp "$tests"/parts/* "$stage/pvio/parts/"
 find "$pvio_kos" -name '*.ko' -exec cp {} "$stage/pvio/modules/" \;

@@ -1,0 +1,504 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# ivshmem_toolstack_config: the toolstack's config file without any VM.
+# Good configs parse into the domains and links expected; each kind of bad
+# config fails with its FILE:LINE message; `pvio up` refuses a config
+# whose files are missing before it starts anything; every command has
+# --help. TAP. PVIO=path of the pvio to test (default: userspace/pvio).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+pvio=${PVIO:-$here/../../userspace/pvio}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+# good NAME EXPECTED-LINE... <<CONFIG: parses, and `pvio check` prints
+# every expected line.
+good() {
+	local name=$1 rc=0 want out
+	shift
+	cat >"$tmp/$name.cfg"
+	out=$("$pvio" check "$tmp/$name.cfg" 2>&1) || rc=1
+	for want in "$@"; do
+		grep -qxF -- "$want" <<<"$out" || rc=1
+	done
+	[ $rc = 0 ] || sed 's/^/# /' <<<"$out"
+	ok $rc "good config: $name"
+}
+
+# bad NAME LINE MESSAGE <<CONFIG: `pvio check` fails and says
+# FILE:LINE: MESSAGE (MESSAGE a prefix of the line; LINE 0: FILE: MESSAGE).
+bad() {
+	local name=$1 line=$2 msg=$3 rc=0 out where
+	cat >"$tmp/$name.cfg"
+	where="$tmp/$name.cfg:$line:"
+	[ "$line" = 0 ] && where="$tmp/$name.cfg:"	# the whole file
+	if out=$("$pvio" check "$tmp/$name.cfg" 2>&1); then
+		rc=1
+	elif ! grep -qF -- "$where $msg" <<<"$out"; then
+		rc=1
+	fi
+	[ $rc = 0 ] || { echo "# wanted: $name.cfg:$line: $msg"; sed 's/^/# got: /' <<<"$out"; }
+	ok $rc "bad config: $name -> line $line: $msg"
+}
+
+echo "TAP version 13"
+
+good minimal "domain dd id 1 type driver memory 512M vcpus 0 disks 1 nics 1" \
+	"domain g1 id 2 type guest memory 512M vcpus 0 disks 0 nics 0" \
+	"link 0 vbd g1 dd:/dev/vda1 vectors 9" \
+	"link 1 vif g1 dd,mac=02:70:76:00:02:01 vectors 9" <<'EOF'
+[domain dd]
+type = driver
+disk = /tmp/disk.img
+nic = user
+
+[domain g1]
+type = guest
+vbd = dd:vda1
+vif = dd
+EOF
+
+good full "domain net id 7 type driver memory 1024M vcpus 2 disks 2 nics 1" \
+	"domain a id 1 type guest memory 256M vcpus 0 disks 0 nics 0" \
+	"domain b id 2 type guest memory 384M vcpus 1 disks 0 nics 0" \
+	"link 0 vbd a net:/dev/vda1:ro,iops=1000,bps=10485760 vectors 9" \
+	"link 1 vbd a net:/dev/disk/by-id/x-1,vectors=5 vectors 5" \
+	"link 2 vif a net,mac=02:00:5e:10:00:02,queues=4,rate=1048576,burst=65536 vectors 9" \
+	"link 3 spare a net vectors 9" \
+	"link 4 spare a net vectors 9" \
+	"link 5 vbd b net:/dev/vda1:ro vectors 9" \
+	"link 6 vif b net,mac=02:70:76:00:02:06,queues=8,size=1048576,grants=512 vectors 17" \
+	"link 7 spare b net vectors 9" <<'EOF'
+# Every key once.
+kernel = /boot/vmlinuz
+initrd = /boot/initrd.img
+modules = /lib/modules
+rundir = /tmp/pvio-run
+hvd = /usr/sbin/pvio-hvd
+qemu = /usr/bin/qemu-system-x86_64
+accel = -accel tcg,thread=multi -smp 1,maxcpus=2
+vectors = 9
+control-vectors = 2
+link-size = 4M
+grants = 1024
+spares = 1
+
+[domain net]
+type = driver
+id = 7
+memory = 1G
+vcpus = 2
+disk = /srv/a.img, format=raw, cache=none
+disk = /srv/b.qcow2,format=qcow2,cache=writethrough,ro
+nic = user,mac=52:54:00:12:34:56
+append = quiet
+
+[domain a]
+type = guest
+memory = 256M
+vbd = net:vda1:ro,iops=1000,bps=10M
+vbd = net:/dev/disk/by-id/x-1:rw,vectors=5
+vif = net,mac=02:00:5e:10:00:02,queues=4,rate=1M,burst=64K
+spares = 2
+run = parts/x.sh
+
+[domain b]
+type = guest
+memory = 384
+vcpus = 1
+vbd = net:vda1:ro
+vif = net,queues=8,size=1M,grants=512
+EOF
+
+bad syntax 2 "syntax error: expected 'key = value'" <<'EOF'
+[domain dd]
+type driver
+EOF
+bad section 1 "syntax error: a section is [domain NAME]" <<'EOF'
+[guest g1]
+EOF
+bad name 1 "bad domain name '1dd'" <<'EOF'
+[domain 1dd]
+EOF
+bad unknown_global 2 "unknown key 'kernal' (global keys:" <<'EOF'
+# a typo
+kernal = /boot/vmlinuz
+[domain dd]
+type = driver
+EOF
+bad unknown_domain 3 "unknown key 'memroy' (domain keys:" <<'EOF'
+[domain dd]
+type = driver
+memroy = 512
+EOF
+bad global_in_domain 3 "'kernel' is a global key: put it before the first [domain]" <<'EOF'
+[domain dd]
+type = driver
+kernel = /boot/vmlinuz
+EOF
+bad domain_in_global 1 "'memory' belongs in a [domain NAME] section" <<'EOF'
+memory = 512
+[domain dd]
+type = driver
+EOF
+bad dup_key 4 "memory set twice (first at line 3)" <<'EOF'
+[domain dd]
+type = driver
+memory = 512
+memory = 1G
+EOF
+bad dup_global 2 "spares set twice (first at line 1)" <<'EOF'
+spares = 1
+spares = 2
+[domain dd]
+type = driver
+EOF
+bad dup_domain 4 "domain dd defined twice (first at line 1)" <<'EOF'
+[domain dd]
+type = driver
+
+[domain dd]
+type = guest
+EOF
+bad no_type 1 "domain dd: no type" <<'EOF'
+[domain dd]
+memory = 512
+EOF
+bad bad_type 2 "type: 'dom0' is neither driver nor guest" <<'EOF'
+[domain dd]
+type = dom0
+EOF
+bad bad_memory 3 "memory: bad size '512X'" <<'EOF'
+[domain dd]
+type = driver
+memory = 512X
+EOF
+bad small_memory 3 "memory: bad size '1'" <<'EOF'
+[domain dd]
+type = driver
+memory = 1
+EOF
+bad bad_vcpus 3 "vcpus: bad number '0'" <<'EOF'
+[domain dd]
+type = driver
+vcpus = 0
+EOF
+bad empty 3 "memory: empty value" <<'EOF'
+[domain dd]
+type = driver
+memory =
+EOF
+bad link_size 1 "link-size: 3M is not a power of two" <<'EOF'
+link-size = 3M
+[domain dd]
+type = driver
+EOF
+bad vectors 1 "vectors: bad number '300'" <<'EOF'
+vectors = 300
+[domain dd]
+type = driver
+EOF
+bad relative_kernel 1 "kernel: 'vmlinuz' is not an absolute path" <<'EOF'
+kernel = vmlinuz
+[domain dd]
+type = driver
+EOF
+bad long_rundir 1 "rundir: too long for UNIX socket names" <<EOF
+rundir = /$(printf 'x%.0s' $(seq 100))
+[domain dd]
+type = driver
+EOF
+bad dup_id 6 "id: 3 is also the id of dd (line 3)" <<'EOF'
+[domain dd]
+type = driver
+id = 3
+[domain g1]
+type = guest
+id = 3
+EOF
+bad cache_unsafe 3 "disk: cache=unsafe ignores flushes" <<'EOF'
+[domain dd]
+type = driver
+disk = /tmp/d.img,cache=unsafe
+EOF
+bad disk_format 3 "disk: bad format 'vmdk'" <<'EOF'
+[domain dd]
+type = driver
+disk = /tmp/d.img,format=vmdk
+EOF
+bad disk_relative 3 "disk: 'd.img' is not an absolute path" <<'EOF'
+[domain dd]
+type = driver
+disk = d.img
+EOF
+bad disk_comma 3 "disk: unknown option 'x'" <<'EOF'
+[domain dd]
+type = driver
+disk = /tmp/d.img,x
+EOF
+bad nic_tap 3 "nic: unknown network 'tap'" <<'EOF'
+[domain dd]
+type = driver
+nic = tap
+EOF
+bad guest_disk 7 "disk: guest g1 has no disk but pvio's" <<'EOF'
+[domain dd]
+type = driver
+
+[domain g1]
+type = guest
+vbd = dd:vda
+disk = /tmp/d.img
+EOF
+bad driver_vbd 3 "vbd: only guests have vbds and vifs" <<'EOF'
+[domain dd]
+type = driver
+vbd = dd:vda
+EOF
+bad vbd_unknown_domain 5 "vbd: no domain 'ddd'" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vbd = ddd:vda1
+EOF
+bad vif_not_driver 7 "vif: domain 'g1' is not a driver domain" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+[domain g2]
+type = guest
+vif = g1
+EOF
+bad vbd_no_target 5 "vbd: no target" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vbd = dd
+EOF
+bad vbd_mode 5 "vbd: bad mode 'rx'" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vbd = dd:vda1:rx
+EOF
+bad vbd_target 5 "vbd: bad target '../etc'" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vbd = dd:../etc
+EOF
+bad vbd_option 5 "vbd: unknown option 'iopz'" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vbd = dd:vda1,iopz=5
+EOF
+bad vbd_number 5 "vbd: bad number '-1' for iops" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vbd = dd:vda1,iops=-1
+EOF
+bad vbd_big 5 "vbd: bad number '5G' for bps" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vbd = dd:vda1,bps=5G
+EOF
+bad vbd_twice_opt 5 "vbd: iops given twice" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vbd = dd:vda1,iops=1,iops=2
+EOF
+bad vbd_shared_rw 8 "vbd: /dev/vda1 of dd is already exported to g1 (line 5)" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vbd = dd:vda1
+[domain g2]
+type = guest
+vbd = dd:vda1:ro
+EOF
+bad vif_mac 5 "vif: bad MAC address '03:00:00:00:00:01'" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vif = dd,mac=03:00:00:00:00:01
+EOF
+bad vif_dup_mac 8 "vif: MAC 02:00:00:00:00:01 already used by a vif of g1 (line 5)" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vif = dd,mac=02:00:00:00:00:01
+[domain g2]
+type = guest
+vif = dd,mac=02:00:00:00:00:01
+EOF
+bad vif_queues 5 "vif: bad number '0' for queues" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vif = dd,queues=0
+EOF
+bad vif_size 5 "vif: size 3000000 is not a power of two" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vif = dd,size=3000000
+EOF
+bad vif_target 5 "vif: 'dd:vda1': only a driver domain's name" <<'EOF'
+[domain dd]
+type = driver
+[domain g1]
+type = guest
+vif = dd:vda1
+EOF
+bad spare_driver 4 "spare-driver: no driver domain 'nope'" <<'EOF'
+[domain g1]
+type = guest
+spares = 1
+spare-driver = nope
+[domain dd]
+type = driver
+EOF
+bad spares_nodriver 3 "spares: no driver domain to serve them" <<'EOF'
+[domain g1]
+type = guest
+spares = 1
+EOF
+bad run_abs 3 "run: '/bin/sh' is not a path under /pvio" <<'EOF'
+[domain g1]
+type = guest
+run = /bin/sh
+EOF
+bad no_domain 0 "no [domain NAME] section" <<'EOF'
+spares = 1
+EOF
+
+# Several errors: every one reported, in order.
+cat >"$tmp/many.cfg" <<'EOF'
+foo = 1
+[domain dd]
+type = driver
+memory = lots
+[domain g1]
+type = guest
+vbd = nowhere:vda1
+EOF
+out=$("$pvio" check "$tmp/many.cfg" 2>&1)
+rc=$?
+exp="$tmp/many.cfg:1: unknown key 'foo'
+$tmp/many.cfg:4: memory: bad size 'lots'
+$tmp/many.cfg:7: vbd: no domain 'nowhere'"
+[ $rc -ne 0 ] && [ "$(cut -d'(' -f1 <<<"$out" | sed 's/ $//')" = "$exp" ]
+ok $? "every error of a file reported, in order"
+
+# A missing file.
+out=$("$pvio" check "$tmp/nonexistent.cfg" 2>&1)
+[ $? -ne 0 ] && grep -qF "$tmp/nonexistent.cfg: No such file" <<<"$out"
+ok $? "a missing config file is named"
+
+# up: files checked at their line before anything starts.
+mkdir -p "$tmp/k"
+touch "$tmp/k/vmlinuz" "$tmp/k/initrd"
+cat >"$tmp/up.cfg" <<EOF
+kernel = $tmp/k/vmlinuz
+initrd = $tmp/k/initrd
+modules = $tmp/k
+rundir = $tmp/run
+hvd = /bin/true
+qemu = /bin/false
+[domain dd]
+type = driver
+disk = $tmp/missing.img
+EOF
+out=$("$pvio" up "$tmp/up.cfg" 2>&1)
+rc=$?
+[ $rc -ne 0 ] && grep -qF "$tmp/up.cfg:9: disk $tmp/missing.img: No such file" <<<"$out" &&
+	[ ! -e "$tmp/run" ]
+ok $? "up: a missing disk image fails at its line, nothing started"
+sed -i "s|^kernel = .*|kernel = $tmp/k/nokernel|" "$tmp/up.cfg"
+out=$("$pvio" up "$tmp/up.cfg" 2>&1)
+[ $? -ne 0 ] && grep -qF "$tmp/up.cfg:1: kernel $tmp/k/nokernel: No such file" <<<"$out"
+ok $? "up: a missing kernel fails at its line"
+
+# up with a real pvio-hvd and a QEMU that dies at once: up shows its log,
+# stops pvio-hvd and leaves no socket, state or process.
+hvd=${PVIO_HVD:-$here/../../userspace/pvio-hvd}
+printf '#!/bin/sh\necho "fake qemu: cannot start" >&2\nexit 1\n' >"$tmp/qemu"
+chmod +x "$tmp/qemu"
+touch "$tmp/disk.img"
+sed -i -e "s|^kernel = .*|kernel = $tmp/k/vmlinuz|" -e "s|^hvd = .*|hvd = $hvd|" \
+	-e "s|^qemu = .*|qemu = $tmp/qemu|" -e "s|^disk = .*|disk = $tmp/disk.img|" \
+	"$tmp/up.cfg"
+cat >>"$tmp/up.cfg" <<'EOF'
+[domain g1]
+type = guest
+vbd = dd:vda
+EOF
+out=$(timeout 30 "$pvio" up "$tmp/up.cfg" 2>&1)
+rc=$?
+[ $rc = 1 ] && grep -q "dd: QEMU exited at start" <<<"$out" &&
+	grep -q "fake qemu: cannot start" <<<"$out"
+ok $? "up: a QEMU that exits at start is reported with its log"
+grep -q "link 0 added" "$tmp/run/hvd.log" 2>/dev/null &&
+	[ -z "$(find "$tmp/run" -type s)" ] && [ ! -e "$tmp/run/pvio.state" ] &&
+	! grep -qsF -- "$tmp/run" /proc/[0-9]*/cmdline
+ok $? "up: then pvio-hvd is stopped, no socket or state left"
+[ $rc = 1 ] || sed 's/^/# /' <<<"$out"
+
+# Commands without anything up.
+out=$("$pvio" -d "$tmp/none" status 2>&1)
+[ $? = 0 ] && grep -q "nothing is up" <<<"$out"
+ok $? "status: nothing up"
+[ "$("$pvio" -d "$tmp/none" status -j)" = '{"up":false}' ]
+ok $? "status -j: nothing up"
+"$pvio" -d "$tmp/none" kill g1 >/dev/null 2>&1
+[ $? = 1 ]
+ok $? "kill: nothing up fails"
+"$pvio" -d "$tmp/none" down >/dev/null 2>&1
+ok $? "down: nothing up is fine"
+[ ! -e "$tmp/none" ]
+ok $? "commands but up create no run directory"
+"$pvio" -d "$tmp/none" frobnicate >/dev/null 2>&1
+[ $? = 2 ]
+ok $? "an unknown command fails with usage"
+
+# --help everywhere.
+rc=0
+for c in "" up status kill restart down attach check; do
+	"$pvio" $c --help 2>&1 | grep -q '^usage: pvio' || { echo "# pvio $c --help"; rc=1; }
+done
+ok $rc "--help for pvio and every command"
+
+echo "1..$n"
+echo "# $((n - failed)) passed, $failed failed"
+[ $failed -eq 0 ]
