@@ -33,7 +33,7 @@ declare -A mode_args=(
 modes=${LITMUS_MODES:-cross single-smp2}
 # Per test: SECS seconds or ROUNDS rounds, whichever comes first (a round
 # takes about 1 us when both VMs run at once), but on past SECS, up to
-# 4 * SECS, until MIN_ROUNDS: with the host's cores busy, a round waits
+# 2 * SECS, until MIN_ROUNDS: with the host's cores busy, a round waits
 # for a VM to be scheduled. Fewer than MIN_ROUNDS rounds of a barrier
 # test in the asserted mode is too few to trust a zero: the test fails.
 secs=${LITMUS_SECS:-4}
@@ -58,7 +58,7 @@ run_mode() {
 	nonce=$((RANDOM * 32768 + RANDOM))
 	for side in a b; do
 		# shellcheck disable=SC2054
-		args=("$LOGDIR" "litmus-$mode-$side" $((150 + ntests * ${secs%.*} * 5))
+		args=("$LOGDIR" "litmus-$mode-$side" $((150 + ntests * ${secs%.*} * 3))
 		      "pviorun=parts/ivshmem_litmus.sh pviolitmus=$side,$nonce,$(echo "$tests" | tr , +),$secs,$rounds,$min_rounds"
 		      -object "memory-backend-file,id=hm,size=1M,share=on,mem-path=$shm"
 		      -device ivshmem-plain,memdev=hm)

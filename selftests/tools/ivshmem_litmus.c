@@ -21,7 +21,7 @@
  *             rounds (default 100000) pass, whichever comes first; side
  *             a decides, side b follows
  *   -m        but past SECS until at least ROUNDS rounds (default 0), up
- *             to 4 * SECS: with the host's cores busy a round may wait
+ *             to 2 * SECS: with the host's cores busy a round may wait
  *             for a VM to be scheduled
  *   -j        the most either side waits, in loop turns drawn at random
  *             each round, before its part of a round (default 64): it
@@ -267,7 +267,7 @@ static void run(const struct test *t, double secs, unsigned long max_rounds,
 		if (side_a && (rounds >= max_rounds ||
 			       (!(rounds & 63) && (t_now = now()) > end &&
 				(fenced >= min_rounds ||
-				 t_now > end + 3 * secs))))
+				 t_now > end + secs))))
 			me->stop = tick + 1;
 		meet();
 		if ((side_a ? me : peer)->stop == tick)
