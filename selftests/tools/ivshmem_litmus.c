@@ -9,7 +9,8 @@
  * store before a later load for each other. This measures it.
  *
  * usage: ivshmem_litmus [-d RESOURCE] [-s SECS] [-n ROUNDS] [-m ROUNDS]
- *                       [-j JITTER] [-w SECS] a|b NONCE TEST[,TEST...]
+ *                       [-c COUNT] [-j JITTER] [-w SECS]
+ *                       a|b NONCE TEST[,TEST...]
  *   a|b       this VM's side; the other VM runs the other with the same
  *             NONCE and TESTs (both checked)
  *   NONCE     a number both sides are given, so neither takes a stale
@@ -20,9 +21,11 @@
  *   -s, -n    each test runs until SECS seconds (default 20) or ROUNDS
  *             rounds (default 100000) pass, whichever comes first; side
  *             a decides, side b follows
- *   -m        but past SECS until at least ROUNDS rounds (default 0), up
- *             to 4 * SECS: with the host's cores busy a round may wait
- *             for a VM to be scheduled
+ *   -m, -c    but past SECS, up to 2 * SECS, until at least ROUNDS
+ *             (fenced) rounds and, in sb, COUNT forbidden outcomes of the
+ *             unfenced ones (defaults 0): with the host's cores busy a
+ *             round may wait for a VM to be scheduled, and two VMs that
+ *             seldom run at the same time seldom reorder
  *   -j        the most either side waits, in loop turns drawn at random
  *             each round, before its part of a round (default 64): it
  *             varies which side's accesses come first
@@ -251,8 +254,17 @@ static uint32_t mp(enum barrier bar)
 #define WINDOW		64
 #define OFFSET_MAX	4096
 
+/* enough: has sb's unfenced control reordered min_control times? */
+static bool enough(const struct test *t, const unsigned long *count,
+		   const unsigned long *ctl, unsigned long min_control)
+{
+	if (t->pat != SB)
+		return true;
+	return (t->bar == B_NONE ? count[0] : ctl[0]) >= min_control;
+}
+
 static void run(const struct test *t, double secs, unsigned long max_rounds,
-		unsigned long min_rounds)
+		unsigned long min_rounds, unsigned long min_control)
 {
 	unsigned long count[4] = { 0 }, ctl[4] = { 0 }, rounds = 0, fenced = 0;
 	unsigned long w01 = 0, w10 = 0;
@@ -266,8 +278,9 @@ static void run(const struct test *t, double secs, unsigned long max_rounds,
 		/* Round start: a decides whether there is one. */
 		if (side_a && (rounds >= max_rounds ||
 			       (!(rounds & 63) && (t_now = now()) > end &&
-				(fenced >= min_rounds ||
-				 t_now > end + 3 * secs))))
+				((fenced >= min_rounds &&
+				  enough(t, count, ctl, min_control)) ||
+				 t_now > end + secs))))
 			me->stop = tick + 1;
 		meet();
 		if ((side_a ? me : peer)->stop == tick)
@@ -381,7 +394,7 @@ static uint64_t hash(const char *s)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ivshmem_litmus [-d RESOURCE] [-s SECS] [-n ROUNDS] [-m ROUNDS] [-j JITTER] [-w SECS] a|b NONCE TEST[,TEST...]\n"
+	fprintf(stderr, "usage: ivshmem_litmus [-d RESOURCE] [-s SECS] [-n ROUNDS] [-m ROUNDS] [-c COUNT] [-j JITTER] [-w SECS] a|b NONCE TEST[,TEST...]\n"
 		"(see the comment at the top of ivshmem_litmus.c)\n");
 	exit(2);
 }
@@ -389,7 +402,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const struct test *run_list[64];
-	unsigned long max_rounds = 100000, min_rounds = 0;
+	unsigned long max_rounds = 100000, min_rounds = 0, min_control = 0;
 	char path[512] = "", *list, *tok;
 	unsigned int i, n = 0;
 	double secs = 20, give_up;
@@ -397,12 +410,13 @@ int main(int argc, char **argv)
 	struct stat st;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "d:s:n:m:j:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:n:m:c:j:w:")) != -1) {
 		switch (opt) {
 		case 'd': snprintf(path, sizeof(path), "%s", optarg); break;
 		case 's': secs = atof(optarg); break;
 		case 'n': max_rounds = strtoul(optarg, NULL, 0); break;
 		case 'm': min_rounds = strtoul(optarg, NULL, 0); break;
+		case 'c': min_control = strtoul(optarg, NULL, 0); break;
 		case 'j': jitter = strtoul(optarg, NULL, 0); break;
 		case 'w': peer_wait = strtol(optarg, NULL, 0); break;
 		default: usage();
@@ -472,7 +486,7 @@ int main(int argc, char **argv)
 		usleep(1000);
 	}
 	for (i = 0; i < n; i++)
-		run(run_list[i], secs, max_rounds, min_rounds);
+		run(run_list[i], secs, max_rounds, min_rounds, min_control);
 	meet();
 	me->hello = 0;
 	return 0;

@@ -37,16 +37,17 @@ VM_ACCEL=${VM_ACCEL:-tcg,thread=single}
 # possible vCPU); else mfence is dropped, a locked instruction is a plain
 # load and store, and another QEMU process may see a store after a later
 # load. ivshmem_litmus measured store buffering between two VMs on the
-# 2-core machine (3 runs of 10-20 s per test, a kernel build beside
-# them): with thread=single (-smp 2 or 1), rounds fenced with mfence or
-# xchg broke the order in every run (up to 6.4 in 1000, as often as
-# unfenced ones), with smp_mb()'s lock addl in 3 runs of 6 (up to 1.9 in
-# 1000); with thread=multi and -smp 1,maxcpus=2 none of 225 million
-# fenced rounds did, while unfenced ones reordered 1.3 to 4.4 in 1000
-# (-smp 2 multi-threaded: none of 221 million, but two running vCPUs
-# bring back the int3 crashes above). One vCPU running of two possible:
-# CF_PARALLEL, and no other vCPU to patch text under it. Message passing
-# (wmb/rmb) kept its order in every mode.
+# 2-core machine (4 runs of 10-20 s per test, a kernel build and other
+# VMs beside them): with thread=single (-smp 2 or 1), rounds fenced with
+# mfence or xchg broke the order in every run, as often as unfenced ones
+# (up to 6.4 in 1000), with smp_mb()'s lock addl in 4 runs of 8 (up to
+# 1.9 in 1000); with thread=multi and -smp 1,maxcpus=2 none of 229
+# million fenced rounds did, while unfenced ones reordered 1.3 to 4.5 in
+# 1000, also when interleaved with the fenced ones (-smp 2
+# multi-threaded: none of 226 million, but two running vCPUs bring back
+# the int3 crashes above). One vCPU running of two possible: CF_PARALLEL,
+# and no other vCPU to patch text under it. Message passing (wmb/rmb)
+# kept its order in every mode.
 VM_XACCEL=${VM_XACCEL:-tcg,thread=multi}
 VM_XSMP=${VM_XSMP:-1,maxcpus=2}
 

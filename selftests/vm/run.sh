@@ -217,10 +217,12 @@ for area in "${areas[@]}"; do
 		rc=$?
 		secs=$(($(date +%s) - start))
 		case $rc in
-		# What a passing host test measured: its TAP comments.
+		# What a passing (or skipped) host test measured: its TAP
+		# comments.
 		0) tap pass "$t" $secs ""
 		   grep '^#' "$logdir/$t.log" ;;
-		4) tap skip "$t" $secs "$(tail -n 1 "$logdir/$t.log")" ;;
+		4) tap skip "$t" $secs "$(tail -n 1 "$logdir/$t.log")"
+		   grep '^#' "$logdir/$t.log" ;;
 		*) tap fail "$t" $secs "exit status $rc (log: $logdir/$t.log)"
 		   tail -n 30 "$logdir/$t.log" | sed 's/^/# /' ;;
 		esac

@@ -3,15 +3,15 @@
 #
 # Guest half of ivshmem_litmus.host.sh: run ivshmem_litmus on this VM's
 # ivshmem device against the other VM's. The kernel command line carries
-# pviolitmus=SIDE,NONCE,TESTS,SECS,ROUNDS,MIN_ROUNDS (TESTS separated by
-# '+'; see ivshmem_litmus.c for the rest). The
+# pviolitmus=SIDE,NONCE,TESTS,SECS,ROUNDS,MIN_ROUNDS,MIN_CONTROL (TESTS
+# separated by '+'; see ivshmem_litmus.c for the rest). The
 # program's lines go to the console and to the results port, where the
 # host reads them.
 . /pvio/lib.sh
 
 args=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^pviolitmus=//p')
 [ -n "$args" ] || die "no pviolitmus= on the command line"
-IFS=, read -r side nonce tests secs rounds min <<EOA
+IFS=, read -r side nonce tests secs rounds min ctl <<EOA
 $args
 EOA
 command -v ivshmem_litmus >/dev/null || die "no ivshmem_litmus in the initramfs"
@@ -25,7 +25,7 @@ done
 # No driver binds it: turn on its memory decoding so BAR2 can be mapped.
 echo 1 >"$dev/enable" || die "cannot enable $dev"
 
-ivshmem_litmus -d "$dev/resource2" -s "$secs" -n "$rounds" -m "$min" \
+ivshmem_litmus -d "$dev/resource2" -s "$secs" -n "$rounds" -m "$min" -c "$ctl" \
 	"$side" "$nonce" "$(echo "$tests" | tr + ,)" >/tmp/litmus.out 2>&1
 rc=$?
 cat /tmp/litmus.out
