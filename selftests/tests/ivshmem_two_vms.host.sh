@@ -97,6 +97,7 @@ for v in ivshmem-driver ivshmem-guest; do
 	echo "--- $v"
 	grep -E '^(ok|not ok|#)' "$LOGDIR/$v.console"
 	if ! grep -q '^PVIO-EXIT 0' "$LOGDIR/$v.results"; then
+		grep '^# ' "$LOGDIR/$v.results"
 		echo "$v did not pass (log: $LOGDIR/$v.console)"
 		rc=1
 	fi
