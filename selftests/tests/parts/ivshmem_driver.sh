@@ -79,6 +79,8 @@ while [ "$(cat $vbd/state)" = Connected ] && [ $_w -lt 1500 ]; do
 	_w=$((_w + 1))
 done
 check "the vbd let the guest go" sh -c "[ \$(cat $vbd/state) != Connected ]"
+check "unload the provider under bound backends, then the rest" \
+	pvio_rmmod pvio_ivshmem pvio_blkback pvio_netback pvio_hv
 check "the kernel log is clean" sh -c \
 	"! dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|circular locking|hung_task'"
 finish
