@@ -13,7 +13,8 @@
 # toolstack keys in its link's region (its BAR2) to name a file of the
 # driver domain, before the driver domain boots; the driver domain's
 # backend, and the same backend reloaded, open what the control region
-# says, so the guest reads the disk it was given. Run by
+# says, so the guest reads the disk it was given. A key the host sets
+# while it runs reaches the backend (vbd0/coalesce). Run by
 # selftests/vm/run.sh (LOGDIR, VM_KERNEL, VM_INITRD, VM_KMODS set).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -88,7 +89,13 @@ fi
 vm_qemu_x "$LOGDIR" ivshmem-driver 300 "pviorun=parts/ivshmem_driver.sh" \
 	$(ivshmem c "$run/hvd/control.sock" 1) \
 	$(ivshmem l0 "$run/hvd/link0-backend.sock") \
-	$(ivshmem l1 "$run/hvd/link1-backend.sock")
+	$(ivshmem l1 "$run/hvd/link1-backend.sock") &
+driver=$!
+# A configuration change reaches the running backend as a control event.
+if wait_line ivshmem-driver "# backends ready" 120; then
+	hvd key-set 0 vbd0/coalesce 500
+fi
+wait $driver
 wait $guest
 hvd status >/dev/null
 

@@ -54,6 +54,19 @@ check "the vif's interface is up" sh -c \
 	"$IP addr add 10.99.0.1/24 dev $be && $IP link set $be up"
 say "# backends ready"
 
+# file_is FILE VALUE SECONDS: wait until FILE reads VALUE.
+file_is() {
+	_w=0
+	until [ "$(cat $1 2>/dev/null)" = "$2" ]; do
+		[ $_w -ge $(($3 * 10)) ] && return 1
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+}
+# The host sets vbd0/coalesce 500 once it reads "backends ready".
+check "a key set on the host reaches the running backend" \
+	file_is $vbd/coalesce_usecs 500 60
+
 # connected DEV: DEV's state is Connected (60 s).
 state_is() {
 	_w=0
