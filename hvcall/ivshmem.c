@@ -210,6 +210,8 @@ static void pvio_ivshmem_add_device(struct pvio_ivshmem *dev,
 	if (!present)
 		return;
 	pdev = pvio_device_add(dev->link, type, dev->role, 0);
+	if (PTR_ERR(pdev) == -EEXIST)
+		return;
 	if (IS_ERR(pdev)) {
 		pci_warn(dev->pdev, "cannot add the %s %s device: %ld\n",
 			 pvio_dev_type_name(type), pvio_role_name(dev->role),
@@ -320,7 +322,8 @@ out:
 /*
  * Look at one link device again: make its link if it has none and can
  * tell its end; remove a backend's link whose record went or changed
- * hands. Under the lock.
+ * hands; add the devices whose keys appeared since (a spare link's, as
+ * pvio attach sets them). Under the lock.
  */
 static void pvio_ivshmem_rescan_dev(struct pvio_ivshmem *dev)
 {
@@ -335,14 +338,17 @@ static void pvio_ivshmem_rescan_dev(struct pvio_ivshmem *dev)
 		    head.used && head.serial == dev->serial &&
 		    head.backend_peer == dev->ivposition) {
 			pvio_ivshmem_keys_changed(dev);
+			pvio_ivshmem_add_devices(dev);
 			return;
 		}
 		pci_info(dev->pdev, "link %u: its record is gone\n",
 			 dev->link->id);
 		pvio_ivshmem_detach(dev);
 	}
-	if (dev->link)
+	if (dev->link) {
+		pvio_ivshmem_add_devices(dev);
 		return;
+	}
 	if (pvio_ivshmem_ctl) {
 		if (pvio_ivshmem_ctl_find(pvio_ivshmem_ctl->mem,
 					  dev->ivposition, &index, &head))
@@ -392,8 +398,13 @@ static irqreturn_t pvio_ivshmem_irq(int irq, void *data)
 	if (link)
 		pvio_link_event(link, dev->role, vec->nr);
 	if (vec->nr == 0) {
-		/* A peer came or went: a device waiting for it may attach. */
-		schedule_work(link ? &dev->kick_work : &pvio_ivshmem_scan_work);
+		/*
+		 * A peer came or went, or the keys changed: look at the rings
+		 * in case a doorbell was lost, and at what the link has now.
+		 */
+		if (link)
+			schedule_work(&dev->kick_work);
+		schedule_work(&pvio_ivshmem_scan_work);
 	}
 	return IRQ_HANDLED;
 }

@@ -72,6 +72,19 @@ static void hvd_link_publish_keys(struct hvd_link *link)
 			 __ATOMIC_RELAXED);
 }
 
+/*
+ * Both copies of the keys, then the news: the driver domain hears of its
+ * record through the control device's vector 0 (hvd_table_update()),
+ * the guest of its region's copy through its end's vector 0 (a key set
+ * on a spare link makes its frontend device appear).
+ */
+static void hvd_link_keys_changed(struct hvd_link *link)
+{
+	hvd_link_publish_keys(link);
+	hvd_table_update(link->id, link);
+	hvd_end_ring(&link->end[PVIO_FRONTEND], 0);
+}
+
 static int hvd_link_check(size_t size, uint32_t grants, unsigned int vectors,
 			  const char **err)
 {
@@ -256,8 +269,7 @@ int hvd_link_key_set(struct hvd_link *link, const char *key,
 	memset(&link->keys[i], 0, sizeof(link->keys[i]));
 	strcpy(link->keys[i].key, key);
 	strcpy(link->keys[i].value, value);
-	hvd_table_update(link->id, link);
-	hvd_link_publish_keys(link);
+	hvd_link_keys_changed(link);
 	return 0;
 }
 
@@ -274,7 +286,6 @@ int hvd_link_key_del(struct hvd_link *link, const char *key,
 	link->nr_keys--;
 	link->keys[i] = link->keys[link->nr_keys];
 	memset(&link->keys[link->nr_keys], 0, sizeof(link->keys[0]));
-	hvd_table_update(link->id, link);
-	hvd_link_publish_keys(link);
+	hvd_link_keys_changed(link);
 	return 0;
 }

@@ -14,7 +14,9 @@
 # driver domain, before the driver domain boots; the driver domain's
 # backend, and the same backend reloaded, open what the control region
 # says, so the guest reads the disk it was given. A key the host sets
-# while it runs reaches the backend (vbd0/coalesce). Run by
+# while it runs reaches the backend (vbd0/coalesce), and a vbd set on a
+# spare link while both run appears at both ends (as pvio attach does).
+# Run by
 # selftests/vm/run.sh (LOGDIR, VM_KERNEL, VM_INITRD, VM_KMODS set).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -54,7 +56,8 @@ hvd link-add 0 backend=1 frontend=2 size=4194304 vectors=$vectors &&
 	hvd key-set 0 vbd0/params /dev/nullb0 &&
 	hvd key-set 0 vbd0/mode w &&
 	hvd link-add 1 backend=1 frontend=2 size=4194304 vectors=$vectors &&
-	hvd key-set 1 vif0/mac 52:54:00:12:34:56 ||
+	hvd key-set 1 vif0/mac 52:54:00:12:34:56 &&
+	hvd link-add 2 backend=1 frontend=2 size=4194304 vectors=$vectors ||
 	{ echo "pvio-hvd refused the links"; exit 1; }
 
 # ivshmem DEVICE-ID SOCKET [VECTORS]: QEMU arguments of one ivshmem-doorbell.
@@ -76,7 +79,8 @@ wait_line() {
 # shellcheck disable=SC2046
 vm_qemu_x "$LOGDIR" ivshmem-guest 300 "pviorun=parts/ivshmem_guest.sh" \
 	$(ivshmem l0 "$run/hvd/link0-frontend.sock") \
-	$(ivshmem l1 "$run/hvd/link1-frontend.sock") &
+	$(ivshmem l1 "$run/hvd/link1-frontend.sock") \
+	$(ivshmem l2 "$run/hvd/link2-frontend.sock") &
 guest=$!
 if ! wait_line ivshmem-guest "# forged" 120; then
 	echo "the guest did not get as far as forging its keys"
@@ -89,11 +93,15 @@ fi
 vm_qemu_x "$LOGDIR" ivshmem-driver 300 "pviorun=parts/ivshmem_driver.sh" \
 	$(ivshmem c "$run/hvd/control.sock" 1) \
 	$(ivshmem l0 "$run/hvd/link0-backend.sock") \
-	$(ivshmem l1 "$run/hvd/link1-backend.sock") &
+	$(ivshmem l1 "$run/hvd/link1-backend.sock") \
+	$(ivshmem l2 "$run/hvd/link2-backend.sock") &
 driver=$!
-# A configuration change reaches the running backend as a control event.
+# A configuration change reaches the running backend as a control event,
+# and a vbd given to the spare link 2 appears at both ends.
 if wait_line ivshmem-driver "# backends ready" 120; then
 	hvd key-set 0 vbd0/coalesce 500
+	hvd key-set 2 vbd0/mode r
+	hvd key-set 2 vbd0/params /tmp/spare.img
 fi
 wait $driver
 wait $guest

@@ -20,6 +20,9 @@ printf 'HONEST-%0506d' 0 | dd of=/dev/nullb0 bs=512 count=1 oflag=direct \
 	2>/dev/null || die "cannot write nullb0"
 printf 'SECRET-%0506d' 0 >/tmp/secret.img
 dd if=/dev/zero bs=4096 count=255 >>/tmp/secret.img 2>/dev/null
+# What the host gives the guest later, on the spare link.
+printf 'SPARE-%0507d' 0 >/tmp/spare.img
+dd if=/dev/zero bs=4096 count=255 >>/tmp/spare.img 2>/dev/null
 pvio_insmod pvio_hv pvio_ivshmem pvio_blkback pvio_netback ||
 	die "cannot load the modules"
 
@@ -66,6 +69,8 @@ file_is() {
 # The host sets vbd0/coalesce 500 once it reads "backends ready".
 check "a key set on the host reaches the running backend" \
 	file_is $vbd/coalesce_usecs 500 60
+spare=$(one_dev 'link2-vbd0-backend')
+check "a vbd set on the spare link gets its backend" test -n "$spare"
 
 # connected DEV: DEV's state is Connected (60 s).
 state_is() {

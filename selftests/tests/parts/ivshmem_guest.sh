@@ -37,14 +37,19 @@ echo "# forged" >/dev/ttyS1
 pvio_insmod pvio_hv pvio_ivshmem pvio_blkfront pvio_netfront ||
 	die "cannot load the modules"
 
-disk=
-for _ in $(seq 600); do
-	for b in /sys/bus/pvio/devices/*-vbd0-frontend/block/*; do
-		[ -e "$b" ] && disk=/dev/$(basename "$b")
+# disk_ro 0|1: a pvio disk that is writable (0) or read-only (1), once
+# there is one (120 s): the link 0 disk, and the spare link's.
+disk_ro() {
+	for _ in $(seq 600); do
+		for b in /sys/bus/pvio/devices/*-vbd0-frontend/block/*; do
+			[ -e "$b" ] && [ "$(cat $b/ro)" = "$1" ] &&
+				{ echo /dev/$(basename "$b"); return 0; }
+		done
+		sleep 0.2
 	done
-	[ -n "$disk" ] && break
-	sleep 0.2
-done
+	return 1
+}
+disk=$(disk_ro 0)
 check "a disk from the driver domain" test -b "$disk"
 echo "# $(cat /sys/kernel/debug/pvio_ivshmem/*/info | tr '\n' ' ')"
 # The driver domain reloads its block backend once connected: whenever
@@ -54,6 +59,10 @@ echo "# first sector: $first"
 check "the disk is the one the toolstack gave" test "$first" = HONEST-
 check "and writable, as the toolstack said" sh -c \
 	"[ \$(cat /sys/block/${disk#/dev/}/ro) = 0 ]"
+spare=$(disk_ro 1)
+check "a vbd set on the spare link appears, read-only" test -b "$spare"
+check "... and holds what the driver domain gave it" sh -c \
+	"dd if=$spare bs=512 count=1 iflag=direct 2>/dev/null | head -c 6 | grep -qx SPARE-"
 check "fio verify on it" fio_verify "$disk" ivshmem --rw=randwrite \
 	--bs=4k --iodepth=8 --size=16m
 fe=$(net_fe_for "$(cat /sys/bus/pvio/devices/*-vif0-frontend/link_id)")
