@@ -484,14 +484,9 @@ err:
 static int pvio_ivshmem_irqs(struct pvio_ivshmem *dev)
 {
 	struct pci_dev *pdev = dev->pdev;
-	int nvec = pci_msix_vec_count(pdev);
+	int nvec = min(pci_msix_vec_count(pdev), PVIO_IVSHMEM_MAX_VECTORS);
 	int i, ret;
 
-	if (nvec <= 0) {
-		pci_err(pdev, "no MSI-X: an ivshmem-plain device cannot ring, use ivshmem-doorbell\n");
-		return -ENODEV;
-	}
-	nvec = min(nvec, PVIO_IVSHMEM_MAX_VECTORS);
 	dev->vecs = kcalloc(nvec, sizeof(*dev->vecs), GFP_KERNEL);
 	if (!dev->vecs)
 		return -ENOMEM;
@@ -551,6 +546,10 @@ static int pvio_ivshmem_probe(struct pci_dev *pdev,
 	struct pvio_ivshmem *dev;
 	int ret;
 
+	if (pci_msix_vec_count(pdev) <= 0) {
+		pci_err(pdev, "no MSI-X: an ivshmem-plain device cannot ring, use ivshmem-doorbell\n");
+		return -ENODEV;
+	}
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return -ENOMEM;

@@ -80,7 +80,9 @@ wait_line() {
 vm_qemu_x "$LOGDIR" ivshmem-guest 300 "pviorun=parts/ivshmem_guest.sh" \
 	$(ivshmem l0 "$run/hvd/link0-frontend.sock") \
 	$(ivshmem l1 "$run/hvd/link1-frontend.sock") \
-	$(ivshmem l2 "$run/hvd/link2-frontend.sock") &
+	$(ivshmem l2 "$run/hvd/link2-frontend.sock") \
+	-object memory-backend-file,id=plain,size=1M,share=on,mem-path="$run/plain" \
+	-device ivshmem-plain,memdev=plain &
 guest=$!
 if ! wait_line ivshmem-guest "# forged" 120; then
 	echo "the guest did not get as far as forging its keys"

@@ -77,6 +77,24 @@ net_up() {
 }
 check "the driver domain answers pings" net_up
 check "ping 20 at MTU 1500" ping -c 20 -i 0.05 -W 2 -s 1472 10.99.0.1
+check "an ivshmem-plain device is refused, with one line" sh -c \
+	"[ \$(dmesg | grep -c 'no MSI-X: an ivshmem-plain device cannot ring') = 1 ]"
+
+# The vif link's device unbound and bound again: its link goes, its
+# interface with it, and comes back; the driver domain serves it again.
+vlink=$(cat /sys/bus/pvio/devices/*-vif0-frontend/link_id)
+info=$(grep -lx "link $vlink" /sys/kernel/debug/pvio_ivshmem/*/info)
+bdf=$(basename "$(dirname "$info")")
+check "unbind the vif link's device" sh -c \
+	"echo $bdf >/sys/bus/pci/drivers/pvio_ivshmem/unbind"
+check "its interface is gone" sh -c "! ip link show $fe 2>/dev/null"
+check "bind it again" sh -c \
+	"echo $bdf >/sys/bus/pci/drivers/pvio_ivshmem/bind"
+fe=$(net_fe_for "$(cat /sys/bus/pvio/devices/*-vif0-frontend/link_id)")
+check "an interface again" test -n "$fe"
+$IP addr add 10.99.0.2/24 dev "$fe"
+$IP link set "$fe" up
+check "the driver domain answers pings again" net_up
 check "unload the frontends" pvio_rmmod pvio_blkfront pvio_netfront
 check "unload the provider" pvio_rmmod pvio_ivshmem pvio_hv
 check "the kernel log is clean" sh -c \
