@@ -12,17 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 pvio=${PVIO:-$here/../../userspace/pvio}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=SCRIPTDIR/../vm/tap.sh
+. "$here/../vm/tap.sh"
 
 # good NAME EXPECTED-LINE... <<CONFIG: parses, and `pvio check` prints
 # every expected line.

@@ -17,12 +17,13 @@
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=SCRIPTDIR/../vm/tap.sh
+. "$top/selftests/vm/tap.sh"
 pvio=$top/userspace/pvio
 # A short path: pvio-hvd's socket names must fit sun_path.
 tmp=$(mktemp -d /tmp/pvio-ts.XXXXXX)
 run=$tmp/run
 export PVIO_DIR=$run
-n=0 failed=0
 begin=$(date +%s)
 
 cleanup() {
@@ -34,16 +35,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
 
 # check DESCRIPTION COMMAND...
 check() {
