@@ -134,6 +134,18 @@ our_memfds() {
 	our_procs memfds
 }
 
+# restart_step DOMAIN DESCRIPTION STATUS-FILE: pvio restart -w 90 DOMAIN,
+# its TAP line "DESCRIPTION: ready again in Ns", then pvio-hvd's status
+# into STATUS-FILE.
+restart_step() {
+	local t0
+
+	t0=$(date +%s)
+	timeout 120 "$pvio" restart -w 90 "$1" >"$tmp/restart-$1.out" 2>&1
+	ok $? "$2: ready again in $(($(date +%s) - t0))s"
+	hvd_status >"$3"
+}
+
 echo "TAP version 13"
 [ -n "${VM_KERNEL:-}" ] && [ -n "${VM_INITRD:-}" ] && [ -n "${VM_KMODS:-}" ] ||
 	bail "run me through selftests/vm/run.sh -t ivshmem_toolstack_lifecycle"
@@ -235,10 +247,7 @@ check "pvio status: g1 killed, dd still ready" \
 
 # --- restart -----------------------------------------------------------------
 echo "# restart at $(($(date +%s) - begin))s"
-t0=$(date +%s)
-timeout 120 "$pvio" restart -w 90 g1 >"$tmp/restart.out" 2>&1
-ok $? "pvio restart g1: ready again in $(($(date +%s) - t0))s"
-hvd_status >"$tmp/s4.json"
+restart_step g1 "pvio restart g1" "$tmp/s4.json"
 check "pvio-hvd: g1's ends connected again with new peer ids, never reused" \
 	js "$tmp/s1.json" "$tmp/s4.json" \
 	'(all(p > max(peers(a)) for p in ends(b, "frontend_peer")) and
@@ -254,10 +263,7 @@ check "pvio status: g1 ready, started twice" \
 
 # --- restart of the driver domain ---------------------------------------------
 echo "# restart of the driver domain at $(($(date +%s) - begin))s"
-t0=$(date +%s)
-timeout 120 "$pvio" restart -w 90 dd >"$tmp/restart-dd.out" 2>&1
-ok $? "pvio restart dd under the running guest: ready again in $(($(date +%s) - t0))s"
-hvd_status >"$tmp/s5.json"
+restart_step dd "pvio restart dd under the running guest" "$tmp/s5.json"
 check "pvio-hvd: the driver domain's control and backend ends have new peer ids" \
 	js "$tmp/s4.json" "$tmp/s5.json" \
 	'min([b["control"]["peer"]] + ends(b, "backend_peer")) > max(peers(a))'
