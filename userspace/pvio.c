@@ -963,6 +963,32 @@ static void state_stop_all(struct pvio_state *st)
 	unlink(pvio_path(PVIO_STATE));
 }
 
+/*
+ * The options of a command that takes [-w SECONDS]: *@wait, 0 without -w.
+ * -1 to go on; else, after @usage on stdout, the exit status (0 for -h).
+ */
+static int getopt_wait(int argc, char **argv, const char *cmd, double *wait,
+		       const char *usage)
+{
+	char *end;
+	int c;
+
+	*wait = 0;
+	while ((c = getopt(argc, argv, "+w:h")) != -1) {
+		switch (c) {
+		case 'w':
+			*wait = strtod(optarg, &end);
+			if (*end || *wait < 0)
+				die("%s: -w takes seconds", cmd);
+			break;
+		default:
+			fputs(usage, stdout);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	return -1;
+}
+
 static struct pvio_config cfg_buf;
 
 static int cmd_up(int argc, char **argv)
@@ -971,24 +997,15 @@ static int cmd_up(int argc, char **argv)
 	struct pvio_config *cfg = &cfg_buf;
 	unsigned int i, j, link = 0;
 	struct argv_buf a;
-	double wait = 0;
-	char *end;
-	int c;
+	double wait;
+	int rc, c;
 
-	while ((c = getopt(argc, argv, "+w:h")) != -1) {
-		switch (c) {
-		case 'w':
-			wait = strtod(optarg, &end);
-			if (*end || wait < 0)
-				die("up: -w takes seconds");
-			break;
-		default:
-			printf("usage: pvio [-d DIR] up [-w SECONDS] CONFIG\n\n"
-			       "Start pvio-hvd, create the links, boot the driver domains, then the\n"
-			       "guests. -w: then wait that long for every domain to be ready.\n");
-			return c == 'h' ? 0 : 2;
-		}
-	}
+	rc = getopt_wait(argc, argv, "up", &wait,
+			 "usage: pvio [-d DIR] up [-w SECONDS] CONFIG\n\n"
+			 "Start pvio-hvd, create the links, boot the driver domains, then the\n"
+			 "guests. -w: then wait that long for every domain to be ready.\n");
+	if (rc >= 0)
+		return rc;
 	if (optind != argc - 1)
 		die("up: give one CONFIG (pvio up --help)");
 	pvio_config_init(cfg);
@@ -1153,25 +1170,16 @@ static int cmd_restart(int argc, char **argv)
 {
 	static struct pvio_state st;
 	struct pvio_sdomain *d;
-	double wait = 0;
-	char *end;
-	int c;
+	double wait;
+	int rc;
 
-	while ((c = getopt(argc, argv, "+w:h")) != -1) {
-		switch (c) {
-		case 'w':
-			wait = strtod(optarg, &end);
-			if (*end || wait < 0)
-				die("restart: -w takes seconds");
-			break;
-		default:
-			printf("usage: pvio [-d DIR] restart [-w SECONDS] DOMAIN\n\n"
-			       "SIGKILL the domain's QEMU, wait for it to exit, and start it again with\n"
-			       "the same arguments (a new ivshmem peer id on each of its devices).\n"
-			       "-w: then wait that long for it to be ready.\n");
-			return c == 'h' ? 0 : 2;
-		}
-	}
+	rc = getopt_wait(argc, argv, "restart", &wait,
+			 "usage: pvio [-d DIR] restart [-w SECONDS] DOMAIN\n\n"
+			 "SIGKILL the domain's QEMU, wait for it to exit, and start it again with\n"
+			 "the same arguments (a new ivshmem peer id on each of its devices).\n"
+			 "-w: then wait that long for it to be ready.\n");
+	if (rc >= 0)
+		return rc;
 	if (optind != argc - 1)
 		die("restart: give one DOMAIN");
 	pvio_lock();

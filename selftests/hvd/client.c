@@ -57,7 +57,7 @@ int tap_done(void)
 	return tap_failed ? 1 : 0;
 }
 
-static int connect_unix(const char *path)
+int connect_unix(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -33,6 +33,9 @@ int hvd_start(struct hvd_proc *h, const char *args);
 int hvd_stop(struct hvd_proc *h);
 int hvd_fd_count(const struct hvd_proc *h);
 
+/* A stream socket connected to the UNIX socket @path, or -1. */
+int connect_unix(const char *path);
+
 /* One connection to the control socket. */
 int ctl_open(const struct hvd_proc *h);
 /* Send @req (no newline), read one answer line into @ans; 0 or -1. */

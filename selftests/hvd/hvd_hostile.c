@@ -13,24 +13,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "client.h"
-
-static int connect_path(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* Read until EOF (true) or @ms pass (false); what came in @buf. */
 static bool read_to_eof(int fd, char *buf, size_t len, int ms)
@@ -249,7 +235,7 @@ int main(void)
 	for (s = 0; s < 4; s++) {
 		snprintf(path, sizeof(path), "%s/%s", h.dir, socks[s]);
 		for (ok = 0, i = 0; i < 200; i++) {
-			fd = connect_path(path);
+			fd = connect_unix(path);
 			ok += fd >= 0;
 			if (fd >= 0)
 				close(fd);
@@ -262,7 +248,7 @@ int main(void)
 	for (ok = 0, i = 0; i < 2; i++) {
 		int f;
 
-		fd = connect_path(path);
+		fd = connect_unix(path);
 		ok += fd >= 0 && qp_recv(fd, &v, &f, 2000) == 1 && v == 0;
 		if (i)
 			ok += qp_recv(fd, &v, &f, 2000) == 1 &&

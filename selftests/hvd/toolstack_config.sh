@@ -12,17 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 pvio=${PVIO:-$here/../../userspace/pvio}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=SCRIPTDIR/../vm/tap.sh
+. "$here/../vm/tap.sh"
 
 # good NAME EXPECTED-LINE... <<CONFIG: parses, and `pvio check` prints
 # every expected line.
@@ -52,6 +43,24 @@ bad() {
 	fi
 	[ $rc = 0 ] || { echo "# wanted: $name.cfg:$line: $msg"; sed 's/^/# got: /' <<<"$out"; }
 	ok $rc "bad config: $name -> line $line: $msg"
+}
+
+# bad_key NAME WHERE MESSAGE "KEY = VALUE": bad NAME LINE MESSAGE on a
+# minimal config with the key at WHERE:
+#   global  line 1, before [domain dd] (type = driver)
+#   dd      line 3, in [domain dd] (type = driver)
+#   g1      line 3, in [domain g1] (type = guest), the only domain
+#   dd-g1   line 5, in [domain g1] (type = guest), after [domain dd]
+bad_key() {
+	local dd=$'[domain dd]\ntype = driver' g1=$'[domain g1]\ntype = guest'
+
+	case $2 in
+	global) bad "$1" 1 "$3" <<<"$4"$'\n'"$dd" ;;
+	dd) bad "$1" 3 "$3" <<<"$dd"$'\n'"$4" ;;
+	g1) bad "$1" 3 "$3" <<<"$g1"$'\n'"$4" ;;
+	dd-g1) bad "$1" 5 "$3" <<<"$dd"$'\n'"$g1"$'\n'"$4" ;;
+	*) ok 1 "bad_key $1: no place '$2'" ;;
+	esac
 }
 
 echo "TAP version 13"
@@ -139,21 +148,9 @@ kernal = /boot/vmlinuz
 [domain dd]
 type = driver
 EOF
-bad unknown_domain 3 "unknown key 'memroy' (domain keys:" <<'EOF'
-[domain dd]
-type = driver
-memroy = 512
-EOF
-bad global_in_domain 3 "'kernel' is a global key: put it before the first [domain]" <<'EOF'
-[domain dd]
-type = driver
-kernel = /boot/vmlinuz
-EOF
-bad domain_in_global 1 "'memory' belongs in a [domain NAME] section" <<'EOF'
-memory = 512
-[domain dd]
-type = driver
-EOF
+bad_key unknown_domain dd "unknown key 'memroy' (domain keys:" "memroy = 512"
+bad_key global_in_domain dd "'kernel' is a global key: put it before the first [domain]" "kernel = /boot/vmlinuz"
+bad_key domain_in_global global "'memory' belongs in a [domain NAME] section" "memory = 512"
 bad dup_key 4 "memory set twice (first at line 3)" <<'EOF'
 [domain dd]
 type = driver
@@ -181,46 +178,14 @@ bad bad_type 2 "type: 'dom0' is neither driver nor guest" <<'EOF'
 [domain dd]
 type = dom0
 EOF
-bad bad_memory 3 "memory: bad size '512X'" <<'EOF'
-[domain dd]
-type = driver
-memory = 512X
-EOF
-bad small_memory 3 "memory: bad size '1'" <<'EOF'
-[domain dd]
-type = driver
-memory = 1
-EOF
-bad bad_vcpus 3 "vcpus: bad number '0'" <<'EOF'
-[domain dd]
-type = driver
-vcpus = 0
-EOF
-bad empty 3 "memory: empty value" <<'EOF'
-[domain dd]
-type = driver
-memory =
-EOF
-bad link_size 1 "link-size: 3M is not a power of two" <<'EOF'
-link-size = 3M
-[domain dd]
-type = driver
-EOF
-bad vectors 1 "vectors: bad number '300'" <<'EOF'
-vectors = 300
-[domain dd]
-type = driver
-EOF
-bad relative_kernel 1 "kernel: 'vmlinuz' is not an absolute path" <<'EOF'
-kernel = vmlinuz
-[domain dd]
-type = driver
-EOF
-bad long_rundir 1 "rundir: too long for UNIX socket names" <<EOF
-rundir = /$(printf 'x%.0s' $(seq 100))
-[domain dd]
-type = driver
-EOF
+bad_key bad_memory dd "memory: bad size '512X'" "memory = 512X"
+bad_key small_memory dd "memory: bad size '1'" "memory = 1"
+bad_key bad_vcpus dd "vcpus: bad number '0'" "vcpus = 0"
+bad_key empty dd "memory: empty value" "memory ="
+bad_key link_size global "link-size: 3M is not a power of two" "link-size = 3M"
+bad_key vectors global "vectors: bad number '300'" "vectors = 300"
+bad_key relative_kernel global "kernel: 'vmlinuz' is not an absolute path" "kernel = vmlinuz"
+bad_key long_rundir global "rundir: too long for UNIX socket names" "rundir = /$(printf 'x%.0s' $(seq 100))"
 bad dup_id 6 "id: 3 is also the id of dd (line 3)" <<'EOF'
 [domain dd]
 type = driver
@@ -229,31 +194,11 @@ id = 3
 type = guest
 id = 3
 EOF
-bad cache_unsafe 3 "disk: cache=unsafe ignores flushes" <<'EOF'
-[domain dd]
-type = driver
-disk = /tmp/d.img,cache=unsafe
-EOF
-bad disk_format 3 "disk: bad format 'vmdk'" <<'EOF'
-[domain dd]
-type = driver
-disk = /tmp/d.img,format=vmdk
-EOF
-bad disk_relative 3 "disk: 'd.img' is not an absolute path" <<'EOF'
-[domain dd]
-type = driver
-disk = d.img
-EOF
-bad disk_comma 3 "disk: unknown option 'x'" <<'EOF'
-[domain dd]
-type = driver
-disk = /tmp/d.img,x
-EOF
-bad nic_tap 3 "nic: unknown network 'tap'" <<'EOF'
-[domain dd]
-type = driver
-nic = tap
-EOF
+bad_key cache_unsafe dd "disk: cache=unsafe ignores flushes" "disk = /tmp/d.img,cache=unsafe"
+bad_key disk_format dd "disk: bad format 'vmdk'" "disk = /tmp/d.img,format=vmdk"
+bad_key disk_relative dd "disk: 'd.img' is not an absolute path" "disk = d.img"
+bad_key disk_comma dd "disk: unknown option 'x'" "disk = /tmp/d.img,x"
+bad_key nic_tap dd "nic: unknown network 'tap'" "nic = tap"
 bad guest_disk 7 "disk: guest g1 has no disk but pvio's" <<'EOF'
 [domain dd]
 type = driver
@@ -263,18 +208,8 @@ type = guest
 vbd = dd:vda
 disk = /tmp/d.img
 EOF
-bad driver_vbd 3 "vbd: only guests have vbds and vifs" <<'EOF'
-[domain dd]
-type = driver
-vbd = dd:vda
-EOF
-bad vbd_unknown_domain 5 "vbd: no domain 'ddd'" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vbd = ddd:vda1
-EOF
+bad_key driver_vbd dd "vbd: only guests have vbds and vifs" "vbd = dd:vda"
+bad_key vbd_unknown_domain dd-g1 "vbd: no domain 'ddd'" "vbd = ddd:vda1"
 bad vif_not_driver 7 "vif: domain 'g1' is not a driver domain" <<'EOF'
 [domain dd]
 type = driver
@@ -284,55 +219,13 @@ type = guest
 type = guest
 vif = g1
 EOF
-bad vbd_no_target 5 "vbd: no target" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vbd = dd
-EOF
-bad vbd_mode 5 "vbd: bad mode 'rx'" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vbd = dd:vda1:rx
-EOF
-bad vbd_target 5 "vbd: bad target '../etc'" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vbd = dd:../etc
-EOF
-bad vbd_option 5 "vbd: unknown option 'iopz'" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vbd = dd:vda1,iopz=5
-EOF
-bad vbd_number 5 "vbd: bad number '-1' for iops" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vbd = dd:vda1,iops=-1
-EOF
-bad vbd_big 5 "vbd: bad number '5G' for bps" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vbd = dd:vda1,bps=5G
-EOF
-bad vbd_twice_opt 5 "vbd: iops given twice" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vbd = dd:vda1,iops=1,iops=2
-EOF
+bad_key vbd_no_target dd-g1 "vbd: no target" "vbd = dd"
+bad_key vbd_mode dd-g1 "vbd: bad mode 'rx'" "vbd = dd:vda1:rx"
+bad_key vbd_target dd-g1 "vbd: bad target '../etc'" "vbd = dd:../etc"
+bad_key vbd_option dd-g1 "vbd: unknown option 'iopz'" "vbd = dd:vda1,iopz=5"
+bad_key vbd_number dd-g1 "vbd: bad number '-1' for iops" "vbd = dd:vda1,iops=-1"
+bad_key vbd_big dd-g1 "vbd: bad number '5G' for bps" "vbd = dd:vda1,bps=5G"
+bad_key vbd_twice_opt dd-g1 "vbd: iops given twice" "vbd = dd:vda1,iops=1,iops=2"
 bad vbd_shared_rw 8 "vbd: /dev/vda1 of dd is already exported to g1 (line 5)" <<'EOF'
 [domain dd]
 type = driver
@@ -343,13 +236,7 @@ vbd = dd:vda1
 type = guest
 vbd = dd:vda1:ro
 EOF
-bad vif_mac 5 "vif: bad MAC address '03:00:00:00:00:01'" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vif = dd,mac=03:00:00:00:00:01
-EOF
+bad_key vif_mac dd-g1 "vif: bad MAC address '03:00:00:00:00:01'" "vif = dd,mac=03:00:00:00:00:01"
 bad vif_dup_mac 8 "vif: MAC 02:00:00:00:00:01 already used by a vif of g1 (line 5)" <<'EOF'
 [domain dd]
 type = driver
@@ -360,27 +247,9 @@ vif = dd,mac=02:00:00:00:00:01
 type = guest
 vif = dd,mac=02:00:00:00:00:01
 EOF
-bad vif_queues 5 "vif: bad number '0' for queues" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vif = dd,queues=0
-EOF
-bad vif_size 5 "vif: size 3000000 is not a power of two" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vif = dd,size=3000000
-EOF
-bad vif_target 5 "vif: 'dd:vda1': only a driver domain's name" <<'EOF'
-[domain dd]
-type = driver
-[domain g1]
-type = guest
-vif = dd:vda1
-EOF
+bad_key vif_queues dd-g1 "vif: bad number '0' for queues" "vif = dd,queues=0"
+bad_key vif_size dd-g1 "vif: size 3000000 is not a power of two" "vif = dd,size=3000000"
+bad_key vif_target dd-g1 "vif: 'dd:vda1': only a driver domain's name" "vif = dd:vda1"
 bad spare_driver 4 "spare-driver: no driver domain 'nope'" <<'EOF'
 [domain g1]
 type = guest
@@ -389,16 +258,8 @@ spare-driver = nope
 [domain dd]
 type = driver
 EOF
-bad spares_nodriver 3 "spares: no driver domain to serve them" <<'EOF'
-[domain g1]
-type = guest
-spares = 1
-EOF
-bad run_abs 3 "run: '/bin/sh' is not a path under /pvio" <<'EOF'
-[domain g1]
-type = guest
-run = /bin/sh
-EOF
+bad_key spares_nodriver g1 "spares: no driver domain to serve them" "spares = 1"
+bad_key run_abs g1 "run: '/bin/sh' is not a path under /pvio" "run = /bin/sh"
 bad no_domain 0 "no [domain NAME] section" <<'EOF'
 spares = 1
 EOF

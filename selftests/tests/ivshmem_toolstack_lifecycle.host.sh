@@ -17,12 +17,13 @@
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=SCRIPTDIR/../vm/tap.sh
+. "$top/selftests/vm/tap.sh"
 pvio=$top/userspace/pvio
 # A short path: pvio-hvd's socket names must fit sun_path.
 tmp=$(mktemp -d /tmp/pvio-ts.XXXXXX)
 run=$tmp/run
 export PVIO_DIR=$run
-n=0 failed=0
 begin=$(date +%s)
 
 cleanup() {
@@ -34,16 +35,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
 
 # check DESCRIPTION COMMAND...
 check() {
@@ -78,12 +69,26 @@ EOF
 
 # js JSON-FILE EXPR: a Python expression over j (the parsed file); exit
 # status 0 if it is true, and its value printed unless true/false.
+# js OLD NEW EXPR: the same over two of pvio-hvd's status files: a and b.
+# EXPR also has links (j's links by id), la and lb (a's and b's),
+# ends(s, KEY) (KEY of each of s's links, in order) and peers(s) (every
+# peer id in s: the control's and both ends' of each link).
 js() {
-	python3 - "$1" "$2" <<'EOF'
+	python3 - "$@" <<'EOF'
 import json, sys
-j = json.load(open(sys.argv[1]))
-links = {l["id"]: l for l in j.get("links", [])}
-v = eval(sys.argv[2])
+*files, expr = sys.argv[1:]
+def ends(s, key):
+    return [l[key] for l in s["links"]]
+def peers(s):
+    return {s["control"]["peer"]} | set(ends(s, "backend_peer") + ends(s, "frontend_peer"))
+if len(files) == 1:
+    j = json.load(open(files[0]))
+    links = {l["id"]: l for l in j.get("links", [])}
+else:
+    a, b = (json.load(open(f)) for f in files)
+    la = {l["id"]: l for l in a["links"]}
+    lb = {l["id"]: l for l in b["links"]}
+v = eval(expr)
 if not isinstance(v, bool):
     print(v)
 sys.exit(0 if v else 1)
@@ -127,6 +132,18 @@ EOF
 
 our_memfds() {
 	our_procs memfds
+}
+
+# restart_step DOMAIN DESCRIPTION STATUS-FILE: pvio restart -w 90 DOMAIN,
+# its TAP line "DESCRIPTION: ready again in Ns", then pvio-hvd's status
+# into STATUS-FILE.
+restart_step() {
+	local t0
+
+	t0=$(date +%s)
+	timeout 120 "$pvio" restart -w 90 "$1" >"$tmp/restart-$1.out" 2>&1
+	ok $? "$2: ready again in $(($(date +%s) - t0))s"
+	hvd_status >"$3"
 }
 
 echo "TAP version 13"
@@ -222,35 +239,22 @@ hvd_status >"$tmp/s3.json"
 check "pvio-hvd: g1's ends are gone, the driver domain's stay" \
 	js "$tmp/s3.json" 'all(l["frontend_peer"] == 0 and l["backend_peer"] > 0 for l in j["links"])'
 check "pvio-hvd: every link's generation was bumped" \
-	python3 -c "
-import json
-a = {l['id']: l for l in json.load(open('$tmp/s2.json'))['links']}
-b = {l['id']: l for l in json.load(open('$tmp/s3.json'))['links']}
-exit(0 if all(b[i]['generation'] == a[i]['generation'] + 1 for i in a) else 1)"
+	js "$tmp/s2.json" "$tmp/s3.json" \
+	'all(lb[i]["generation"] == la[i]["generation"] + 1 for i in la)'
 "$pvio" status -j >"$tmp/st3.json"
 check "pvio status: g1 killed, dd still ready" \
 	js "$tmp/st3.json" '[d["state"] for d in j["domains"]] == ["ready", "killed"]'
 
 # --- restart -----------------------------------------------------------------
 echo "# restart at $(($(date +%s) - begin))s"
-t0=$(date +%s)
-timeout 120 "$pvio" restart -w 90 g1 >"$tmp/restart.out" 2>&1
-ok $? "pvio restart g1: ready again in $(($(date +%s) - t0))s"
-hvd_status >"$tmp/s4.json"
+restart_step g1 "pvio restart g1" "$tmp/s4.json"
 check "pvio-hvd: g1's ends connected again with new peer ids, never reused" \
-	python3 -c "
-import json
-s1 = json.load(open('$tmp/s1.json'))
-s4 = json.load(open('$tmp/s4.json'))
-old = {s1['control']['peer']} | {l[k] for l in s1['links'] for k in ('backend_peer', 'frontend_peer')}
-new = [l['frontend_peer'] for l in s4['links']]
-exit(0 if all(p > max(old) for p in new) and len(set(new)) == len(new) else 1)"
+	js "$tmp/s1.json" "$tmp/s4.json" \
+	'(all(p > max(peers(a)) for p in ends(b, "frontend_peer")) and
+	  len(set(ends(b, "frontend_peer"))) == len(ends(b, "frontend_peer")))'
 check "pvio-hvd: the driver domain's peers did not change" \
-	python3 -c "
-import json
-a = {l['id']: l['backend_peer'] for l in json.load(open('$tmp/s1.json'))['links']}
-b = {l['id']: l['backend_peer'] for l in json.load(open('$tmp/s4.json'))['links']}
-exit(0 if a == b else 1)"
+	js "$tmp/s1.json" "$tmp/s4.json" \
+	'{i: l["backend_peer"] for i, l in la.items()} == {i: l["backend_peer"] for i, l in lb.items()}'
 check "the restarted guest sees its 3 devices again" \
 	grep -q 'pvio-domain: ready role=guest name=g1 ivshmem=3 ' "$run/g1.console"
 "$pvio" status -j >"$tmp/st4.json"
@@ -259,25 +263,14 @@ check "pvio status: g1 ready, started twice" \
 
 # --- restart of the driver domain ---------------------------------------------
 echo "# restart of the driver domain at $(($(date +%s) - begin))s"
-t0=$(date +%s)
-timeout 120 "$pvio" restart -w 90 dd >"$tmp/restart-dd.out" 2>&1
-ok $? "pvio restart dd under the running guest: ready again in $(($(date +%s) - t0))s"
-hvd_status >"$tmp/s5.json"
+restart_step dd "pvio restart dd under the running guest" "$tmp/s5.json"
 check "pvio-hvd: the driver domain's control and backend ends have new peer ids" \
-	python3 -c "
-import json
-s4 = json.load(open('$tmp/s4.json'))
-s5 = json.load(open('$tmp/s5.json'))
-old = {s4['control']['peer']} | {l[k] for l in s4['links'] for k in ('backend_peer', 'frontend_peer')}
-new = [s5['control']['peer']] + [l['backend_peer'] for l in s5['links']]
-exit(0 if min(new) > max(old) else 1)"
+	js "$tmp/s4.json" "$tmp/s5.json" \
+	'min([b["control"]["peer"]] + ends(b, "backend_peer")) > max(peers(a))'
 check "pvio-hvd: the guest's peers stayed, each link has a new generation" \
-	python3 -c "
-import json
-a = {l['id']: l for l in json.load(open('$tmp/s4.json'))['links']}
-b = {l['id']: l for l in json.load(open('$tmp/s5.json'))['links']}
-exit(0 if all(b[i]['frontend_peer'] == a[i]['frontend_peer'] and
-              b[i]['generation'] == a[i]['generation'] + 1 for i in a) else 1)"
+	js "$tmp/s4.json" "$tmp/s5.json" \
+	'all(lb[i]["frontend_peer"] == la[i]["frontend_peer"] and
+	     lb[i]["generation"] == la[i]["generation"] + 1 for i in la)'
 check "the restarted driver domain sees its 4 devices again" \
 	grep -q 'pvio-domain: ready role=driver name=dd ivshmem=4 ' "$run/dd.console"
 
