@@ -25,13 +25,30 @@ be=/sys/bus/pvio/devices/link$link-vbd0-backend
 
 size=48M
 debug_kernel && size=8M
+# ios DISK: the reads and writes DISK completed so far.
+ios() {
+	awk '{print $1 + $5}' /sys/block/$1/stat
+}
+# io_since DISK N: wait (up to 60 s) until DISK completed more than N
+# I/Os: the fio just started is under way, which on a loaded debug guest
+# can take seconds (before, it may not even have opened the disk).
+io_since() {
+	_w=0
+	while [ "$(ios $1)" -le "$2" ]; do
+		[ $_w -ge 600 ] && return 1
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	sleep 1
+}
 # fio_bg NAME: a verifying fio in the background, long enough to be hit.
 fio_bg() {
+	_ios=$(ios $disk)
 	fio_verify $dev "$1" --rw=randwrite --bs=16k --iodepth=16 \
 		--size=$size --numjobs=2 --offset_increment=$size \
 		>/tmp/bg.$1 2>&1 &
 	bg=$!
-	sleep 3
+	io_since $disk $_ios
 }
 
 # connected: both ends of the vbd say Connected again (waits up to 30 s).
@@ -82,11 +99,12 @@ check "the frontend replayed requests" test "${replays:-0}" -gt 0
 # --- the frontend goes ------------------------------------------------------
 check "rmmod pvio_blkfront is refused while the disk is open" \
 	sh -c "exec 3<$dev; ! rmmod pvio_blkfront 2>/dev/null"
+_ios=$(ios $disk)
 fio --name=gone --filename=$dev --direct=1 --ioengine=libaio --rw=randwrite \
 	--bs=4k --iodepth=32 --size=64M --time_based --runtime=60 \
 	>/tmp/fio.gone 2>&1 &
 bg=$!
-sleep 3
+io_since $disk $_ios
 check "unbind the frontend with I/O in flight" \
 	sh -c "echo link$link-vbd0-frontend >/sys/bus/pvio/drivers/pvio_blkfront/unbind"
 wait $bg
@@ -98,11 +116,12 @@ check "link deleted" pvioctl link del "$link"
 link=$(link_add)
 vbd_add "$link" /dev/nullb0 || die "cannot add the vbd again"
 disk=$(blk_disk_for "$link") || die "no disk the second time"
+_ios=$(ios $disk)
 fio --name=del --filename=/dev/$disk --direct=1 --ioengine=libaio \
 	--rw=randread --bs=4k --iodepth=32 --time_based --runtime=60 \
 	>/tmp/fio.del 2>&1 &
 bg=$!
-sleep 3
+io_since $disk $_ios
 check "pvioctl vbd del with I/O in flight" pvioctl vbd del "$link" 0
 wait $bg
 check "fio ends, with errors" test $? -ne 0
