@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make demo: boots a QEMU VM (Debian's 6.12 kernel, TCG), loads pvio,
+# make demo-loop: boots a QEMU VM (Debian's 6.12 kernel, TCG), loads pvio,
 # exports a memory-backed null_blk disk over a loop link to /dev/pvda and
 # runs fio through it with verify, beside the same jobs on the disk
 # directly (selftests/tests/blk_demo.sh); then runs iperf3 and ping
