@@ -189,8 +189,8 @@ if [ "$testing" = 1 ]; then
 		iflag=direct 2>/dev/null
 	out "what=pattern-written"
 	sleep 8
-	# Long enough to be killed under: about 25 s at the first run's rate.
-	sz=$(awk -F';' '$1 == 3 { n = int($49 * 25 * 4096 / 1048576); if (n < 32) n = 32; if (n > 160) n = 160; print n "m" }' /tmp/fio.fio)
+	# Long enough to be killed under: about 15 s at the first run's rate.
+	sz=$(awk -F';' '$1 == 3 { n = int($49 * 15 * 4096 / 1048576); if (n < 32) n = 32; if (n > 160) n = 160; print n "m" }' /tmp/fio.fio)
 	[ -n "$dd" ] && ping -c 60 -i 0.5 -W 2 "$dd" >/tmp/ping.long 2>&1 &
 	pp=$!
 	out "what=fio-long-start size=$sz"
