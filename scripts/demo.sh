@@ -252,6 +252,8 @@ for r in rows:
 print(f"\npvio: guests g1, g2 through driver domain dd (pvio_blkback on vda1/vda2,")
 print(f"pvio_netback on br0); virtio: VMs v1, v2 with virtio-blk on a raw file and")
 print(f"virtio-net over -netdev socket. fio {size} per guest, iperf3 {secs}s, QEMU TCG.")
+print("pvio's disk I/O runs through a third VM (the driver domain does it) on the")
+print("same cores; virtio's runs in the two QEMUs' own I/O threads.")
 print(f"errors: fio errors and verify failures, iperf3 failures, ping losses: {errors}")
 sys.exit(1 if errors else 0)
 EOF

@@ -301,7 +301,7 @@ check "g1 is still in its fio" test -z "$(result g1 fio-long)"
 check "pvio kill g1, in the middle of its fio" timeout 30 "$pvio" kill g1
 check "g1's QEMU has exited" bash -c "! [ -d /proc/$g1pid ] || [ \"\$(awk '{print \$3}' /proc/$g1pid/stat)\" = Z ]"
 check "g2's fio was still running when g1 died" test -z "$(result g2 fio-long)"
-check "g2 finishes its fio and pings" wait_for g2 done 150
+check "g2 finishes its fio and pings" wait_for g2 "done" 150
 l=$(result g2 fio-long)
 echo "# $l"
 check "g2's fio verify carried on through g1's death: no error" good "$l"
@@ -316,7 +316,7 @@ timeout 150 "$pvio" restart -w 120 g1 >"$tmp/restart.out" 2>&1
 ok $? "pvio restart g1: ready again in $(($(date +%s) - t0))s"
 check "the restarted g1 has its disk back, with what it wrote before" \
 	wait_for g1 restarted 90
-check "g1 finishes fio verify again" wait_for g1 done 120
+check "g1 finishes fio verify again" wait_for g1 "done" 120
 l=$(result g1 fio-restart)
 echo "# $l"
 check "g1's fio verify after the restart: no error" good "$l"
