@@ -253,6 +253,11 @@ for g in g1 g2; do
 	check "$g's pveth runs at MTU 9000" \
 		grep -aq "^DEMO name=$g what=net-up .* mtu=9000" "$run/$g.console"
 done
+# Nothing after this means anything without the devices: stop early.
+[ $failed = 0 ] || {
+	grep -ah '^DEMO name=g. what=error' "$run"/g?.console | sed 's/^/# /'
+	bail "the guests have no pvio disk or interface"
+}
 l=$(result g1 fio-start; result g2 fio-start)
 check "both guests started fio verify" test "$(echo "$l" | grep -c .)" = 2
 
