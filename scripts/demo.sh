@@ -33,7 +33,7 @@ die() {
 cat <<'MSG'
 pvio demo: three VMs. A driver domain owns a disk and a NIC and runs
 pvio's backends; two guests, with no disk or NIC but pvio's, each get a
-partition of that disk (/dev/pvda) and a vif (pveth0) on the driver
+partition of that disk (/dev/pvda) and a vif (a frontend interface) on the driver
 domain's bridge, over shared memory (QEMU ivshmem, served by pvio-hvd).
 fio verify runs in both guests at once, then iperf3 and ping; then the
 same work through QEMU's virtio-blk and virtio-net, for comparison.
