@@ -18,7 +18,8 @@
 #                        veth, pvio; TCG and icount), ring benchmark
 #   make bench-net       the network benchmark alone
 #   make bench-ring      ring throughput beside memcpy (and DPDK's rte_ring)
-#   make demo            the README's first command
+#   make demo            the README's first command: three VMs over pvio
+#   make demo-loop       the single-VM demo (loop provider)
 #   make modules_install install the modules for KDIR's kernel and depmod
 #
 # KDIR defaults to the newest Debian 6.12 headers installed, else the
@@ -34,7 +35,7 @@ KERNEL ?= stock
 
 .PHONY: all modules userspace clean modules_install deps \
 	check check-build check-unit check-hvd check-harness check-vm check-ivshmem check-kunit \
-	bench bench-ring bench-blk bench-net demo
+	bench bench-ring bench-blk bench-net demo demo-loop
 
 all: modules userspace
 
@@ -108,3 +109,7 @@ bench-ring:
 demo:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/scripts/demo.sh
+
+demo-loop:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/scripts/demo-loop.sh

@@ -11,7 +11,8 @@
 #
 # Both roles load the pvio modules the initramfs has (/pvio/modules; none
 # is needed: a missing one is said and skipped) and report their ivshmem
-# devices. A driver domain then loads its real devices' drivers, makes a
+# devices; a driver domain loads its real devices' drivers first (the
+# backends open their disks at once). A driver domain then makes a
 # bridge br0 of its NIC and asks QEMU's DHCP for an address, and enslaves
 # every backend interface (pvif*) to br0 as it appears, for as long as it
 # runs. When set up, the console gets one line the toolstack waits for:
@@ -37,6 +38,13 @@ guest) want="pvio_hv pvio_ivshmem pvio_blkfront pvio_netfront" ;;
 *) say "no pviorole= (driver or guest) on the command line"; want= ;;
 esac
 
+# A driver domain's real devices first: the backends open what the
+# toolstack's records name (/dev/vda1) as soon as pvio_ivshmem makes them.
+if [ "$role" = driver ]; then
+	modprobe virtio_blk 2>/dev/null
+	modprobe virtio_net 2>/dev/null
+fi
+
 loaded=
 for m in $want; do
 	if [ -d /sys/module/$m ]; then
@@ -56,7 +64,9 @@ for dev in /sys/bus/pci/devices/*; do
 	[ "$(cat $dev/vendor)" = 0x1af4 ] && [ "$(cat $dev/device)" = 0x1110 ] ||
 		continue
 	ivshmem=$((ivshmem + 1))
-	drv=$(readlink $dev/driver); say "ivshmem ${dev##*/} driver ${drv:+${drv##*/}}${drv:-none}"
+	drv=$(readlink $dev/driver)
+	drv=${drv##*/}
+	say "ivshmem ${dev##*/} driver ${drv:-none}"
 done
 
 bridge_nic() {

@@ -1,0 +1,201 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# A guest's part of the three-VM demo (scripts/demo.sh) and of
+# ivshmem_three_vms.host.sh: the `run =` script of a pvio guest, and the
+# pviorun= script of the VMs that do the same work through QEMU's own
+# virtio-blk and virtio-net. Everything it measures goes to the console
+# as one line each, for the host to collect:
+#   DEMO name=NAME what=WHAT key=value...
+# Parameters, from the kernel command line:
+#   pvioname= / demoname=  this VM's name
+#   demoip=A.B.C.D      its address (/24) on the network under test
+#   demopeer=A.B.C.D    the other guest
+#   demodd=A.B.C.D      the driver domain (pvio only): iperf3 and ping it
+#   demoiperf=server|client  which end of the guest<->guest iperf3 it is
+#   demodisk=PATH, demonet=IF  the disk and interface (default: pvio's)
+#   demomtu=N           the interface's MTU (and the ping size for it)
+#   demosize=SIZE       fio's size (default 48m), demosecs=N iperf3's (10)
+#   demotest=1          ivshmem_three_vms' extra phases: a pattern written
+#                       for the isolation check, a long fio to be killed
+#                       under, and, once restarted, fio verify again
+arg() {
+	tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"
+}
+IP=/usr/bin/ip
+name=$(arg pvioname)
+[ -n "$name" ] || name=$(arg demoname)
+ip=$(arg demoip)
+peer=$(arg demopeer)
+dd=$(arg demodd)
+iperf=$(arg demoiperf)
+mtu=$(arg demomtu)
+size=$(arg demosize)
+size=${size:-48m}
+secs=$(arg demosecs)
+secs=${secs:-10}
+testing=$(arg demotest)
+# Where ivshmem_three_vms' marker and pattern live: past fio's reach.
+MARK_MB=200
+PATTERN_MB=180
+
+out() {
+	echo "DEMO name=$name $*"
+}
+
+# wait_glob GLOB: the first path GLOB matches (60 s).
+wait_glob() {
+	_w=0
+	while [ $_w -lt 600 ]; do
+		for _p in $1; do
+			[ -e "$_p" ] && { echo "$_p"; return 0; }
+		done
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	return 1
+}
+
+disk=$(arg demodisk)
+net=$(arg demonet)
+if [ -n "$disk" ]; then
+	modprobe virtio_blk 2>/dev/null
+	modprobe virtio_net 2>/dev/null
+	wait_glob "$disk" >/dev/null
+else
+	b=$(wait_glob '/sys/bus/pvio/devices/*-vbd0-frontend/block/*')
+	[ -n "$b" ] && disk=/dev/${b##*/}
+fi
+if [ -z "$net" ]; then
+	n=$(wait_glob '/sys/bus/pvio/devices/*-vif0-frontend/net/*')
+	net=${n##*/}
+fi
+if ! [ -b "$disk" ]; then
+	out "what=error msg=no-disk"
+	exit 1
+fi
+if [ -z "$net" ] || ! [ -e "/sys/class/net/$net" ]; then
+	out "what=error msg=no-interface"
+	exit 1
+fi
+out "what=devices disk=$disk net=$net"
+
+# fio_run TAG SIZE: 4 KiB random writes at QD16 with crc32c verify;
+# one line: write and verify-read IOPS and MB/s, errors.
+fio_run() {
+	fio --name="$1" --filename="$disk" --direct=1 --ioengine=libaio \
+		--rw=randwrite --bs=4k --iodepth=16 --size="$2" \
+		--verify=crc32c --verify_fatal=1 --do_verify=1 \
+		--output-format=terse --terse-version=3 >/tmp/fio.$1 2>&1
+	_rc=$?
+	awk -F';' -v rc=$_rc -v tag="$1" -v name="$name" '
+	NF > 50 && $1 == 3 {
+		printf "DEMO name=%s what=%s wiops=%d wmbps=%.1f riops=%d rmbps=%.1f err=%d rc=%d\n",
+			name, tag, $49, $48 * 1024 / 1e6, $8, $7 * 1024 / 1e6,
+			$5, rc
+		found = 1
+	}
+	END { if (!found) printf "DEMO name=%s what=%s err=1 rc=%d msg=no-output\n", name, tag, rc }
+	' /tmp/fio.$1
+	[ $_rc = 0 ] || sed 's/^/fio: /' /tmp/fio.$1 | tail -n 15
+}
+
+# iperf_run TAG SERVER: iperf3 TCP for $secs s; the receiver's rate.
+iperf_run() {
+	_i=0
+	while [ $_i -lt 60 ]; do
+		iperf3 -c "$2" -t "$secs" -f m >/tmp/iperf.$1 2>&1 && break
+		sleep 1
+		_i=$((_i + 1))
+	done
+	awk -v name="$name" -v tag="$1" -v tries=$_i '
+	/sender$/ { retr = $(NF - 1) }
+	/receiver$/ { mbit = $(NF - 2); found = 1 }
+	END {
+		if (found)
+			printf "DEMO name=%s what=%s gbit=%.3f retr=%d err=0\n", name, tag, mbit / 1000, retr
+		else
+			printf "DEMO name=%s what=%s gbit=0 err=1 tries=%d\n", name, tag, tries
+	}' /tmp/iperf.$1
+}
+
+# ping_run TAG ADDR COUNT: loss and average round trip, at the MTU.
+ping_run() {
+	_s=56
+	[ -n "$mtu" ] && _s=$((mtu - 28))
+	ping -c "$3" -i 0.1 -W 2 -s $_s "$2" >/tmp/ping.$1 2>&1
+	awk -v name="$name" -v tag="$1" -v s=$_s '
+	/packet loss/ { for (i = 1; i <= NF; i++) if ($i ~ /%$/) loss = $i; sent = $1; got = $4 }
+	/min\/avg\/max/ { split($NF == "ms" ? $(NF - 1) : $NF, t, "/"); avg = t[2] }
+	END {
+		printf "DEMO name=%s what=%s size=%d sent=%d received=%d loss=%s avgms=%s err=%d\n",
+			name, tag, s, sent, got, loss, avg == "" ? "-" : avg, (got == sent && sent > 0) ? 0 : 1
+	}' /tmp/ping.$1
+}
+
+mkdir -p /run
+$IP link set "$net" up
+[ -n "$mtu" ] && $IP link set "$net" mtu "$mtu"
+$IP addr add "$ip/24" dev "$net"
+
+# Restarted under ivshmem_three_vms: the disk must still hold what the
+# first life wrote, then take fio verify again.
+mark=$(dd if="$disk" bs=1M skip=$MARK_MB count=1 iflag=direct 2>/dev/null |
+	head -c 16)
+if [ "$testing" = 1 ] && [ "$mark" = "PVIO-DEMO-MARK-1" ]; then
+	out "what=restarted mark=found"
+	fio_run fio-restart "$size"
+	out "what=done"
+	exit 0
+fi
+
+# Both guests start fio when the other answers: at once, give or take
+# a ping.
+for t in "$peer" $dd; do
+	_i=0
+	until ping -c 1 -W 1 "$t" >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		[ $_i -ge 120 ] && { out "what=error msg=unreachable-$t"; break; }
+	done
+done
+out "what=net-up ip=$ip mtu=$(cat /sys/class/net/$net/mtu)"
+
+out "what=fio-start"
+fio_run fio "$size"
+
+if [ "$iperf" = server ]; then
+	# One guest->guest test, then this guest's own to the driver domain.
+	timeout 90 iperf3 -s -1 >/tmp/iperf-server 2>&1
+	[ -n "$dd" ] && iperf_run iperf-dd "$dd"
+	[ -n "$dd" ] && ping_run ping-dd "$dd" 20
+else
+	ping_run ping-peer "$peer" 20
+	iperf_run iperf-peer "$peer"
+fi
+
+if [ "$testing" = 1 ]; then
+	# The other guest meanwhile runs iperf3 and ping to the driver
+	# domain: start the long fio at about the same time.
+	[ "$iperf" != server ] && [ -n "$dd" ] && sleep $((secs + 4))
+	printf 'PVIO-DEMO-MARK-1' | dd of="$disk" bs=1M seek=$MARK_MB \
+		conv=sync oflag=direct 2>/dev/null
+	# What no other guest may ever see: written, read back, then the
+	# host looks through the memory every QEMU holds.
+	awk -v n="$name" 'BEGIN { for (i = 0; i < 1024; i++) printf "PVIO-SECRET-OF-%s-%04d|", n, i }' \
+		>/tmp/pattern
+	dd if=/tmp/pattern of="$disk" bs=1M seek=$PATTERN_MB conv=sync \
+		oflag=direct 2>/dev/null
+	dd if="$disk" of=/dev/null bs=1M skip=$PATTERN_MB count=1 \
+		iflag=direct 2>/dev/null
+	out "what=pattern-written"
+	sleep 8
+	# Long enough to be killed under: about 15 s at the first run's rate.
+	sz=$(awk -F';' '$1 == 3 { n = int($49 * 15 * 4096 / 1048576); if (n < 32) n = 32; if (n > 160) n = 160; print n "m" }' /tmp/fio.fio)
+	[ -n "$dd" ] && ping -c 60 -i 0.5 -W 2 "$dd" >/tmp/ping.long 2>&1 &
+	pp=$!
+	out "what=fio-long-start size=$sz"
+	fio_run fio-long "$sz"
+	wait $pp
+	awk -v name="$name" '/packet loss/ { printf "DEMO name=%s what=ping-long sent=%d received=%d err=%d\n", name, $1, $4, ($1 == $4 && $1 > 0) ? 0 : 1 }' /tmp/ping.long
+fi
+out "what=done"
