@@ -10,12 +10,16 @@
  *
  * Which end, and which devices, come from a source the other end cannot
  * write. The driver domain has one more ivshmem device, the control
- * region, which only pvio-hvd and it map (common/hvd_control.h): a link
- * device whose IVPosition is a record's backend peer is that link's
- * backend, and its backends read the toolstack's keys (the path to open,
- * read-only or not, limits) from that record. A VM without a control
- * region is a guest: its link devices are frontends, and the keys in the
- * region's toolstack area only say which frontend devices to make.
+ * region, which only pvio-hvd and it map (common/hvd_control.h), told
+ * apart from a link's by what only the host sets: its one vector (a link
+ * has a vector per port, at least two). A link device whose IVPosition
+ * is a record's backend peer is that link's backend, and its backends
+ * read the toolstack's keys (the path to open, read-only or not, limits)
+ * and the generation from that record. A VM without a control region is
+ * a guest: its link devices are frontends, and the keys in the region's
+ * toolstack area only say which frontend devices to make. The module
+ * parameter role (the toolstack sets it) closes the gap before the
+ * control device probes: a driver domain never makes a frontend end.
  *
  * pvio-hvd rings vector 0 whenever a peer comes or goes (and bumps the
  * generation when one goes); the core's heartbeat and state watch take it
@@ -42,6 +46,11 @@
 #define IVSHMEM_IVPOSITION	8
 #define IVSHMEM_DOORBELL	12
 
+static char *role = "auto";
+module_param(role, charp, 0444);
+MODULE_PARM_DESC(role,
+		 "driver (never a frontend end), guest (never a control region) or auto (default: driver once a control region is seen)");
+
 static unsigned int poll_ms;
 module_param(poll_ms, uint, 0644);
 MODULE_PARM_DESC(poll_ms,
@@ -50,6 +59,8 @@ MODULE_PARM_DESC(poll_ms,
 /* Every device; the control region, if any; guarded by the lock. */
 static LIST_HEAD(pvio_ivshmem_devs);
 static struct pvio_ivshmem *pvio_ivshmem_ctl;
+/* This VM is a driver domain: role=driver, or a control region seen. */
+static bool pvio_ivshmem_driver_domain;
 static DEFINE_MUTEX(pvio_ivshmem_lock);
 static struct dentry *pvio_ivshmem_debugfs;
 
@@ -70,12 +81,13 @@ static int pvio_ivshmem_create(struct pvio_link *link,
 	return 0;
 }
 
-/* The last reference is gone: the device may unmap the region. */
+/*
+ * The last reference is going. The core completes dev->released once it
+ * freed the link (not here: rmmod could free this code under our return);
+ * then the device may unmap the region.
+ */
 static void pvio_ivshmem_destroy(struct pvio_link *link)
 {
-	struct pvio_ivshmem *dev = link->provider_priv;
-
-	complete(&dev->released);
 }
 
 /*
@@ -91,7 +103,8 @@ static void pvio_ivshmem_notify(struct pvio_link *link, enum pvio_role to,
 					      &link->hdr->frontend_peer;
 	u32 peer = le32_to_cpu(READ_ONCE(*field));
 
-	if (!peer || peer > U16_MAX || port >= dev->nr_vectors)
+	if (!peer || peer > U16_MAX || peer == dev->ivposition ||
+	    port >= dev->nr_vectors)
 		return;
 	/* writel() orders our writes to the region before the doorbell. */
 	writel(peer << 16 | port, dev->regs + IVSHMEM_DOORBELL);
@@ -134,21 +147,23 @@ out:
 }
 
 /*
- * The backend's generation is its control record's; a guest has only
- * the header. A torn record (pvio-hvd mid-update) reads as the header's,
- * which pvio-hvd wrote just before.
+ * The backend's generation is its control record's, or the last one it
+ * said while the record is torn (pvio-hvd mid-update, or dead): never
+ * the header's, which the frontend can write. A guest has only the
+ * header.
  */
 static u32 pvio_ivshmem_generation(struct pvio_link *link)
 {
 	struct pvio_ivshmem *dev = link->provider_priv;
-	struct pvio_ivshmem_head head;
 	struct pvio_ivshmem *ctl = READ_ONCE(pvio_ivshmem_ctl);
+	struct pvio_ivshmem_head head;
 
-	if (dev->role == PVIO_BACKEND && ctl &&
-	    !pvio_ivshmem_ctl_head(ctl->mem, dev->record, &head, false) &&
+	if (dev->role != PVIO_BACKEND)
+		return le32_to_cpu(READ_ONCE(link->hdr->generation));
+	if (ctl && !pvio_ivshmem_ctl_head(ctl->mem, dev->record, &head, false) &&
 	    head.used && head.serial == dev->serial)
-		return head.generation;
-	return le32_to_cpu(READ_ONCE(link->hdr->generation));
+		WRITE_ONCE(dev->generation, head.generation);
+	return READ_ONCE(dev->generation);
 }
 
 static const struct pvio_provider_ops pvio_ivshmem_ops = {
@@ -265,14 +280,16 @@ static int pvio_ivshmem_attach(struct pvio_ivshmem *dev, enum pvio_role role,
 	dev->role = role;
 	reinit_completion(&dev->released);
 	ret = pvio_link_create_owned(&pvio_ivshmem_provider, &params,
-				     dev->nr_vectors, dev, &link);
+				     dev->nr_vectors, dev, &dev->released,
+				     &link);
 	if (ret) {
 		dev_warn_ratelimited(&dev->pdev->dev,
 				     "cannot make the link from this device: %d\n",
 				     ret);
 		return ret;
 	}
-	WRITE_ONCE(dev->link, link);
+	/* The interrupt handler sees the link made (and its role). */
+	smp_store_release(&dev->link, link);
 	pci_info(dev->pdev, "link %u: %s end, peer id %u, %u vectors\n",
 		 link->id, pvio_role_name(role), dev->ivposition,
 		 dev->nr_vectors);
@@ -330,12 +347,17 @@ static void pvio_ivshmem_rescan_dev(struct pvio_ivshmem *dev)
 	const struct pvio_link_header *hdr = dev->mem;
 	struct pvio_ivshmem_head head;
 	u32 index;
+	int ret;
 
 	if (dev->link && dev->role == PVIO_BACKEND) {
-		if (pvio_ivshmem_ctl &&
-		    !pvio_ivshmem_ctl_head(pvio_ivshmem_ctl->mem, dev->record,
-					   &head, true) &&
-		    head.used && head.serial == dev->serial &&
+		ret = pvio_ivshmem_ctl ?
+		      pvio_ivshmem_ctl_head(pvio_ivshmem_ctl->mem,
+					    dev->record, &head, true) : 0;
+		/* Torn: pvio-hvd is mid-update (it rings again) or dead. */
+		if (ret == -EIO)
+			return;
+		if (pvio_ivshmem_ctl && !ret && head.used &&
+		    head.serial == dev->serial &&
 		    head.backend_peer == dev->ivposition) {
 			pvio_ivshmem_keys_changed(dev);
 			pvio_ivshmem_add_devices(dev);
@@ -355,6 +377,7 @@ static void pvio_ivshmem_rescan_dev(struct pvio_ivshmem *dev)
 			return;
 		dev->record = index;
 		dev->serial = head.serial;
+		dev->generation = head.generation;
 		memset(dev->keys, 0, sizeof(dev->keys));
 		pvio_ivshmem_ctl_keys(pvio_ivshmem_ctl->mem, index,
 				      head.serial, dev->keys);
@@ -362,8 +385,12 @@ static void pvio_ivshmem_rescan_dev(struct pvio_ivshmem *dev)
 				    head.frontend_id);
 		return;
 	}
-	/* A guest: pvio-hvd wrote our peer id into the frontend's slot. */
-	if (le32_to_cpu(READ_ONCE(hdr->frontend_peer)) == dev->ivposition)
+	/*
+	 * A guest: pvio-hvd wrote our peer id into the frontend's slot. A
+	 * driver domain never believes it: a guest can write that slot.
+	 */
+	if (!pvio_ivshmem_driver_domain &&
+	    le32_to_cpu(READ_ONCE(hdr->frontend_peer)) == dev->ivposition)
 		pvio_ivshmem_attach(dev, PVIO_FRONTEND,
 				    le16_to_cpu(READ_ONCE(hdr->backend_id)),
 				    le16_to_cpu(READ_ONCE(hdr->frontend_id)));
@@ -393,18 +420,22 @@ static irqreturn_t pvio_ivshmem_irq(int irq, void *data)
 		schedule_work(&pvio_ivshmem_scan_work);
 		return IRQ_HANDLED;
 	}
-	/* The link lives until the device's interrupts are freed. */
-	link = READ_ONCE(dev->link);
+	/* The link lives until detach synchronized with this handler. */
+	link = smp_load_acquire(&dev->link);
 	if (link)
 		pvio_link_event(link, dev->role, vec->nr);
 	if (vec->nr == 0) {
 		/*
 		 * A peer came or went, or the keys changed: look at the rings
-		 * in case a doorbell was lost, and at what the link has now.
+		 * in case a doorbell was lost, and (a guest) at what the link
+		 * has now. A driver domain hears of its records through the
+		 * control region's vector alone: a guest ringing vector 0 in
+		 * a loop costs it the throttled kicks, not scans.
 		 */
 		if (link)
 			schedule_work(&dev->kick_work);
-		schedule_work(&pvio_ivshmem_scan_work);
+		if (!READ_ONCE(pvio_ivshmem_driver_domain))
+			schedule_work(&pvio_ivshmem_scan_work);
 	}
 	return IRQ_HANDLED;
 }
@@ -524,19 +555,27 @@ static void pvio_ivshmem_free_irqs(struct pvio_ivshmem *dev)
 	dev->nr_vectors = 0;
 }
 
-/* What BAR2 holds: a link region, the control region, or neither. */
+/*
+ * What BAR2 holds: a link region, the control region, or neither. The
+ * control region has one vector, which the host set; a guest can write
+ * a link region to look like one, but not change its vectors.
+ */
 static int pvio_ivshmem_kind(struct pvio_ivshmem *dev)
 {
 	const struct pvio_link_header *hdr = dev->mem;
+	int nvec = pci_msix_vec_count(dev->pdev);
 
-	if (pvio_ivshmem_ctl_valid(dev->mem, dev->mem_size)) {
+	if (nvec == 1 && strcmp(role, "guest") &&
+	    pvio_ivshmem_ctl_valid(dev->mem, dev->mem_size)) {
 		dev->control = true;
 		return 0;
 	}
-	if (dev->mem_size >= (size_t)PVIO_LINK_MIN_PAGES * PVIO_PAGE_SIZE &&
+	if (nvec >= 2 &&
+	    dev->mem_size >= (size_t)PVIO_LINK_MIN_PAGES * PVIO_PAGE_SIZE &&
 	    le32_to_cpu(READ_ONCE(hdr->magic)) == PVIO_LINK_MAGIC)
 		return 0;
-	pci_err(dev->pdev, "shared memory holds no pvio header (is pvio-hvd its server?)\n");
+	pci_err(dev->pdev, "no pvio region for %d vectors (is pvio-hvd its server? a link has 2 or more, the control region 1)\n",
+		nvec);
 	return -ENODEV;
 }
 
@@ -577,8 +616,10 @@ static int pvio_ivshmem_probe(struct pci_dev *pdev,
 		ret = -EBUSY;
 		goto err_irqs;
 	}
-	if (dev->control)
+	if (dev->control) {
 		WRITE_ONCE(pvio_ivshmem_ctl, dev);
+		WRITE_ONCE(pvio_ivshmem_driver_domain, true);
+	}
 	list_add_tail(&dev->node, &pvio_ivshmem_devs);
 	if (!dev->control)
 		schedule_delayed_work(&dev->poll_work, HZ);
@@ -643,6 +684,12 @@ static int __init pvio_ivshmem_init(void)
 {
 	int ret;
 
+	if (strcmp(role, "auto") && strcmp(role, "driver") &&
+	    strcmp(role, "guest")) {
+		pr_err("role=%s: not driver, guest or auto\n", role);
+		return -EINVAL;
+	}
+	pvio_ivshmem_driver_domain = !strcmp(role, "driver");
 	ret = pvio_provider_register(&pvio_ivshmem_provider);
 	if (ret)
 		return ret;

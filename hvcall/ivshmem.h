@@ -49,6 +49,8 @@ struct pvio_ivshmem_vec {
  * @role: the end of @link this kernel is
  * @record: backend: the index of the control record describing @link
  * @serial: backend: that record's serial when @link was made
+ * @generation: backend: the link's generation as its record last said
+ *	(never the header's, which the frontend can write)
  * @keys: backend: the record's keys as the backend last saw them
  * @released: the provider's destroy() ran for @link
  * @kick_work: runs every bound port's handler once (after a peer change,
@@ -71,6 +73,7 @@ struct pvio_ivshmem {
 	enum pvio_role role;
 	u32 record;
 	u32 serial;
+	u32 generation;
 	struct pvio_store_entry keys[PVIO_STORE_ENTRIES];
 	struct completion released;
 	struct work_struct kick_work;

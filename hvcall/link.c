@@ -64,6 +64,7 @@ static void pvio_link_exit_core(struct pvio_link *link)
 static void pvio_link_release(struct kref *kref)
 {
 	struct pvio_link *link = container_of(kref, struct pvio_link, kref);
+	struct completion *released = link->released;
 
 	pvio_liveness_free(link);
 	pvio_link_exit_core(link);
@@ -71,6 +72,9 @@ static void pvio_link_release(struct kref *kref)
 	if (!link->owned)
 		pvio_provider_put(link->provider);
 	pvio_link_free(link);
+	/* From our code: the provider's module may go once it is told. */
+	if (released)
+		complete(released);
 }
 
 void pvio_link_put(struct pvio_link *link)
@@ -267,12 +271,14 @@ static int pvio_link_map(struct pvio_link *link, u32 pages, u32 grants,
 }
 
 /*
- * Make a link of @prov; a link netlink made (!@owned) owns the reference
- * on @prov's module the caller took, also on failure.
+ * Make a link of @prov: a provider's own (@released set, see
+ * pvio_link_create_owned()), or one netlink made, which owns the
+ * reference on @prov's module the caller took, also on failure.
  */
 static int __pvio_link_create(const struct pvio_provider *prov,
 			      const struct pvio_link_params *params,
-			      unsigned int nr_ports, void *priv, bool owned,
+			      unsigned int nr_ports, void *priv,
+			      struct completion *released,
 			      struct netlink_ext_ack *extack,
 			      struct pvio_link **out)
 {
@@ -287,7 +293,8 @@ static int __pvio_link_create(const struct pvio_provider *prov,
 	link = pvio_link_alloc(prov, nr_ports);
 	if (!link)
 		goto err_put;
-	link->owned = owned;
+	link->owned = !!released;
+	link->released = released;
 	link->provider_priv = priv;
 	link->backend_id = params->backend_id;
 	link->frontend_id = params->frontend_id;
@@ -333,7 +340,7 @@ static int __pvio_link_create(const struct pvio_provider *prov,
 err_free:
 	pvio_link_free(link);
 err_put:
-	if (!owned)
+	if (!released)
 		pvio_provider_put(prov);
 	return ret;
 }
@@ -354,7 +361,7 @@ int pvio_link_create(const struct pvio_link_params *params,
 			       "this provider makes its links from its devices");
 		return -EOPNOTSUPP;
 	}
-	return __pvio_link_create(prov, params, prov->nr_ports, NULL, false,
+	return __pvio_link_create(prov, params, prov->nr_ports, NULL, NULL,
 				  extack, out);
 }
 EXPORT_SYMBOL_GPL(pvio_link_create);
@@ -362,12 +369,13 @@ EXPORT_SYMBOL_GPL(pvio_link_create);
 int pvio_link_create_owned(const struct pvio_provider *prov,
 			   const struct pvio_link_params *params,
 			   unsigned int nr_ports, void *priv,
+			   struct completion *released,
 			   struct pvio_link **out)
 {
 	if (WARN_ON(!prov->owns_links || !nr_ports))
 		return -EINVAL;
-	return __pvio_link_create(prov, params, nr_ports, priv, true, NULL,
-				  out);
+	return __pvio_link_create(prov, params, nr_ports, priv, released,
+				  NULL, out);
 }
 EXPORT_SYMBOL_GPL(pvio_link_create_owned);
 

@@ -13,6 +13,7 @@
 #define _PVIO_H
 
 #include <linux/bits.h>
+#include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
@@ -148,6 +149,7 @@ struct pvio_link_params {
  * @provider: who runs the link
  * @owned: made by the provider from one of its devices, which removes it
  *	(pvio_link_remove()); netlink cannot delete it
+ * @released: an owned link's: completed once it is freed
  * @nr_ports: notification ports of each end
  * @provider_priv: the provider's own state
  * @kref: freed when the last reference goes
@@ -192,6 +194,7 @@ struct pvio_link {
 	u32 data_offset;
 	const struct pvio_provider *provider;
 	bool owned;
+	struct completion *released;
 	unsigned int nr_ports;
 	void *provider_priv;
 	struct kref kref;
@@ -226,6 +229,9 @@ int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack);
  * @nr_ports: notification ports of each end on this link
  * @priv: the provider's state, in @link->provider_priv before its
  *	create() runs
+ * @released: completed once the link is freed, after the provider's
+ *	destroy() returned: then the provider may unmap the region and its
+ *	module go
  * @out: receives the link, with a reference for the caller
  *
  * The link does not pin the provider's module; the provider removes it
@@ -236,6 +242,7 @@ int pvio_link_destroy(u32 id, struct netlink_ext_ack *extack);
 int pvio_link_create_owned(const struct pvio_provider *prov,
 			   const struct pvio_link_params *params,
 			   unsigned int nr_ports, void *priv,
+			   struct completion *released,
 			   struct pvio_link **out);
 
 /*

@@ -51,7 +51,7 @@ for m in $want; do
 		loaded="$loaded $m"
 	elif [ ! -e $mods/$m.ko ]; then
 		say "no $m.ko in $mods: not loaded"
-	elif insmod $mods/$m.ko; then
+	elif insmod $mods/$m.ko $([ $m = pvio_ivshmem ] && echo role=$role); then
 		loaded="$loaded $m"
 	else
 		say "insmod $m failed"

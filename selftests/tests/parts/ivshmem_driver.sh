@@ -23,8 +23,8 @@ dd if=/dev/zero bs=4096 count=255 >>/tmp/secret.img 2>/dev/null
 # What the host gives the guest later, on the spare link.
 printf 'SPARE-%0507d' 0 >/tmp/spare.img
 dd if=/dev/zero bs=4096 count=255 >>/tmp/spare.img 2>/dev/null
-pvio_insmod pvio_hv pvio_ivshmem pvio_blkback pvio_netback ||
-	die "cannot load the modules"
+pvio_insmod pvio_hv && insmod $PVIO_MODULES/pvio_ivshmem.ko role=driver &&
+	pvio_insmod pvio_blkback pvio_netback || die "cannot load the modules"
 
 # one_dev GLOB: the one pvio device matching GLOB, once it has a driver.
 one_dev() {

@@ -34,8 +34,8 @@ forge() {
 check "forge its toolstack keys" forge
 echo "# forged" >/dev/ttyS1
 
-pvio_insmod pvio_hv pvio_ivshmem pvio_blkfront pvio_netfront ||
-	die "cannot load the modules"
+pvio_insmod pvio_hv && insmod $PVIO_MODULES/pvio_ivshmem.ko role=guest &&
+	pvio_insmod pvio_blkfront pvio_netfront || die "cannot load the modules"
 
 # disk_ro 0|1: a pvio disk that is writable (0) or read-only (1), once
 # there is one (120 s): the link 0 disk, and the spare link's.
