@@ -174,7 +174,7 @@ static const struct pvio_opt pvio_vbd_opts[] = {
 	OPT("coalesce", PVIO_HAS_COALESCE, NUM_PLAIN, 0, 10000, coalesce),
 	OPT("size", PVIO_HAS_SIZE, NUM_SIZE, 32u << 10, 64u << 20, size),
 	OPT("grants", PVIO_HAS_GRANTS, NUM_PLAIN, 1, PVIO_LINK_MAX_GRANTS, grants),
-	OPT("vectors", PVIO_HAS_VECTORS, NUM_PLAIN, 1, 256, vectors),
+	OPT("vectors", PVIO_HAS_VECTORS, NUM_PLAIN, 2, 256, vectors),
 	{}
 };
 
@@ -184,7 +184,7 @@ static const struct pvio_opt pvio_vif_opts[] = {
 	OPT("burst", PVIO_HAS_BURST, NUM_SIZE, 0, UINT32_MAX, burst),
 	OPT("size", PVIO_HAS_SIZE, NUM_SIZE, 32u << 10, 64u << 20, size),
 	OPT("grants", PVIO_HAS_GRANTS, NUM_PLAIN, 1, PVIO_LINK_MAX_GRANTS, grants),
-	OPT("vectors", PVIO_HAS_VECTORS, NUM_PLAIN, 1, 256, vectors),
+	OPT("vectors", PVIO_HAS_VECTORS, NUM_PLAIN, 2, 256, vectors),
 	{}
 };
 
@@ -644,12 +644,16 @@ static void pvio_global(struct pvio_config *cfg, int k, char *val, int line)
 		}
 		pvio_set_str(cfg, line, key, cfg->accel, sizeof(cfg->accel), val, false);
 		break;
+	/*
+	 * pvio_ivshmem tells the control device from a link's by its one
+	 * vector, which a guest cannot change: a link has two or more.
+	 */
 	case K_VECTORS:
-		pvio_set_num(cfg, line, key, val, NUM_PLAIN, 1, 256,
+		pvio_set_num(cfg, line, key, val, NUM_PLAIN, 2, 256,
 			     &cfg->vectors, 4);
 		break;
 	case K_CONTROL_VECTORS:
-		pvio_set_num(cfg, line, key, val, NUM_PLAIN, 1, 256,
+		pvio_set_num(cfg, line, key, val, NUM_PLAIN, 1, 1,
 			     &cfg->control_vectors, 4);
 		break;
 	case K_GRANTS:

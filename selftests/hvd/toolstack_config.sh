@@ -100,7 +100,7 @@ hvd = /usr/sbin/pvio-hvd
 qemu = /usr/bin/qemu-system-x86_64
 accel = -accel tcg,thread=multi -smp 1,maxcpus=2
 vectors = 9
-control-vectors = 2
+control-vectors = 1
 link-size = 4M
 grants = 1024
 spares = 1
@@ -184,6 +184,8 @@ bad_key bad_vcpus dd "vcpus: bad number '0'" "vcpus = 0"
 bad_key empty dd "memory: empty value" "memory ="
 bad_key link_size global "link-size: 3M is not a power of two" "link-size = 3M"
 bad_key vectors global "vectors: bad number '300'" "vectors = 300"
+bad_key vectors1 global "vectors: bad number '1'" "vectors = 1"
+bad_key control_vectors global "control-vectors: bad number '2'" "control-vectors = 2"
 bad_key relative_kernel global "kernel: 'vmlinuz' is not an absolute path" "kernel = vmlinuz"
 bad_key long_rundir global "rundir: too long for UNIX socket names" "rundir = /$(printf 'x%.0s' $(seq 100))"
 bad dup_id 6 "id: 3 is also the id of dd (line 3)" <<'EOF'
