@@ -30,7 +30,10 @@ pvio=$top/userspace/pvio
 tmp=$(mktemp -d /tmp/pvio-3vm.XXXXXX)
 run=$tmp/run
 export PVIO_DIR=$run
-n=0 failed=0
+# shellcheck source=SCRIPTDIR/../vm/tap.sh
+. "$top/selftests/vm/tap.sh"
+# shellcheck source=SCRIPTDIR/../vm/procs.sh
+. "$top/selftests/vm/procs.sh"
 begin=$(date +%s)
 
 cleanup() {
@@ -41,16 +44,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
 
 # check DESCRIPTION COMMAND...
 check() {
@@ -115,40 +108,6 @@ ping_at_9000() {
 
 both_long() {
 	wait_for g1 fio-long-start 60 && wait_for g2 fio-long-start 60
-}
-
-# Our processes (not zombies, our run directory on their command line):
-# "PID COMMAND" lines; with "memfds", the memfds of pvio-hvd's regions
-# they hold.
-our_procs() {
-	python3 - "$run" "${1:-}" <<'EOF'
-import os, sys
-run, what = sys.argv[1], sys.argv[2]
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    if int(pid) == os.getpid():
-        continue
-    try:
-        stat = open(f"/proc/{pid}/stat").read()
-        cmd = open(f"/proc/{pid}/cmdline").read().replace("\0", " ")
-    except OSError:
-        continue
-    if stat.rsplit(")", 1)[1].split()[0] == "Z" or run not in cmd:
-        continue
-    if what != "memfds":
-        print(pid, cmd[:60])
-        continue
-    try:
-        fds = os.listdir(f"/proc/{pid}/fd")
-    except OSError:
-        continue
-    for fd in fds:
-        try:
-            t = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if "memfd:pvio-link" in t or "memfd:pvio-control" in t:
-            print(pid, t)
-EOF
 }
 
 # pid_of NAME: the domain's QEMU pid, from pvio status -j.
