@@ -45,19 +45,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# check DESCRIPTION COMMAND...
-check() {
-	local desc=$1
-	shift
-	"$@"
-	ok $? "$desc"
-}
-
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
-
 at() {
 	echo "# $* at $(($(date +%s) - begin))s"
 }

@@ -38,19 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# check DESCRIPTION COMMAND...
-check() {
-	local desc=$1
-	shift
-	"$@"
-	ok $? "$desc"
-}
-
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
-
 # pvio-hvd's own status (not pvio's view of it), as JSON.
 hvd_status() {
 	python3 - "$run/hvd.sock" <<'EOF'

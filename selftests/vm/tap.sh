@@ -7,6 +7,10 @@
 #
 # ok STATUS DESCRIPTION
 #   "ok N - DESCRIPTION" if STATUS is 0, else "not ok N - DESCRIPTION".
+# check DESCRIPTION COMMAND...
+#   ok with COMMAND's exit status.
+# bail REASON
+#   "Bail out! REASON", and exit 1.
 
 n=0 failed=0
 
@@ -18,4 +22,16 @@ ok() {
 		echo "not ok $n - $2"
 		failed=$((failed + 1))
 	fi
+}
+
+check() {
+	local desc=$1
+	shift
+	"$@"
+	ok $? "$desc"
+}
+
+bail() {
+	echo "Bail out! $*"
+	exit 1
 }
