@@ -5,10 +5,10 @@
 # minutes and loses everything past that, so past 75 minutes this stops
 # with a named failure instead.
 #
-# A TCG VM keeps one host core busy, so after the static suites two lanes
-# run side by side, one per core: the stock kernel's VM tests, and the
-# debug kernel's (its build, when not cached, starts at once and overlaps
-# the static suites). A lane's lines carry its name.
+# A TCG VM keeps one host core busy and the machine has two, so two lanes
+# run side by side: one runs the static suites, the other builds the
+# debug kernel if it is not cached; then each takes the next VM suite
+# from one queue as it comes free. A lane's lines carry its number.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,45 +53,100 @@ lane() {
 	{ "$2" 2>&1 | sed -u "s/^/[$name] /"; } &
 }
 
-# The debug tier (DESIGN §7): KASAN, lockdep, kmemleak make the guest
-# slower, so it runs the core and link tests and a block tier: netlink
-# configuration, fio verify (blk_demo, which moves less data there),
-# vbds from an fd, a vanished backing, the block ops, 4 queues and
-# recovery under I/O; and a net tier: ping, counters
-# and iperf3 (net_basic), either end breaking the protocol (net_evil)
-# or going under traffic (net_recover), a guest that posts no buffers
+# The VM suites, which the two lanes take in this order as each comes
+# free: "NAME KERNEL TESTS". Each has its own log directory.
+#
+# The single-VM areas (DESIGN §7); the cross-VM tests (issue 12 §8:
+# pvio-hvd, the toolstack and several VMs) in their own suite so that
+# their wall time shows.
+#
+# The debug tier (DESIGN §7), in two halves: KASAN, lockdep, kmemleak
+# make the guest slower, so it runs the core and link tests and a block
+# tier: netlink configuration, fio verify (blk_demo, which moves less
+# data there), vbds from an fd, a vanished backing, the block ops, 4
+# queues and recovery under I/O; and a net tier: ping, counters and
+# iperf3 (net_basic), either end breaking the protocol (net_evil) or
+# going under traffic (net_recover), a guest that posts no buffers
 # (net_stall: bounded queue, carrier down and back on timers), XDP
 # (net_xdp), interrupt moderation and DIM switched under traffic
 # (net_coalesce); and a driver domain and a guest in two VMs
 # (ivshmem_two_vms: fio verify, ping, a backend reload). Not
 # net_ratelimit: the debug guest barely reaches half of 20 Mbit/s.
-# Its kernel is built once (15-50 minutes) and cached. Its VMs start
-# only when the static suites are done: those rebuild the modules and
-# the userspace programs the VM tests pack.
-debug_tests='core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms'
-debug_lane() {
-	PVIO_JOBS=${PVIO_JOBS:-2} suite debug-kernel "$top/scripts/debug-kernel.sh" ||
-		return
-	while [ ! -e "$state/static-done" ]; do sleep 2; done
-	suite check-vm-debug "$top/selftests/vm/run.sh" -k debug -t "$debug_tests"
+cat >"$state/queue" <<EOQ
+check-vm stock core_*,link_*,blk_*,net_*
+check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover
+check-ivshmem stock ivshmem_*
+check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms
+EOQ
+
+# next_suite: take the first suite whose kernel is ready off the queue
+# ("wait" if none is yet, nothing when the queue is empty).
+next_suite() {
+	local line kernel lines
+	(
+		flock 9
+		mapfile -t lines <"$state/queue"
+		for line in "${lines[@]}"; do
+			kernel=$(cut -d' ' -f2 <<<"$line")
+			if [ "$kernel" = stock ] || [ -e "$state/debug-ready" ] ||
+			   [ -e "$state/debug-failed" ]; then
+				echo "$line"
+				printf '%s\n' "${lines[@]}" | grep -vxF "$line" >"$state/queue"
+				exit 0
+			fi
+		done
+		[ ${#lines[@]} -gt 0 ] && echo wait
+	) 9>"$state/queue.lock"
 }
 
-# The static suites, then the single-VM areas (DESIGN §7) and the
-# cross-VM tests (issue 12 §8: pvio-hvd, the toolstack and several VMs;
-# their own suite so that their wall time shows).
-stock_lane() {
+# run_queue: the VM suites, one at a time, until none is left.
+run_queue() {
+	local line name kernel tests
+	while line=$(next_suite) && [ -n "$line" ]; do
+		if [ "$line" = wait ]; then
+			sleep 5
+			continue
+		fi
+		read -r name kernel tests <<<"$line"
+		if [ "$kernel" = debug ] && [ -e "$state/debug-failed" ]; then
+			echo "FAIL: $name not run: no debug kernel"
+			echo "$name" >>"$state/ran"
+			echo "$name(no kernel)" >>"$state/failed"
+			continue
+		fi
+		VM_LOGDIR=$top/.build/vm-logs/$name suite "$name" \
+			"$top/selftests/vm/run.sh" -k "$kernel" -t "$tests"
+	done
+}
+
+# Lane 1: the static suites, then VM suites. They rebuild the modules and
+# the programs the VM tests pack: no VM starts before they are done.
+static_lane() {
 	suite check-build "$top/scripts/check-build.sh"
 	suite check-unit make -C "$top/selftests/unit" check
 	suite check-hvd make -C "$top/selftests/hvd" check
 	suite check-harness "$top/selftests/vm/selftest.sh"
 	touch "$state/static-done"
-	suite check-vm "$top/selftests/vm/run.sh" -k stock -t 'core_*,link_*,blk_*,net_*'
-	suite check-ivshmem "$top/selftests/vm/run.sh" -k stock -t 'ivshmem_*'
+	run_queue
+}
+
+# Lane 2: the debug kernel, built once (15-50 minutes) and cached; a
+# build starts at once, beside the static suites and then beside the
+# stock VMs. Then VM suites.
+debug_lane() {
+	if PVIO_JOBS=${PVIO_JOBS:-2} suite debug-kernel \
+		"$top/scripts/debug-kernel.sh"; then
+		touch "$state/debug-ready"
+	else
+		touch "$state/debug-failed"
+	fi
+	while [ ! -e "$state/static-done" ]; do sleep 2; done
+	run_queue
 }
 
 suite deps "$top/scripts/deps.sh" build test
-lane debug debug_lane
-lane stock stock_lane
+lane 1 static_lane
+lane 2 debug_lane
 wait
 
 ran=$(wc -l <"$state/ran")

@@ -85,6 +85,11 @@ export VM_KMODS=$kdir/modroot/lib/modules
 logdir=${VM_LOGDIR:-$top/.build/vm-logs/$kernel}
 rm -rf "$logdir"
 mkdir -p "$logdir"
+# Two runs side by side (make check's lanes) share the build trees: one
+# builds and packs at a time.
+mkdir -p "$top/.build"
+exec 8>"$top/.build/.vm-build.lock"
+flock 8
 if ! "$top/scripts/build-modules.sh" $build >"$logdir/build.log" 2>&1; then
 	echo "Bail out! building the modules for $kernel failed:"
 	tail -n 20 "$logdir/build.log" | sed 's/^/# /'
@@ -104,6 +109,7 @@ export VM_INITRD=$logdir/initramfs.cpio.gz
 "$top/selftests/vm/mkinitramfs.sh" "$VM_INITRD" \
 	"$(ls -d "$VM_KMODS"/*/ | head -n 1)" "$top/.build/$build" \
 	"$tests_dir" || exit 1
+exec 8>&-
 # shellcheck source=selftests/vm/qemu.sh
 . "$top/selftests/vm/qemu.sh"
 
