@@ -14,10 +14,12 @@
 # * isolation: each QEMU holds and maps the memfds of its own links
 #   only, and the pattern one guest writes to its disk shows in its own
 #   links' memory but never in the other guest's;
-# * guest 1 killed (`pvio kill`, SIGKILL) in the middle of a fio: guest
-#   2's fio verify and its pings to the driver domain carry on unharmed;
-#   `pvio restart` of guest 1: its disk still holds what it wrote, and
-#   fio verify passes again;
+# * guest 1 killed (`pvio kill`, SIGKILL) in the middle of a fio, three
+#   times: guest 2's fio verify and its pings to the driver domain carry
+#   on unharmed; the driver domain disconnects guest 1's backends and
+#   only those (on the debug kernel a kmemleak scan after each death
+#   finds nothing); `pvio restart` of guest 1: its disk still holds what
+#   it wrote, fio verify passes again, its backends connect again;
 # * `pvio down` leaves no process, socket or memfd.
 # A guest that never sees its pvio disk or interface fails the test.
 # About 3 minutes on the loaded 2-core machine.
@@ -244,13 +246,94 @@ while read -r _ res text; do
 done < <(grep '^CHECK' "$tmp/iso.out")
 grep -v '^#\|^CHECK' "$tmp/iso.out" | sed 's/^/# /'
 
-# --- guest 1 killed mid-fio ------------------------------------------------------
-at "kill"
+# --- guest 1 killed mid-fio, three times ----------------------------------------
+# count NAME WHAT: how many lines of that kind the domain printed.
+count() {
+	grep -acE "^DEMO name=$1 what=$2([[:space:]]|$)" "$run/$1.console" 2>/dev/null
+}
+
+# more NAME WHAT N SECONDS: until the domain printed more than N such lines.
+more() {
+	local t0=$SECONDS
+	until [ "$(count "$1" "$2")" -gt "$3" ]; do
+		[ $((SECONDS - t0)) -ge "$4" ] && return 1
+		sleep 1
+	done
+}
+
+# backends_are G1 G2: the driver domain's last report has g1's vbd and
+# vif (links 0 and 1) in a state the regex G1 matches, g2's (2, 3) in G2.
+backends_are() {
+	local l
+	l="$(result dd backends) "
+	[[ $l =~ \ link0-vbd0=($1)\  && $l =~ \ link1-vif0=($1)\  &&
+	   $l =~ \ link2-vbd0=($2)\  && $l =~ \ link3-vif0=($2)\  ]]
+}
+
+# until_ SECONDS COMMAND...: until COMMAND succeeds.
+until_() {
+	local t0=$SECONDS limit=$1
+	shift
+	until "$@"; do
+		[ $((SECONDS - t0)) -ge "$limit" ] && return 1
+		sleep 1
+	done
+}
+
+# all_good NAME WHAT: every such line of the domain has err=0.
+all_good() {
+	! grep -aE "^DEMO name=$1 what=$2([[:space:]]|$)" "$run/$1.console" |
+		grep -qv ' err=0 '
+}
+
+# kill_g1 CYCLE: SIGKILL g1's QEMU in the middle of its fio; the driver
+# domain disconnects g1's backends (and on the debug kernel finds no
+# leak) while g2's stay connected.
+kill_g1() {
+	local leaks
+	leaks=$(count dd kmemleak)
+	check "cycle $1: pvio kill g1" timeout 30 "$pvio" kill g1
+	check "cycle $1: g1's QEMU has exited" bash -c "! [ -d /proc/$g1pid ] || [ \"\$(awk '{print \$3}' /proc/$g1pid/stat)\" = Z ]"
+	check "cycle $1: the driver domain disconnected g1's backends, not g2's" \
+		until_ 60 backends_are 'InitWait|Initialising|Closing|Closed' Connected
+	echo "# $(result dd backends)"
+	if [ -n "$kmemleak" ]; then
+		check "cycle $1: the driver domain's kmemleak scan after g1 left" \
+			more dd kmemleak "$leaks" 300
+		l=$(result dd kmemleak)
+		echo "# $l"
+		check "cycle $1: g1's backends left no leak in the driver domain" \
+			test "$(field "$l" leaks)" = 0
+	fi
+}
+
+# restart_g1 CYCLE: g1 back with its disk as it left it; fio verify
+# passes and it goes on with rounds; its backends connect again.
+restart_g1() {
+	local t0 l
+	t0=$(date +%s)
+	timeout 150 "$pvio" restart -w 120 g1 >"$tmp/restart.out" 2>&1
+	ok $? "cycle $1: pvio restart g1: ready again in $(($(date +%s) - t0))s"
+	g1pid=$(pid_of g1)
+	check "cycle $1: the restarted g1 has its disk back, with what it wrote" \
+		wait_for g1 restarted 90
+	check "cycle $1: g1 finishes fio verify again" wait_for g1 "done" 150
+	l=$(result g1 fio-restart)
+	echo "# $l"
+	check "cycle $1: g1's fio verify after the restart: no error" good "$l"
+	check "cycle $1: g1's fio after the restart wrote (IOPS > 0)" positive "$l" wiops
+	check "cycle $1: the driver domain connected g1's backends again" \
+		until_ 60 backends_are Connected Connected
+	check "cycle $1: g1 started its next fio" wait_for g1 round-start 60
+}
+
+at "kill 1"
+kmemleak=$(result dd kmemleak)
+[ -n "$kmemleak" ] && echo "# the driver domain runs kmemleak: $kmemleak"
 check "both guests started a long fio verify" both_long
 sleep 4
-check "g1 is still in its fio" test -z "$(result g1 fio-long)"
-check "pvio kill g1, in the middle of its fio" timeout 30 "$pvio" kill g1
-check "g1's QEMU has exited" bash -c "! [ -d /proc/$g1pid ] || [ \"\$(awk '{print \$3}' /proc/$g1pid/stat)\" = Z ]"
+check "cycle 1: g1 is in the middle of its long fio" test -z "$(result g1 fio-long)"
+kill_g1 1
 check "g2's fio was still running when g1 died" test -z "$(result g2 fio-long)"
 check "g2 finishes its fio and pings" wait_for g2 "done" 150
 l=$(result g2 fio-long)
@@ -259,19 +342,25 @@ check "g2's fio verify carried on through g1's death: no error" good "$l"
 l=$(result g2 ping-long)
 echo "# $l"
 check "g2's pings to the driver domain carried on: none lost" good "$l"
+at "restart 1"
+restart_g1 1
 
-# --- restart -----------------------------------------------------------------
-at restart
-t0=$(date +%s)
-timeout 150 "$pvio" restart -w 120 g1 >"$tmp/restart.out" 2>&1
-ok $? "pvio restart g1: ready again in $(($(date +%s) - t0))s"
-check "the restarted g1 has its disk back, with what it wrote before" \
-	wait_for g1 restarted 90
-check "g1 finishes fio verify again" wait_for g1 "done" 120
-l=$(result g1 fio-restart)
-echo "# $l"
-check "g1's fio verify after the restart: no error" good "$l"
-check "g1's fio after the restart wrote (IOPS > 0)" positive "$l" wiops
+# Cycles 2 and 3: g1 dies in a fio round; g2's rounds go on under it.
+for c in 2 3; do
+	at "kill $c"
+	sleep 2
+	g2rounds=$(count g2 round)
+	check "cycle $c: g1 is in the middle of a fio round" \
+		test "$(count g1 round)" -lt "$(count g1 round-start)"
+	kill_g1 $c
+	check "cycle $c: g2 finishes a fio round begun before g1 died" \
+		more g2 round "$g2rounds" 150
+	check "cycle $c: g2's fio rounds: no error" all_good g2 round
+	at "restart $c"
+	restart_g1 $c
+done
+echo "# g2 ran $(count g2 round) fio verify rounds through the cycles"
+check "g1's fio rounds of its last life: no error" all_good g1 round
 check "the driver domain's kernel log is clean" bash -c \
 	"! grep -aE 'WARNING:|BUG:|Oops|KASAN|circular locking|hung_task' '$run/dd.console'"
 

@@ -8,6 +8,11 @@
 # guests' subnet too (demobr=A.B.C.D/N, default 10.99.0.1/24), sets the
 # MTU demomtu= on br0, the NIC and every pvif*, and serves iperf3.
 #   DEMO name=NAME what=ready br0=ADDR mtu=N
+# With demotest=1 (ivshmem_three_vms) it also reports its backends'
+# states whenever they change, and on the debug kernel a kmemleak scan
+# once they have settled after a guest left:
+#   DEMO name=NAME what=backends link0-vbd0=Connected ...
+#   DEMO name=NAME what=kmemleak leaks=N
 arg() {
 	tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"
 }
@@ -16,6 +21,8 @@ name=$(arg pvioname)
 br=$(arg demobr)
 br=${br:-10.99.0.1/24}
 mtu=$(arg demomtu)
+testing=$(arg demotest)
+KMEMLEAK=/sys/kernel/debug/kmemleak
 
 _w=0
 until [ -e /sys/class/net/br0 ] || [ $_w -ge 100 ]; do
@@ -31,10 +38,42 @@ if [ -n "$mtu" ]; then
 fi
 iperf3 -s -D >/dev/null 2>&1
 echo "DEMO name=$name what=ready br0=$br mtu=$(cat /sys/class/net/br0/mtu)"
+# backends: each backend device's state, "link0-vbd0=Connected ...".
+backends() {
+	for d in /sys/bus/pvio/devices/*-backend; do
+		[ -e "$d/state" ] || continue
+		n=${d##*/}
+		printf '%s=%s ' "${n%-backend}" "$(cat "$d/state")"
+	done
+}
+
+# A guest that left must leave nothing behind in this kernel: once the
+# states have held still for 3 s after a backend disconnected, scan.
+leakscan() {
+	[ -w $KMEMLEAK ] || return 0
+	echo scan >$KMEMLEAK
+	echo scan >$KMEMLEAK
+	n=$(grep -c unreferenced $KMEMLEAK)
+	echo "DEMO name=$name what=kmemleak leaks=$n"
+	[ "$n" = 0 ] || head -n 40 $KMEMLEAK | sed 's/^/# /'
+}
+
+last='' still=0 scan=''
 # The backends' interfaces come (and come again) with their guests.
-while [ -n "$mtu" ]; do
+while [ -n "$mtu$testing" ]; do
+	if [ "$testing" = 1 ]; then
+		now=$(backends)
+		if [ "$now" != "$last" ]; then
+			echo "DEMO name=$name what=backends $now"
+			case " $now" in *=InitWait* | *=Closed* | *=Closing*) scan=1 ;; esac
+			last=$now still=0
+		elif [ -n "$scan" ] && [ $((still += 1)) -ge 3 ]; then
+			leakscan
+			scan=
+		fi
+	fi
 	for n in /sys/class/net/pvif*; do
-		[ -e "$n" ] || continue
+		[ -e "$n" ] && [ -n "$mtu" ] || continue
 		[ "$(cat $n/mtu)" = "$mtu" ] && continue
 		$IP link set "${n##*/}" mtu "$mtu" &&
 			echo "DEMO name=$name what=mtu dev=${n##*/} mtu=$mtu"

@@ -18,7 +18,9 @@
 #   demosize=SIZE       fio's size (default 48m), demosecs=N iperf3's (10)
 #   demotest=1          ivshmem_three_vms' extra phases: a pattern written
 #                       for the isolation check, a long fio to be killed
-#                       under, and, once restarted, fio verify again
+#                       under, once restarted fio verify again, and after
+#                       all that fio verify rounds until the VM dies (the
+#                       other guest's kills and restarts happen under them)
 arg() {
 	tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"
 }
@@ -138,6 +140,18 @@ $IP link set "$net" up
 [ -n "$mtu" ] && $IP link set "$net" mtu "$mtu"
 $IP addr add "$ip/24" dev "$net"
 
+# rounds: under ivshmem_three_vms, fio verify over and over, each round
+# announced, until this VM is killed or the test ends.
+rounds() {
+	[ "$testing" = 1 ] || exit 0
+	_n=0
+	while :; do
+		_n=$((_n + 1))
+		out "what=round-start n=$_n"
+		fio_run round "$size"
+	done
+}
+
 # Restarted under ivshmem_three_vms: the disk must still hold what the
 # first life wrote, then take fio verify again.
 mark=$(dd if="$disk" bs=1M skip=$MARK_MB count=1 iflag=direct 2>/dev/null |
@@ -146,7 +160,7 @@ if [ "$testing" = 1 ] && [ "$mark" = "PVIO-DEMO-MARK-1" ]; then
 	out "what=restarted mark=found"
 	fio_run fio-restart "$size"
 	out "what=done"
-	exit 0
+	rounds
 fi
 
 # Both guests start fio when the other answers: at once, give or take
@@ -199,3 +213,4 @@ if [ "$testing" = 1 ]; then
 	awk -v name="$name" '/packet loss/ { printf "DEMO name=%s what=ping-long sent=%d received=%d err=%d\n", name, $1, $4, ($1 == $4 && $1 > 0) ? 0 : 1 }' /tmp/ping.long
 fi
 out "what=done"
+rounds
