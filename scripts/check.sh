@@ -59,12 +59,14 @@ suite check-ivshmem "$top/selftests/vm/run.sh" -k stock -t 'ivshmem_*'
 # (net_stall: bounded queue, carrier down and back on timers), XDP
 # (net_xdp), interrupt moderation and DIM switched under traffic
 # (net_coalesce); and a driver domain and a guest in two VMs
-# (ivshmem_two_vms: fio verify, ping, a backend reload). Not
+# (ivshmem_two_vms: fio verify, ping, a backend reload), and
+# pvio_ivshmem against a host peer (ivshmem_probe: unbind and bind,
+# rmmod while bound, the peer hanging up; kmemleak after). Not
 # net_ratelimit: the debug guest barely reaches half of 20 Mbit/s.
 # Its kernel is built once (8-15 minutes) and cached.
 suite debug-kernel "$top/scripts/debug-kernel.sh"
 suite check-vm-debug "$top/selftests/vm/run.sh" -k debug \
-	-t 'core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms'
+	-t 'core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms,ivshmem_probe'
 
 echo "make check: $(($(date +%s) - begin))s"
 [ ${#failed[@]} -eq 0 ] || echo "make check: FAILED: ${failed[*]}"
