@@ -28,8 +28,10 @@
  * set, each bound port's handler runs once to look at its rings.
  */
 #include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/kstrtox.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -464,6 +466,39 @@ static int pvio_ivshmem_info_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(pvio_ivshmem_info);
 
+/*
+ * Write a port number: ring the other end's vector of that port as this
+ * end's drivers do (the provider's notify), with no driver bound. For
+ * tests (ivshmem_probe); root can ring any vector through BAR0 anyway.
+ */
+static ssize_t pvio_ivshmem_doorbell_write(struct file *file,
+					   const char __user *ubuf,
+					   size_t len, loff_t *ppos)
+{
+	struct pvio_ivshmem *dev = file->private_data;
+	unsigned int port;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, len, 0, &port);
+	if (ret)
+		return ret;
+	mutex_lock(&pvio_ivshmem_lock);
+	if (!dev->link)
+		ret = -ENOTCONN;
+	else if (port >= dev->nr_vectors)
+		ret = -EINVAL;
+	else
+		pvio_ivshmem_notify(dev->link, pvio_peer(dev->role), port);
+	mutex_unlock(&pvio_ivshmem_lock);
+	return ret ?: len;
+}
+
+static const struct file_operations pvio_ivshmem_doorbell_fops = {
+	.open	= simple_open,
+	.write	= pvio_ivshmem_doorbell_write,
+	.llseek	= noop_llseek,
+};
+
 static void pvio_ivshmem_unmap(struct pvio_ivshmem *dev)
 {
 	if (dev->mem)
@@ -609,6 +644,8 @@ static int pvio_ivshmem_probe(struct pci_dev *pdev,
 	dev->debugfs = debugfs_create_dir(pci_name(pdev), pvio_ivshmem_debugfs);
 	debugfs_create_file("info", 0444, dev->debugfs, dev,
 			    &pvio_ivshmem_info_fops);
+	debugfs_create_file("doorbell", 0200, dev->debugfs, dev,
+			    &pvio_ivshmem_doorbell_fops);
 	mutex_lock(&pvio_ivshmem_lock);
 	if (dev->control && pvio_ivshmem_ctl) {
 		mutex_unlock(&pvio_ivshmem_lock);

@@ -70,11 +70,13 @@ lane() {
 # (net_stall: bounded queue, carrier down and back on timers), XDP
 # (net_xdp), interrupt moderation and DIM switched under traffic
 # (net_coalesce); and a driver domain and a guest in two VMs
-# (ivshmem_two_vms: fio verify, ping, a backend reload). Not
+# (ivshmem_two_vms: fio verify, ping, a backend reload), and
+# pvio_ivshmem against a host peer (ivshmem_probe: unbind and bind,
+# rmmod while bound, the peer hanging up; kmemleak after). Not
 # net_ratelimit: the debug guest barely reaches half of 20 Mbit/s.
 cat >"$state/queue" <<EOQ
 check-vm stock core_*,link_*,blk_*,net_*
-check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover
+check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,ivshmem_probe
 check-ivshmem stock ivshmem_*
 check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms
 EOQ

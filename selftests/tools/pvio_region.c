@@ -192,13 +192,25 @@ static off_t field_off(const char *name, size_t *size)
 		{ "heartbeat", offsetof(struct pvio_link_end, heartbeat) },
 		{ "generation", offsetof(struct pvio_link_end, generation) },
 	};
+	static const struct {
+		const char *name;
+		size_t off;
+	} words[] = {
+		{ "magic", offsetof(struct pvio_link_header, magic) },
+		{ "abi_version", offsetof(struct pvio_link_header, abi_version) },
+		{ "region_pages", offsetof(struct pvio_link_header, region_pages) },
+		{ "generation", offsetof(struct pvio_link_header, generation) },
+		{ "backend_peer", offsetof(struct pvio_link_header, backend_peer) },
+		{ "frontend_peer", offsetof(struct pvio_link_header, frontend_peer) },
+	};
 	const char *dot = strchr(name, '.');
 	size_t i;
 	int end;
 
 	*size = 4;
-	if (!strcmp(name, "generation"))
-		return offsetof(struct pvio_link_header, generation);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(name, words[i].name))
+			return words[i].off;
 	if (!strcmp(name, "backend_id") || !strcmp(name, "frontend_id")) {
 		*size = 2;
 		return name[0] == 'b' ?
@@ -272,7 +284,8 @@ static void usage(FILE *f)
 		"  get FIELD                print a header field\n"
 		"  set FIELD VALUE          write a header field\n"
 		"AREA: toolstack, backend or frontend\n"
-		"FIELD: generation, backend_id, frontend_id, or\n"
+		"FIELD: magic, abi_version, region_pages, generation,\n"
+		"       backend_id, frontend_id, backend_peer, frontend_peer, or\n"
 		"       {backend,frontend}.{state,heartbeat,generation}\n");
 }
 
