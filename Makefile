@@ -15,8 +15,11 @@
 #   make check-kunit     pvio_hv's KUnit suites in the debug kernel's VM
 #   make bench           block benchmark (fio: direct, loop driver, pvio;
 #                        TCG and icount), network benchmark (iperf3, ping:
-#                        veth, pvio; TCG and icount), ring benchmark
+#                        veth, pvio; TCG and icount), ring benchmark,
+#                        cross-VM benchmark
 #   make bench-net       the network benchmark alone
+#   make bench-xvm       the cross-VM benchmark: pvio through a driver
+#                        domain beside QEMU's virtio-blk and virtio-net
 #   make bench-ring      ring throughput beside memcpy (and DPDK's rte_ring)
 #   make demo            the README's first command: three VMs over pvio
 #   make demo-loop       the single-VM demo (loop provider)
@@ -35,7 +38,7 @@ KERNEL ?= stock
 
 .PHONY: all modules userspace clean modules_install deps \
 	check check-build check-unit check-hvd check-harness check-vm check-ivshmem check-kunit \
-	bench bench-ring bench-blk bench-net demo demo-loop
+	bench bench-ring bench-blk bench-net bench-xvm demo demo-loop
 
 all: modules userspace
 
@@ -92,7 +95,7 @@ check-kunit:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/selftests/vm/run.sh -k debug -t 'core_kunit'
 
-bench: bench-blk bench-net bench-ring
+bench: bench-blk bench-net bench-ring bench-xvm
 
 bench-blk:
 	@$(DEPS) build test
@@ -101,6 +104,10 @@ bench-blk:
 bench-net:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/scripts/bench-net.sh
+
+bench-xvm:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/scripts/bench-xvm.sh
 
 bench-ring:
 	@$(DEPS) build bench

@@ -9,26 +9,21 @@
 # guest<->driver domain, and ping (selftests/tests/parts/demo_*.sh, the
 # domains' run = scripts, print their results on their consoles). Then
 # `pvio down`, and the same work through QEMU's own devices: two VMs
-# with virtio-blk on a partition-sized raw file each, joined by
-# virtio-net over a QEMU socket netdev on 127.0.0.1. One table.
+# with virtio-blk on the same partitions of the same image, joined by
+# virtio-net over a QEMU socket netdev on 127.0.0.1 (scripts/xvm-lib.sh).
+# One table.
 #
 # Environment: DEMO_SIZE (fio's size per guest, default 48m),
 # DEMO_SECS (iperf3's seconds, default 10), DEMO_KEEP=1 keeps the
 # temporary directory (consoles, QEMU logs).
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+xvm_what=demo
+# shellcheck source=scripts/xvm-lib.sh
+. "$(dirname "$0")/xvm-lib.sh"
 size=${DEMO_SIZE:-48m}
 secs=${DEMO_SECS:-10}
-begin=$(date +%s)
-
-say() {
-	printf '[%3ds] %s\n' $(($(date +%s) - begin)) "$*"
-}
-die() {
-	say "demo failed: $*"
-	exit 1
-}
+keep=${DEMO_KEEP:-}
 
 cat <<'MSG'
 pvio demo: three VMs. A driver domain owns a disk and a NIC and runs
@@ -41,139 +36,32 @@ same work through QEMU's virtio-blk and virtio-net, for comparison.
 between the columns mean much.)
 MSG
 
-# --- build ------------------------------------------------------------------
-build=$top/.build/demo
-mkdir -p "$build"
-say "building: kernel, modules, pvio, pvio-hvd, initramfs (log: $build/build.log)"
-kdir=$("$top/selftests/vm/stock-kernel.sh" 2>>"$build/build.log") ||
-	die "no kernel (see $build/build.log)"
-export VM_KERNEL=$kdir/vmlinuz VM_KMODS=$kdir/modroot/lib/modules
-export VM_INITRD=$build/initramfs.cpio.gz
-"$top/scripts/build-modules.sh" 6.12 >"$build/build.log" 2>&1 ||
-	die "building the modules (see $build/build.log)"
-for d in userspace selftests/tools; do
-	[ -e "$top/$d/Makefile" ] || continue
-	make -C "$top/$d" >>"$build/build.log" 2>&1 ||
-		die "building $d (see $build/build.log)"
-done
-"$top/selftests/vm/mkinitramfs.sh" "$VM_INITRD" \
-	"$(ls -d "$VM_KMODS"/*/ | head -n 1)" "$top/.build/6.12" \
-	"$top/selftests/tests" >>"$build/build.log" 2>&1 ||
-	die "building the initramfs (see $build/build.log)"
-
-# --- disks and config ---------------------------------------------------------
+xvm_build "$top/.build/demo"
 # A short path: pvio-hvd's socket names must fit sun_path.
 tmp=$(mktemp -d /tmp/pvio-demo.XXXXXX)
-run=$tmp/run
-export PVIO_DIR=$run
-pvio=$top/userspace/pvio
-cleanup() {
-	timeout 60 "$pvio" down >/dev/null 2>&1
-	[ -n "${vpids:-}" ] && kill $vpids 2>/dev/null
-	if [ "${DEMO_KEEP:-}" = 1 ]; then
-		echo "consoles and logs kept in $tmp"
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
+trap 'xvm_cleanup "$tmp"' EXIT
 trap 'exit 130' INT TERM
-
-# The driver domain's disk: two 256 MiB partitions (vda1, vda2).
-truncate -s 520M "$tmp/disk.img"
-printf 'label: dos\n,256M,L\n,256M,L\n' |
-	sfdisk -q "$tmp/disk.img" >/dev/null || die "sfdisk"
-sed -e "s|@KERNEL@|$VM_KERNEL|" -e "s|@INITRD@|$VM_INITRD|" \
-	-e "s|@MODULES@|$VM_KMODS|" -e "s|@DIR@|$tmp|" \
-	-e "s|@APPEND@|demosize=$size demosecs=$secs|" \
-	"$top/scripts/demo.cfg" >"$tmp/demo.cfg"
-
-# progress FILE...: print the DEMO lines of the consoles not yet shown.
-declare -A shown
-progress() {
-	local f lines n
-	for f in "$@"; do
-		[ -e "$f" ] || continue
-		lines=$(grep -a '^DEMO ' "$f" | tr -d '\r')
-		n=$(printf '%s' "$lines" | grep -c .)
-		if [ "$n" -gt "${shown[$f]:-0}" ]; then
-			printf '%s\n' "$lines" | tail -n +$((${shown[$f]:-0} + 1)) |
-				while read -r l; do say "  ${l#DEMO }"; done
-			shown[$f]=$n
-		fi
-	done
-}
-
-# wait_done LIMIT NAME...: wait until each console says what=done.
-wait_done() {
-	local limit=$1 t0=$SECONDS v all
-	shift
-	while :; do
-		progress "${consoles[@]}"
-		all=1
-		for v in "$@"; do
-			grep -aq "^DEMO name=$v what=done" "${dir}/$v.console" 2>/dev/null ||
-				all=
-			grep -aq "^DEMO name=$v what=error" "${dir}/$v.console" 2>/dev/null &&
-				return 1
-		done
-		[ -n "$all" ] && return 0
-		[ $((SECONDS - t0)) -ge "$limit" ] && return 1
-		sleep 1
-	done
-}
+xvm_disk "$tmp/disk.img"
+xvm_cfg "$tmp" "demosize=$size demosecs=$secs"
 
 # --- pvio ---------------------------------------------------------------------
-say "pvio up: pvio-hvd, driver domain dd, guests g1 and g2"
-t0=$(date +%s)
-timeout 180 "$pvio" up -w 150 "$tmp/demo.cfg" >"$tmp/up.out" 2>&1 || {
-	cat "$tmp/up.out"
-	DEMO_KEEP=1
-	die "pvio up"
-}
-say "all three domains ready in $(($(date +%s) - t0))s"
-"$pvio" status | sed 's/^/        /'
-dir=$run
-consoles=("$run/dd.console" "$run/g1.console" "$run/g2.console")
+xvm_up "$tmp"
 say "fio verify in g1 and g2 at once ($size each), then iperf3 and ping"
 if ! wait_done 300 g1 g2; then
-	DEMO_KEEP=1
-	die "the guests did not finish (consoles: $run)"
+	keep=1
+	die "the guests did not finish (consoles: $PVIO_DIR)"
 fi
-grep -ah '^DEMO ' "${consoles[@]}" | tr -d '\r' >"$tmp/pvio.results"
+xvm_results "$tmp/pvio.results"
 say "pvio down"
 timeout 60 "$pvio" down >/dev/null 2>&1 || say "pvio down failed"
 
 # --- QEMU's own devices -------------------------------------------------------
 say "the same through virtio-blk and virtio-net: VMs v1 and v2"
-# shellcheck source=selftests/vm/qemu.sh
-. "$top/selftests/vm/qemu.sh"
-dir=$tmp/virtio
-mkdir -p "$dir"
-consoles=("$dir/v1.console" "$dir/v2.console")
-port=$((20000 + $$ % 20000))
-VM_MEM=512M
-# vvm NAME IP PEER ROLE NETDEV: one of the two, in the background.
-vvm() {
-	truncate -s 256M "$dir/$1.img"
-	vm_qemu_x "$dir" "$1" 300 \
-		"pviorun=parts/demo_guest.sh demoname=$1 demoip=$2 demopeer=$3 demoiperf=$4 demodisk=/dev/vda demonet=eth0 demosize=$size demosecs=$secs" \
-		-drive "file=$dir/$1.img,format=raw,if=none,id=d0,cache=writeback" \
-		-device virtio-blk-pci,drive=d0 \
-		-netdev "socket,id=n0,$5" \
-		-device "virtio-net-pci,netdev=n0,mac=52:54:00:00:99:0${1#v}" &
-}
-vvm v1 10.99.0.11 10.99.0.12 server "listen=127.0.0.1:$port"
-vpids=$!
-sleep 1	# the listener must be up before the other connects
-vvm v2 10.99.0.12 10.99.0.11 client "connect=127.0.0.1:$port"
-vpids="$vpids $!"
-wait_done 300 v1 v2 || { DEMO_KEEP=1; say "the virtio VMs did not finish (consoles: $dir)"; }
-grep -ah '^DEMO ' "${consoles[@]}" | tr -d '\r' >"$tmp/virtio.results"
-# shellcheck disable=SC2086
-kill $vpids 2>/dev/null
-wait
-vpids=
+xvm_virtio "$tmp/virtio" "$tmp/disk.img" parts/demo_guest.sh \
+	"demosize=$size demosecs=$secs"
+wait_done 300 v1 v2 || { keep=1; say "the virtio VMs did not finish (consoles: $tmp/virtio)"; }
+xvm_results "$tmp/virtio.results"
+xvm_stop_virtio
 
 # --- the table ----------------------------------------------------------------
 echo
@@ -250,7 +138,7 @@ print("  ".join("-" * x for x in w))
 for r in rows:
     print(fmt(r))
 print(f"\npvio: guests g1, g2 through driver domain dd (pvio_blkback on vda1/vda2,")
-print(f"pvio_netback on br0); virtio: VMs v1, v2 with virtio-blk on a raw file and")
+print(f"pvio_netback on br0); virtio: VMs v1, v2 with virtio-blk on those partitions and")
 print(f"virtio-net over -netdev socket. fio {size} per guest, iperf3 {secs}s, QEMU TCG.")
 print("pvio's disk I/O runs through a third VM (the driver domain does it) on the")
 print("same cores; virtio's runs in the two QEMUs' own I/O threads.")

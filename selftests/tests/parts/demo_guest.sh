@@ -7,80 +7,25 @@
 # virtio-blk and virtio-net. Everything it measures goes to the console
 # as one line each, for the host to collect:
 #   DEMO name=NAME what=WHAT key=value...
-# Parameters, from the kernel command line:
-#   pvioname= / demoname=  this VM's name
-#   demoip=A.B.C.D      its address (/24) on the network under test
-#   demopeer=A.B.C.D    the other guest
+# Parameters, from the kernel command line: demo_lib.sh's, and
 #   demodd=A.B.C.D      the driver domain (pvio only): iperf3 and ping it
-#   demoiperf=server|client  which end of the guest<->guest iperf3 it is
-#   demodisk=PATH, demonet=IF  the disk and interface (default: pvio's)
-#   demomtu=N           the interface's MTU (and the ping size for it)
-#   demosize=SIZE       fio's size (default 48m), demosecs=N iperf3's (10)
+#   demosize=SIZE       fio's size (default 48m)
 #   demotest=1          ivshmem_three_vms' extra phases: a pattern written
 #                       for the isolation check, a long fio to be killed
 #                       under, once restarted fio verify again, and after
 #                       all that fio verify rounds until the VM dies (the
 #                       other guest's kills and restarts happen under them)
-arg() {
-	tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"
-}
-IP=/usr/bin/ip
-name=$(arg pvioname)
-[ -n "$name" ] || name=$(arg demoname)
-ip=$(arg demoip)
-peer=$(arg demopeer)
+# shellcheck source=selftests/tests/parts/demo_lib.sh
+. /pvio/parts/demo_lib.sh
 dd=$(arg demodd)
-iperf=$(arg demoiperf)
-mtu=$(arg demomtu)
 size=$(arg demosize)
 size=${size:-48m}
-secs=$(arg demosecs)
-secs=${secs:-10}
 testing=$(arg demotest)
 # Where ivshmem_three_vms' marker and pattern live: past fio's reach.
 MARK_MB=200
 PATTERN_MB=180
 
-out() {
-	echo "DEMO name=$name $*"
-}
-
-# wait_glob GLOB: the first path GLOB matches (60 s).
-wait_glob() {
-	_w=0
-	while [ $_w -lt 600 ]; do
-		for _p in $1; do
-			[ -e "$_p" ] && { echo "$_p"; return 0; }
-		done
-		sleep 0.1
-		_w=$((_w + 1))
-	done
-	return 1
-}
-
-disk=$(arg demodisk)
-net=$(arg demonet)
-if [ -n "$disk" ]; then
-	modprobe virtio_blk 2>/dev/null
-	modprobe virtio_net 2>/dev/null
-	wait_glob "$disk" >/dev/null
-else
-	b=$(wait_glob '/sys/bus/pvio/devices/*-vbd0-frontend/block/*')
-	[ -n "$b" ] && disk=/dev/${b##*/}
-fi
-if [ -z "$net" ]; then
-	n=$(wait_glob '/sys/bus/pvio/devices/*-vif0-frontend/net/*')
-	net=${n##*/}
-fi
-if ! [ -b "$disk" ]; then
-	out "what=error msg=no-disk"
-	exit 1
-fi
-if [ -z "$net" ] || ! [ -e "/sys/class/net/$net" ]; then
-	out "what=error msg=no-interface"
-	exit 1
-fi
-out "what=devices disk=$disk net=$net"
+demo_devices || exit 1
 
 # fio_run TAG SIZE: 4 KiB random writes at QD16 with crc32c verify;
 # one line: write and verify-read IOPS and MB/s, errors.
@@ -135,11 +80,6 @@ ping_run() {
 	}' /tmp/ping.$1
 }
 
-mkdir -p /run
-$IP link set "$net" up
-[ -n "$mtu" ] && $IP link set "$net" mtu "$mtu"
-$IP addr add "$ip/24" dev "$net"
-
 # rounds: under ivshmem_three_vms, fio verify over and over, each round
 # announced, until this VM is killed or the test ends.
 rounds() {
@@ -165,13 +105,7 @@ fi
 
 # Both guests start fio when the other answers: at once, give or take
 # a ping.
-for t in "$peer" $dd; do
-	_i=0
-	until ping -c 1 -W 1 "$t" >/dev/null 2>&1; do
-		_i=$((_i + 1))
-		[ $_i -ge 120 ] && { out "what=error msg=unreachable-$t"; break; }
-	done
-done
+wait_ping "$peer" $dd
 out "what=net-up ip=$ip mtu=$(cat /sys/class/net/$net/mtu)"
 
 out "what=fio-start"
