@@ -14,7 +14,8 @@
 #   -t  test names to run, shell globs (default: all), e.g. -t 'blk_*'
 #   -v  print each test's whole output as TAP comments, not only a
 #       failure's (the demo and the benchmarks print their tables so)
-# VM_EXTRA in the environment adds QEMU arguments (e.g. -icount ...);
+# Host tests see VM_KIND (stock or debug) beside VM_KERNEL, VM_INITRD and
+# VM_KMODS. VM_EXTRA in the environment adds QEMU arguments (e.g. -icount ...);
 # VM_LOGDIR puts the logs and the initramfs elsewhere than
 # .build/vm-logs/KERNEL (for two runs side by side; it is emptied first).
 set -uo pipefail
@@ -82,6 +83,8 @@ debug)
 	;;
 esac
 export VM_KMODS=$kdir/modroot/lib/modules
+# For host tests that give the debug kernel's VMs more time.
+export VM_KIND=$kernel
 logdir=${VM_LOGDIR:-$top/.build/vm-logs/$kernel}
 rm -rf "$logdir"
 mkdir -p "$logdir"
