@@ -270,12 +270,16 @@ struct pvio_slink {
 	char spec[512];			/* the device's canonical spec */
 	uint32_t vectors, grants;
 	uint64_t size;
+	bool hot;			/* hot-plugged by attach, not at up */
 };
 
 struct pvio_state {
 	pid_t hvd_pid;
 	unsigned long long hvd_start;
 	uint32_t control_vectors;
+	/* The config's link defaults, for attach's new links. */
+	uint32_t vectors, grants;
+	uint64_t link_size;
 	unsigned int nr_domains, nr_links;
 	struct pvio_sdomain domains[PVIO_MAX_DOMAINS];
 	struct pvio_slink links[PVIO_MAX_LINKS];
@@ -318,12 +322,12 @@ static void pvio_unlock(void)
 /* false if there is no state file: nothing is up. */
 static bool state_load(struct pvio_state *st)
 {
-	char line[1024], a[64], b[16], c[PVIO_NAME_MAX], spec[512];
+	char line[1024], a[64], b[16], c[PVIO_NAME_MAX], spec[512], hot[8];
 	struct pvio_sdomain *d;
 	struct pvio_slink *l;
 	unsigned long long s1, s2;
 	unsigned int u1, u2, u3;
-	int lineno = 0, pid;
+	int lineno = 0, pid, nf;
 	FILE *f;
 
 	memset(st, 0, sizeof(*st));
@@ -339,6 +343,10 @@ static bool state_load(struct pvio_state *st)
 			st->hvd_pid = pid;
 			st->hvd_start = s1;
 			st->control_vectors = u1;
+		} else if (sscanf(line, "defaults %u %llu %u", &u1, &s1, &u2) == 3) {
+			st->vectors = u1;
+			st->link_size = s1;
+			st->grants = u2;
 		} else if (st->nr_domains < PVIO_MAX_DOMAINS &&
 			   sscanf(line, "domain %31s %u %63s %d %llu %15s %u",
 				  c, &u1, a, &pid, &s1, b, &u2) == 7) {
@@ -351,8 +359,8 @@ static bool state_load(struct pvio_state *st)
 			memcpy(d->state, b, sizeof(d->state));
 			d->starts = u2;
 		} else if (st->nr_links < PVIO_MAX_LINKS &&
-			   sscanf(line, "link %u %63s %31s %u %u %llu %511s",
-				  &u1, a, c, &u2, &u3, &s2, spec) == 7) {
+			   (nf = sscanf(line, "link %u %63s %31s %u %u %llu %511s %7s",
+					&u1, a, c, &u2, &u3, &s2, spec, hot)) >= 7) {
 			l = &st->links[st->nr_links++];
 			l->id = u1;
 			l->kind = !strcmp(a, "vbd") ? PVIO_VBD :
@@ -362,6 +370,7 @@ static bool state_load(struct pvio_state *st)
 			l->grants = u3;
 			l->size = s2;
 			strcpy(l->spec, spec);
+			l->hot = nf == 8 && !strcmp(hot, "hot");
 		} else if (strncmp(line, "pvio-state", 10)) {
 			die("%s:%d: corrupt state file", pvio_path(PVIO_STATE),
 			    lineno);
@@ -384,6 +393,8 @@ static void state_save(const struct pvio_state *st)
 		die("%s: %s", tmp, strerror(errno));
 	fprintf(f, "pvio-state 1\nhvd %d %llu %u\n", (int)st->hvd_pid,
 		st->hvd_start, st->control_vectors);
+	fprintf(f, "defaults %u %llu %u\n", st->vectors,
+		(unsigned long long)st->link_size, st->grants);
 	for (i = 0; i < st->nr_domains; i++) {
 		d = &st->domains[i];
 		fprintf(f, "domain %s %u %s %d %llu %s %u\n", d->name, d->id,
@@ -392,9 +403,10 @@ static void state_save(const struct pvio_state *st)
 	}
 	for (i = 0; i < st->nr_links; i++) {
 		l = &st->links[i];
-		fprintf(f, "link %u %s %s %u %u %llu %s\n", l->id,
+		fprintf(f, "link %u %s %s %u %u %llu %s%s\n", l->id,
 			kind_name[l->kind], l->guest, l->vectors, l->grants,
-			(unsigned long long)l->size, l->spec);
+			(unsigned long long)l->size, l->spec,
+			l->hot ? " hot" : "");
 	}
 	if (fflush(f) || fsync(fileno(f)) || fclose(f) ||
 	    rename(tmp, pvio_path(PVIO_STATE)))
@@ -607,6 +619,24 @@ static void read_argv(const char *name, struct argv_buf *a)
 		die("%s: empty", path);
 }
 
+/* The end of link @l that domain type @type holds. */
+static const char *slink_end(enum pvio_type type)
+{
+	return type == PVIO_DRIVER ? "backend" : "frontend";
+}
+
+/* A link end's ivshmem-doorbell device and its chardev, on QEMU's command line. */
+static void link_args(struct argv_buf *a, const struct pvio_slink *l,
+		      enum pvio_type type)
+{
+	arg(a, "-chardev");
+	arg(a, "socket,id=link%u,path=%s", l->id,
+	    pvio_path("link%u-%s.sock", l->id, slink_end(type)));
+	arg(a, "-device");
+	arg(a, "ivshmem-doorbell,chardev=link%u,vectors=%u", l->id,
+	    l->vectors);
+}
+
 /* The QEMU command line of a domain; links from the state. */
 static void domain_argv(const struct pvio_config *cfg,
 			const struct pvio_domain *d,
@@ -655,6 +685,9 @@ static void domain_argv(const struct pvio_config *cfg,
 	/* The harness's init reports to ttyS1: nobody reads it here. */
 	arg(a, "-serial");
 	arg(a, "null");
+	/* For attach: hot-plugged on i440fx's root bus (ACPI PCI hotplug). */
+	arg(a, "-qmp");
+	arg(a, "unix:%s,server=on,wait=off", pvio_path("qmp-%s.sock", d->name));
 	arg(a, "-virtfs");
 	arg(a, "local,path=/usr,mount_tag=usr,security_model=none,readonly=on");
 	arg(a, "-virtfs");
@@ -693,13 +726,7 @@ static void domain_argv(const struct pvio_config *cfg,
 		if (d->type == PVIO_DRIVER ? strcmp(drv, d->name) :
 					     strcmp(l->guest, d->name))
 			continue;
-		arg(a, "-chardev");
-		arg(a, "socket,id=link%u,path=%s", l->id,
-		    pvio_path("link%u-%s.sock", l->id,
-			      d->type == PVIO_DRIVER ? "backend" : "frontend"));
-		arg(a, "-device");
-		arg(a, "ivshmem-doorbell,chardev=link%u,vectors=%u", l->id,
-		    l->vectors);
+		link_args(a, l, d->type);
 	}
 }
 
@@ -712,7 +739,7 @@ static int domain_ends(const struct pvio_sdomain *d, unsigned int *up,
 		       unsigned int *down)
 {
 	struct pvio_json *j, *links, *l;
-	const char *end = d->type == PVIO_DRIVER ? "backend" : "frontend";
+	const char *end = slink_end(d->type);
 	char err[512], key[16];
 
 	double peer;
@@ -1027,6 +1054,9 @@ static int cmd_up(int argc, char **argv)
 	}
 	memset(&st, 0, sizeof(st));
 	st.control_vectors = cfg->control_vectors;
+	st.vectors = cfg->vectors;
+	st.link_size = cfg->link_size;
+	st.grants = cfg->grants;
 	for (i = 0; i < cfg->nr_domains; i++) {
 		struct pvio_sdomain *d = &st.domains[st.nr_domains++];
 
@@ -1221,6 +1251,11 @@ static void state_config(struct pvio_state *st, struct pvio_config *cfg)
 
 	pvio_config_init(cfg);
 	cfg->file = "pvio attach";
+	if (st->vectors) {
+		cfg->vectors = st->vectors;
+		cfg->link_size = st->link_size;
+		cfg->grants = st->grants;
+	}
 	for (i = 0; i < st->nr_domains; i++) {
 		struct pvio_domain *d = &cfg->domains[cfg->nr_domains++];
 
@@ -1241,23 +1276,221 @@ static void state_config(struct pvio_state *st, struct pvio_config *cfg)
 	}
 }
 
+/* A spare link of @g to @dev's driver domain that can take @dev, or NULL. */
+static struct pvio_slink *spare_for(struct pvio_state *st,
+				    const struct pvio_config *cfg,
+				    const struct pvio_sdomain *g,
+				    const struct pvio_dev *dev)
+{
+	char drv[PVIO_NAME_MAX];
+	unsigned int i;
+
+	/* A spare's size, grants and vectors were fixed at up. */
+	if (dev->has & (PVIO_HAS_SIZE | PVIO_HAS_GRANTS | PVIO_HAS_VECTORS))
+		return NULL;
+	for (i = 0; i < st->nr_links; i++) {
+		struct pvio_slink *l = &st->links[i];
+
+		slink_driver(l, drv);
+		if (l->kind == PVIO_SPARE && !strcmp(l->guest, g->name) &&
+		    !strcmp(drv, dev->driver) &&
+		    pvio_dev_vectors(cfg, dev) <= l->vectors)
+			return l;
+	}
+	return NULL;
+}
+
+/* The lowest link id neither the state nor pvio-hvd uses. */
+static unsigned int free_link_id(const struct pvio_state *st)
+{
+	bool used[PVIO_MAX_LINKS] = { false };
+	struct pvio_json *j, *l;
+	char err[512];
+	unsigned int i;
+	double id;
+
+	for (i = 0; i < st->nr_links; i++)
+		used[st->links[i].id] = true;
+	j = hvd_call("status", err, sizeof(err));
+	if (!j)
+		die("%s", err);
+	l = pvio_json_get(j, "links");
+	for (l = l ? l->child : NULL; l; l = l->next) {
+		id = pvio_json_num(l, "id");
+		if (id >= 0 && id < PVIO_MAX_LINKS)
+			used[(unsigned int)id] = true;
+	}
+	pvio_json_free(j);
+	for (i = 0; i < PVIO_MAX_LINKS; i++)
+		if (!used[i])
+			return i;
+	die("attach: all %u link ids are in use", PVIO_MAX_LINKS);
+}
+
+/* One QMP command, formatted; -1 with q->err set. */
+static int qmp_do(struct pvio_qmp *q, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int qmp_do(struct pvio_qmp *q, const char *fmt, ...)
+{
+	char *cmd;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&cmd, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		die("out of memory");
+	ret = pvio_qmp_cmd(q, cmd);
+	free(cmd);
+	return ret;
+}
+
+/*
+ * Hot-plug the @d's end of link @l into its running QEMU: a socket
+ * chardev to that end's pvio-hvd socket (QEMU connects at once and reads
+ * the region, its peer id and the eventfds), then the ivshmem-doorbell
+ * device on it, which the guest kernel sees through ACPI PCI hotplug.
+ * @tag names both in QEMU. Undoes the chardev if the device fails.
+ */
+static int link_plug(struct pvio_sdomain *d, const struct pvio_slink *l,
+		     const char *tag, char *err, size_t errlen)
+{
+	struct pvio_qmp q;
+	char path[PATH_MAX * 2];
+	FILE *f;
+	int ret = -1;
+
+	if (!proc_alive(d->pid, d->start)) {
+		snprintf(err, errlen, "%s is not running", d->name);
+		return -1;
+	}
+	if (pvio_qmp_open(&q, pvio_path("qmp-%s.sock", d->name))) {
+		snprintf(err, errlen, "%s: %s", d->name, q.err);
+		return -1;
+	}
+	f = fmemopen(path, sizeof(path), "w");
+	if (!f)
+		die("fmemopen: %s", strerror(errno));
+	pvio_json_print_str(f, pvio_path("link%u-%s.sock", l->id,
+					 slink_end(d->type)));
+	fclose(f);
+	if (qmp_do(&q, "{\"execute\":\"chardev-add\",\"arguments\":{\"id\":\"%s\","
+		   "\"backend\":{\"type\":\"socket\",\"data\":{\"server\":false,"
+		   "\"addr\":{\"type\":\"unix\",\"data\":{\"path\":%s}}}}}}",
+		   tag, path))
+		goto out;
+	if (qmp_do(&q, "{\"execute\":\"device_add\",\"arguments\":{"
+		   "\"driver\":\"ivshmem-doorbell\",\"id\":\"%s\","
+		   "\"chardev\":\"%s\",\"vectors\":%u}}", tag, tag,
+		   l->vectors)) {
+		snprintf(err, errlen, "%s: %s", d->name, q.err);
+		qmp_do(&q, "{\"execute\":\"chardev-remove\",\"arguments\":{\"id\":\"%s\"}}",
+		       tag);
+		pvio_qmp_close(&q);
+		return -1;
+	}
+	ret = 0;
+out:
+	if (ret)
+		snprintf(err, errlen, "%s: %s", d->name, q.err);
+	pvio_qmp_close(&q);
+	return ret;
+}
+
+/* Ask @d's QEMU to unplug device @tag: best effort, on a failed attach. */
+static void link_unplug(struct pvio_sdomain *d, const char *tag)
+{
+	struct pvio_qmp q;
+
+	if (pvio_qmp_open(&q, pvio_path("qmp-%s.sock", d->name)))
+		return;
+	qmp_do(&q, "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"%s\"}}",
+	       tag);
+	pvio_qmp_close(&q);
+}
+
+/* A restart of @d plugs link @l's end at boot, like up's links. */
+static void argv_add_link(const struct pvio_sdomain *d,
+			  const struct pvio_slink *l)
+{
+	struct argv_buf a;
+
+	read_argv(d->name, &a);
+	link_args(&a, l, d->type);
+	write_argv(d->name, &a);
+}
+
+/*
+ * A new link for @dev of guest @g: made in pvio-hvd with its keys, then
+ * its ivshmem-doorbell device hot-plugged into the driver domain (whose
+ * backend waits for the guest) and then into the guest. On failure
+ * nothing of it stays but, at worst, a device being unplugged.
+ */
+static struct pvio_slink *link_hotplug(struct pvio_state *st,
+				       const struct pvio_config *cfg,
+				       struct pvio_sdomain *g,
+				       struct pvio_dev *dev)
+{
+	struct pvio_sdomain *dd = state_domain(st, dev->driver);
+	struct pvio_slink *l;
+	char tag[64], err[512];
+
+	if (st->nr_links == PVIO_MAX_LINKS)
+		die("attach: %u links already", PVIO_MAX_LINKS);
+	if (!proc_alive(dd->pid, dd->start) || !proc_alive(g->pid, g->start))
+		die("attach: %s and %s must both be running", dd->name,
+		    g->name);
+	l = &st->links[st->nr_links];
+	memset(l, 0, sizeof(*l));
+	l->id = free_link_id(st);
+	l->kind = dev->kind;
+	l->hot = true;
+	strcpy(l->guest, g->name);
+	l->vectors = pvio_dev_vectors(cfg, dev);
+	l->size = dev->has & PVIO_HAS_SIZE ? dev->size : cfg->link_size;
+	l->grants = dev->has & PVIO_HAS_GRANTS ? dev->grants : cfg->grants;
+	dev_default_mac(dev, g->id, l->id);
+	pvio_dev_spec(dev, l->spec, sizeof(l->spec));
+	hvd_do("link-add %u backend=%u frontend=%u size=%llu vectors=%u grants=%u",
+	       l->id, dd->id, g->id, (unsigned long long)l->size, l->vectors,
+	       l->grants);
+	link_keys(l->id, dev);
+	/* Unique per attach: a failed one may leave its ids in QEMU. */
+	snprintf(tag, sizeof(tag), "link%u-%d", l->id, (int)getpid());
+	if (link_plug(dd, l, tag, err, sizeof(err))) {
+		hvd_do("link-del %u", l->id);
+		die("attach: %s", err);
+	}
+	if (link_plug(g, l, tag, err, sizeof(err))) {
+		hvd_do("link-del %u", l->id);
+		link_unplug(dd, tag);
+		die("attach: %s", err);
+	}
+	st->nr_links++;
+	argv_add_link(dd, l);
+	argv_add_link(g, l);
+	return l;
+}
+
 static int cmd_attach(int argc, char **argv)
 {
 	static struct pvio_state st;
 	struct pvio_config *cfg = &cfg_buf;
 	struct pvio_sdomain *g;
-	struct pvio_slink *l = NULL;
+	struct pvio_slink *l;
 	struct pvio_domain *cg;
 	struct pvio_dev dev;
 	enum pvio_kind kind;
-	char drv[PVIO_NAME_MAX];
-	unsigned int i;
 
 	if (argc != 4 || (strcmp(argv[2], "vbd") && strcmp(argv[2], "vif"))) {
 		printf("usage: pvio [-d DIR] attach GUEST vbd DRIVER:TARGET[:ro][,OPTION=VALUE]...\n"
 		       "       pvio [-d DIR] attach GUEST vif DRIVER[,OPTION=VALUE]...\n\n"
-		       "Give a running guest a vbd or vif through one of its spare links\n"
-		       "(plugged at boot: spares = N in the config). Options as in pvio.cfg(5).\n");
+		       "Give a running guest a vbd or vif: through one of its spare links to\n"
+		       "DRIVER if one fits (spares = N in the config), else through a new link\n"
+		       "whose ivshmem-doorbell device is hot-plugged into the driver domain's\n"
+		       "and the guest's QEMU (QMP). Options as in pvio.cfg(5); size=, grants=\n"
+		       "and vectors= always make a new link.\n");
 		return argc == 2 && (!strcmp(argv[1], "-h") ||
 				     !strcmp(argv[1], "--help")) ? 0 : 2;
 	}
@@ -1271,30 +1504,20 @@ static int cmd_attach(int argc, char **argv)
 	if (pvio_dev_parse(cfg, cg, kind, argv[3], 0, &dev) ||
 	    pvio_dev_check(cfg, cg, &dev))
 		return 1;
-	if (dev.has & (PVIO_HAS_SIZE | PVIO_HAS_GRANTS | PVIO_HAS_VECTORS))
-		die("attach: a spare link's size, grants and vectors were fixed at up");
-	for (i = 0; i < st.nr_links && !l; i++) {
-		slink_driver(&st.links[i], drv);
-		if (st.links[i].kind == PVIO_SPARE &&
-		    !strcmp(st.links[i].guest, g->name) &&
-		    !strcmp(drv, dev.driver))
-			l = &st.links[i];
-	}
-	if (!l)
-		die("attach: %s has no spare link to %s left", g->name,
-		    dev.driver);
-	if (pvio_dev_vectors(cfg, &dev) > l->vectors)
-		die("attach: queues=%u needs %u vectors; the spare link has %u",
-		    dev.queues, pvio_dev_vectors(cfg, &dev), l->vectors);
 	if (!proc_alive(st.hvd_pid, st.hvd_start))
 		die("pvio-hvd is not running");
-	dev_default_mac(&dev, g->id, l->id);
-	link_keys(l->id, &dev);
-	l->kind = kind;
-	pvio_dev_spec(&dev, l->spec, sizeof(l->spec));
+	l = spare_for(&st, cfg, g, &dev);
+	if (l) {
+		dev_default_mac(&dev, g->id, l->id);
+		link_keys(l->id, &dev);
+		l->kind = kind;
+		pvio_dev_spec(&dev, l->spec, sizeof(l->spec));
+	} else {
+		l = link_hotplug(&st, cfg, g, &dev);
+	}
 	state_save(&st);
-	printf("%s: %s %s on link %u\n", g->name, kind_name[kind], l->spec,
-	       l->id);
+	printf("%s: %s %s on %s link %u\n", g->name, kind_name[kind], l->spec,
+	       l->hot ? "hot-plugged" : "spare", l->id);
 	return 0;
 }
 
@@ -1399,6 +1622,7 @@ static int cmd_status(int argc, char **argv)
 			json_kv_str("backend", drv, true);
 			json_kv_str("frontend", l->guest, true);
 			json_kv_str("device", l->kind == PVIO_SPARE ? "" : l->spec, true);
+			printf(",\"hotplugged\":%s", l->hot ? "true" : "false");
 			printf(",\"vectors\":%u,\"size\":%llu,\"grants\":%u,"
 			       "\"generation\":%.0f,\"backend_peer\":%.0f,"
 			       "\"frontend_peer\":%.0f,\"keys\":{", l->vectors,
@@ -1414,12 +1638,13 @@ static int cmd_status(int argc, char **argv)
 			}
 			printf("}}");
 		} else {
-			printf("%4u %-5s %-16s %-16s %4.0f %7.0f %7.0f  %s\n", l->id,
+			printf("%4u %-5s %-16s %-16s %4.0f %7.0f %7.0f  %s%s\n", l->id,
 			       kind_name[l->kind], drv, l->guest,
 			       pvio_json_num(hl, "generation"),
 			       pvio_json_num(hl, "backend_peer"),
 			       pvio_json_num(hl, "frontend_peer"),
-			       l->kind == PVIO_SPARE ? "-" : l->spec);
+			       l->kind == PVIO_SPARE ? "-" : l->spec,
+			       l->hot ? " (hot-plugged)" : "");
 		}
 	}
 	if (json)
@@ -1479,7 +1704,8 @@ static void usage(FILE *f)
 "  status [-j]              domains, pvio-hvd, links (-j: JSON)\n"
 "  kill DOMAIN              SIGKILL a domain's QEMU and wait for it\n"
 "  restart [-w SECONDS] DOMAIN  kill it and start it again\n"
-"  attach GUEST vbd|vif SPEC    a device through a spare link\n"
+"  attach GUEST vbd|vif SPEC    a device for a running guest: a spare\n"
+"                           link, else a new one, hot-plugged\n"
 "  down                     stop every QEMU, then pvio-hvd\n"
 "  check CONFIG             validate a config\n"
 "\n"

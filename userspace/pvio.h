@@ -145,4 +145,18 @@ double pvio_json_num(const struct pvio_json *obj, const char *key);
 const char *pvio_json_str(const struct pvio_json *obj, const char *key);
 void pvio_json_print_str(FILE *f, const char *s);
 
+/* pvio_qmp.c: QMP commands to a running QEMU (a link's hot-plug). */
+struct pvio_qmp {
+	int fd;
+	size_t len, used;
+	char buf[65536];
+	char err[256];		/* why the last call failed */
+};
+
+/* Connect and leave negotiation mode; -1 with q->err set. */
+int pvio_qmp_open(struct pvio_qmp *q, const char *path);
+/* One command (a JSON object); 0 on its "return", -1 with q->err. */
+int pvio_qmp_cmd(struct pvio_qmp *q, const char *json);
+void pvio_qmp_close(struct pvio_qmp *q);
+
 #endif /* _PVIO_H */

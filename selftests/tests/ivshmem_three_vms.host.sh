@@ -38,6 +38,8 @@ export PVIO_DIR=$run
 . "$top/selftests/vm/tap.sh"
 # shellcheck source=SCRIPTDIR/../vm/procs.sh
 . "$top/selftests/vm/procs.sh"
+# shellcheck source=SCRIPTDIR/../vm/results.sh
+. "$top/selftests/vm/results.sh"
 begin=$(date +%s)
 # The debug kernel's guests are many times slower: waits are bounds
 # against hangs, so they stretch with it.
@@ -55,42 +57,6 @@ trap cleanup EXIT
 
 at() {
 	echo "# $* at $(($(date +%s) - begin))s"
-}
-
-# result NAME WHAT [CONSOLE]: the domain's last DEMO line of that kind.
-result() {
-	grep -aE "^DEMO name=$1 what=$2([[:space:]]|$)" "${3:-$run/$1.console}" 2>/dev/null |
-		tr -d '\r' | tail -n 1
-}
-
-# wait_for NAME WHAT SECONDS: until the domain prints that line (SECONDS
-# times $slow); fails at once if it reports an error.
-wait_for() {
-	local t0=$SECONDS
-	until [ -n "$(result "$1" "$2")" ]; do
-		if grep -aq "^DEMO name=$1 what=error" "$run/$1.console" 2>/dev/null; then
-			result "$1" error | sed 's/^/# /'
-			return 1
-		fi
-		[ $((SECONDS - t0)) -ge $(($3 * slow)) ] && return 1
-		sleep 1
-	done
-}
-
-# field LINE KEY: KEY's value in a DEMO line.
-field() {
-	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"
-}
-
-# good LINE: a result line with err=0 (and rc=0 if it has one).
-good() {
-	[ -n "$1" ] && [ "$(field "$1" err)" = 0 ] &&
-		{ [ -z "$(field "$1" rc)" ] || [ "$(field "$1" rc)" = 0 ]; }
-}
-
-# positive LINE KEY: KEY's value is a number above 0.
-positive() {
-	awk -v v="$(field "$1" "$2")" 'BEGIN { exit !(v + 0 > 0) }'
 }
 
 fio_wrote() {
