@@ -15,8 +15,8 @@
 #   only, and the pattern one guest writes to its disk shows in its own
 #   links' memory but never in the other guest's;
 # * guest 1 killed (`pvio kill`, SIGKILL) in the middle of a fio, three
-#   times: guest 2's fio verify and its pings to the driver domain carry
-#   on unharmed; the driver domain disconnects guest 1's backends and
+#   times: guest 2's fio verify, its pings and its iperf3 to the driver
+#   domain carry on unharmed; the driver domain disconnects guest 1's backends and
 #   only those (on the debug kernel a kmemleak scan after each death
 #   finds nothing); `pvio restart` of guest 1: its disk still holds what
 #   it wrote, fio verify passes again, its backends connect again;
@@ -316,6 +316,10 @@ check "g2's fio verify carried on through g1's death: no error" good "$l"
 l=$(result g2 ping-long)
 echo "# $l"
 check "g2's pings to the driver domain carried on: none lost" good "$l"
+l=$(result g2 iperf-long)
+echo "# $l"
+check "g2's iperf3 to the driver domain carried on: no error" good "$l"
+check "g2's iperf3 through g1's death: throughput > 0" positive "$l" gbit
 at "restart 1"
 restart_g1 1
 

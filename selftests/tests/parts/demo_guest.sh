@@ -141,9 +141,17 @@ if [ "$testing" = 1 ]; then
 	sz=$(awk -F';' '$1 == 3 { n = int($49 * 15 * 4096 / 1048576); if (n < 32) n = 32; if (n > 160) n = 160; print n "m" }' /tmp/fio.fio)
 	[ -n "$dd" ] && ping -c 60 -i 0.5 -W 2 "$dd" >/tmp/ping.long 2>&1 &
 	pp=$!
+	# The iperf3 client guest also streams to the driver domain
+	# through the other guest's death (its server takes one client).
+	ipp=
+	if [ "$iperf" != server ] && [ -n "$dd" ]; then
+		(secs=25 iperf_run iperf-long "$dd") &
+		ipp=$!
+	fi
 	out "what=fio-long-start size=$sz"
 	fio_run fio-long "$sz"
 	wait $pp
+	[ -n "$ipp" ] && wait $ipp
 	awk -v name="$name" '/packet loss/ { printf "DEMO name=%s what=ping-long sent=%d received=%d err=%d\n", name, $1, $4, ($1 == $4 && $1 > 0) ? 0 : 1 }' /tmp/ping.long
 fi
 out "what=done"
