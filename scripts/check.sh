@@ -60,24 +60,27 @@ lane() {
 # pvio-hvd, the toolstack and several VMs) in their own suite so that
 # their wall time shows.
 #
-# The debug tier (DESIGN §7), in two halves: KASAN, lockdep, kmemleak
+# The debug tier (DESIGN §7), in three parts: KASAN, lockdep, kmemleak
 # make the guest slower, so it runs the core and link tests and a block
 # tier: netlink configuration, fio verify (blk_demo, which moves less
 # data there), vbds from an fd, a vanished backing, the block ops, 4
-# queues and recovery under I/O; and a net tier: ping, counters and
-# iperf3 (net_basic), either end breaking the protocol (net_evil) or
-# going under traffic (net_recover), a guest that posts no buffers
-# (net_stall: bounded queue, carrier down and back on timers), XDP
-# (net_xdp), interrupt moderation and DIM switched under traffic
-# (net_coalesce); and a driver domain and a guest in two VMs
-# (ivshmem_two_vms: fio verify, ping, a backend reload), and
-# pvio_ivshmem against a host peer (ivshmem_probe: unbind and bind,
-# rmmod while bound, the peer hanging up; kmemleak after). Not
+# queues and recovery under I/O; pvio_ivshmem against a host peer
+# (ivshmem_probe: unbind and bind, rmmod while bound, the peer hanging
+# up); a net tier: ping, counters and iperf3 (net_basic), either end
+# breaking the protocol (net_evil) or going under traffic (net_recover),
+# a guest that posts no buffers (net_stall: bounded queue, carrier down
+# and back on timers), XDP (net_xdp), interrupt moderation and DIM
+# switched under traffic (net_coalesce), a driver domain and a guest in
+# two VMs (ivshmem_two_vms: fio verify, ping, a backend reload); and
+# the three-VM test (a guest killed three times, kmemleak in the driver
+# domain after each death), alone: it takes about 15 minutes there. Not
 # net_ratelimit: the debug guest barely reaches half of 20 Mbit/s.
+# Longest first, so that the two lanes end close together.
 cat >"$state/queue" <<EOQ
 check-vm stock core_*,link_*,blk_*,net_*
-check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,ivshmem_probe
+check-vm-debug-3 debug ivshmem_three_vms
 check-ivshmem stock ivshmem_*
+check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,ivshmem_probe
 check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms
 EOQ
 
