@@ -310,7 +310,13 @@ static int netfront_probe(struct pvio_device *pdev)
 	unsigned int i;
 	int ret;
 
-	dev = alloc_etherdev_mq(sizeof(*info), max_queues);
+	/*
+	 * "pvethN", as the documents say, not the default "eth%d": a pvio
+	 * interface is told apart from an emulated NIC at a glance. An
+	 * enumerated name, so that udev may still rename it.
+	 */
+	dev = alloc_netdev_mqs(sizeof(*info), "pveth%d", NET_NAME_ENUM,
+			       ether_setup, max_queues, max_queues);
 	if (!dev)
 		return -ENOMEM;
 	info = netdev_priv(dev);
