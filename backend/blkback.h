@@ -58,7 +58,8 @@ struct blkback_seg {
  * @pending: bios under way, plus one while they are being submitted
  * @nr_segs: entries of @segs
  * @nr_pages: entries of @bvec: the bounce pages, data packed in order
- * @bvec: the bounce pages (ours: never the region's, see DESIGN.md §3)
+ * @bvec: the bounce pages (ours: never the region's, see "The link and
+ *	its region" in Documentation/architecture.rst)
  * @segs: the data segments, copied and validated
  */
 struct blkback_req {

@@ -5,7 +5,8 @@
  * ring, a pool of pages granted once, and a shadow of every request sent.
  *
  * A request's data is copied between the bio and pool pages: the region
- * may have no struct pages (DESIGN.md §3) and no grant is made per
+ * may have no struct pages (Documentation/architecture.rst, "The link
+ * and its region") and no grant is made per
  * request. Request ids are shadow indexes, not blk-mq tags, so after the
  * backend is lost every shadowed request can be handed back to blk-mq and
  * sent again, its write data copied again from the bio, to whichever

@@ -9,7 +9,8 @@
  * Packets are copied: into tx pool pages on xmit, out of rx pool pages
  * into the queue's page pool on receive (the first page of a packet
  * keeps XDP's headroom and becomes the skb's head, the rest its frags).
- * The region may have no struct pages (DESIGN.md §3), so no skb ever
+ * The region may have no struct pages (Documentation/architecture.rst,
+ * "The link and its region"), so no skb ever
  * points into it, and nothing is granted per packet. rx buffer ids are
  * rx pool page indices: buffer i is always page i of the pool.
  *

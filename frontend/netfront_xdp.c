@@ -4,7 +4,8 @@
  * Receive memory and XDP for pvio_netfront.
  *
  * Each rx queue has a page pool: received data is copied out of the
- * granted rx pool (which may have no struct pages, DESIGN.md §3) into
+ * granted rx pool (which may have no struct pages: "The link and its
+ * region" in Documentation/architecture.rst) into
  * its pages, XDP's headroom first, and skbs are built around them.
  *
  * XDP runs from the NAPI poll only, on packets that arrive in one buffer

@@ -8,7 +8,8 @@
  * hostile peer posing as one) can rewrite at any moment: the entry is read
  * once, as one 8-byte word, and only that copy is looked at.
  *
- * Read-only is advisory (see DESIGN.md §1): on both providers the backend
+ * Read-only is advisory (see "Who trusts what" in
+ * Documentation/architecture.rst): on both providers the backend
  * could write anyway. It protects against backend bugs, not a hostile one.
  */
 #include <linux/bitmap.h>

@@ -535,7 +535,10 @@ static int pvio_ivshmem_map(struct pvio_ivshmem *dev)
 	dev->regs = pci_iomap(pdev, 0, 0);
 	if (!dev->regs)
 		goto err;
-	/* Plain pointers in the core: write-back, never ioremap (DESIGN §8). */
+	/*
+	 * Plain pointers in the core: write-back, never ioremap ("Measured
+	 * facts" in Documentation/architecture.rst).
+	 */
 	dev->mem = memremap(pci_resource_start(pdev, 2), len, MEMREMAP_WB);
 	if (!dev->mem)
 		goto err;

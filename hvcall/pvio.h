@@ -454,7 +454,8 @@ int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end);
  * pvio_grant_access() - frontend: grant a data page to the backend
  * @link: the link
  * @page: the page, counted from the start of the data area
- * @readonly: the backend may only read it (advisory, see DESIGN.md §1)
+ * @readonly: the backend may only read it (advisory: "Who trusts what" in
+ *	Documentation/architecture.rst)
  *
  * Any context.
  *

@@ -6,7 +6,8 @@
 #
 # The modes: plain TCG (wall clock) and -icount shift=0,sleep=off (the
 # guest clock counts instructions, so figures repeat and measure
-# instruction cost; DESIGN.md §7). Multi-threaded TCG unless VM_ACCEL
+# instruction cost; "Tests and benchmarks" in
+# Documentation/architecture.rst). Multi-threaded TCG unless VM_ACCEL
 # says otherwise, so that figures compare with the earlier ones.
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -2,9 +2,10 @@
 /* Copyright (C) 2026 The pvio authors. */
 /*
  * pvio-hvd: the ivshmem server and hypervisor side of pvio's ivshmem
- * provider (DESIGN §1). main() sets up the run directory (0700, locked so
- * that a second pvio-hvd refuses to start), the control region, the
- * toolstack's socket, and runs the epoll loop. No network socket at all.
+ * provider ("Across VMs" in Documentation/architecture.rst). main() sets
+ * up the run directory (0700, locked so that a second pvio-hvd refuses to
+ * start), the control region, the toolstack's socket, and runs the epoll
+ * loop. No network socket at all.
  */
 #include <errno.h>
 #include <getopt.h>

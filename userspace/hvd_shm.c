@@ -3,7 +3,8 @@
 /*
  * Shared memory objects: one memfd per link region and one for the control
  * region. Each is sized once and sealed, so that no peer that got the fd can
- * shrink it and SIGBUS the others (DESIGN §10), nor unseal it.
+ * shrink it and SIGBUS the others ("Measured facts" in
+ * Documentation/architecture.rst), nor unseal it.
  */
 #include <errno.h>
 #include <fcntl.h>

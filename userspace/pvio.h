@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /* Copyright (C) 2026 The pvio authors. */
 /*
- * pvio: the toolstack of the ivshmem provider (issue 12 §5, DESIGN §1).
+ * pvio: the toolstack of the ivshmem provider ("Across VMs" in
+ * Documentation/architecture.rst).
  * It reads a config in the style of xl.cfg (Documentation/pvio.cfg.5),
  * starts pvio-hvd, creates the links, and boots the driver domain and the
  * guests as QEMU VMs. Each command is its own process; what they share is
@@ -17,14 +18,16 @@
 
 /*
  * The QEMU accelerator and vCPU topology of every domain: ivshmem_litmus
- * (issue 12 §6) decides it. Multi-threaded TCG with more than one possible
- * vCPU sets CF_PARALLEL, which keeps the guests' barriers and atomics, so
- * two QEMUs sharing a region see each other's stores in order. The
+ * ("Across VMs" in Documentation/architecture.rst) decides it.
+ * Multi-threaded TCG with more than one possible vCPU sets CF_PARALLEL,
+ * which keeps the guests' barriers and atomics, so two QEMUs sharing a
+ * region see each other's stores in order. The
  * config's `accel =` or $PVIO_ACCEL replace it; a domain's `vcpus = N`
  * replaces its -smp.
  */
 #define PVIO_ACCEL_DEFAULT	"-accel tcg,thread=multi -smp 1,maxcpus=2"
-#define PVIO_CPU		"Nehalem"	/* DESIGN §7: pinned */
+/* Pinned: "Tests and benchmarks" in Documentation/architecture.rst */
+#define PVIO_CPU		"Nehalem"
 #define PVIO_RUNDIR_DEFAULT	"/run/pvio"
 
 #define PVIO_NAME_MAX		32	/* domain names, with the NUL */

@@ -6,7 +6,8 @@
  *
  *  - 64-byte entries: the producer writes each entry, the consumer copies
  *    it out;
- *  - 4 KiB payloads as pvio moves them (DESIGN §3): the producer copies a
+ *  - 4 KiB payloads as pvio moves them ("The link and its region" in
+ *    Documentation/architecture.rst): the producer copies a
  *    block from its own memory into a buffer pool, sends a 16-byte
  *    descriptor, and the consumer copies the block out of the pool. Pool
  *    buffer i belongs to ring slot i, so a buffer is free again once the

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Memory ordering between two QEMU processes sharing an ivshmem region
-# (DESIGN §7): two VMs map the same 1 MiB file in /dev/shm as BAR2 of an
-# ivshmem-plain device and run selftests/tools/ivshmem_litmus against each
-# other (store buffering and message passing, with and without barriers),
+# ("Across VMs" in Documentation/architecture.rst): two VMs map the same
+# 1 MiB file in /dev/shm as BAR2 of an ivshmem-plain device and run
+# selftests/tools/ivshmem_litmus against each other (store buffering and message passing, with and without barriers),
 # once per accelerator mode. The cross-VM mode of selftests/vm/qemu.sh
 # (VM_XACCEL, VM_XSMP) must show no forbidden outcome (and enough
 # reordering in its unfenced controls, else the test skips); the other

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Authority never sits where a guest can write (DESIGN §1). A frontend
+# Authority never sits where a guest can write ("Who trusts what" in
+# Documentation/architecture.rst). A frontend
 # rewrites, in the shared region, every toolstack key of its vbd and its
 # vif (the backing path, read-only mode, limits, queues, rate), the
 # backend's state and heartbeat and the link's generation, as a hostile

@@ -12,7 +12,8 @@
 # vm_qemu_x LOGDIR NAME TIMEOUT APPEND [...]
 #   The same for a VM that shares memory with another VM (VM_XACCEL).
 
-# Pinned CPU model (DESIGN §7): SSE4.2 for fio's crc32c, SSSE3 for glibc's
+# Pinned CPU model ("Tests and benchmarks" in
+# Documentation/architecture.rst): SSE4.2 for fio's crc32c, SSSE3 for glibc's
 # string functions, no ERMS/FSRM. TCG: this machine has no usable KVM.
 VM_CPU=${VM_CPU:-Nehalem}
 VM_MEM=${VM_MEM:-512M}
