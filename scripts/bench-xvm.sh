@@ -254,7 +254,7 @@ pvio: guests g1, g2 through driver domain dd (blkback on vda1/vda2 of a raw
 image, netback on br0); virtio: VMs v1, v2 with virtio-blk on the same
 partitions and virtio-net over a socket netdev. fio {secs} s per job (the
 sequential write: 160 MiB, then verified). QEMU TCG, one vCPU per VM.
-Aim (issue 12): pvio/virtio >= 2 on throughput rows, two/one >= 1.8.
+Aim: pvio/virtio >= 2 on throughput rows, two/one >= 1.8.
 errors: fio errors and verify failures, iperf3 failures, ping losses: {errors}""")
 
 # Host CPU per phase, from the samples: % of one core per QEMU thread kind,

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# ivshmem_hotplug: devices added to a running guest with no spare link
-# (issue 12 §3, §8). `pvio up` of a driver domain (a raw disk with two
+# ivshmem_hotplug: devices added to a running guest with no spare link.
+# `pvio up` of a driver domain (a raw disk with two
 # partitions, a NIC) and a guest with one vbd and no spare; the guest
 # keeps fio verify running on that disk (parts/ivshmem_hotplug_guest.sh)
 # while `pvio attach g vbd dd:vda2` makes a new link in pvio-hvd and

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# pvio_ivshmem against one VM, the host playing the other end (issue 12
-# §8): pvio-hvd serves one link of 4 vectors; selftests/hvd/probe_peer
+# pvio_ivshmem against one VM, the host playing the other end: pvio-hvd
+# serves one link of 4 vectors; selftests/hvd/probe_peer
 # connects to its backend socket as QEMU would (the memfd, the eventfds)
 # and plays the backend end; the VM (parts/ivshmem_probe.sh) has the
 # frontend socket's ivshmem-doorbell and an ivshmem-plain device, and
