@@ -36,6 +36,8 @@ export PVIO_DIR=$run
 . "$top/selftests/vm/tap.sh"
 # shellcheck source=SCRIPTDIR/../vm/procs.sh
 . "$top/selftests/vm/procs.sh"
+# shellcheck source=SCRIPTDIR/../vm/demo_host.sh
+. "$top/selftests/vm/demo_host.sh"
 begin=$(date +%s)
 
 cleanup() {
@@ -51,42 +53,6 @@ at() {
 	echo "# $* at $(($(date +%s) - begin))s"
 }
 
-# result NAME WHAT [CONSOLE]: the domain's last DEMO line of that kind.
-result() {
-	grep -aE "^DEMO name=$1 what=$2([[:space:]]|$)" "${3:-$run/$1.console}" 2>/dev/null |
-		tr -d '\r' | tail -n 1
-}
-
-# wait_for NAME WHAT SECONDS: until the domain prints that line; fails
-# at once if it reports an error.
-wait_for() {
-	local t0=$SECONDS
-	until [ -n "$(result "$1" "$2")" ]; do
-		if grep -aq "^DEMO name=$1 what=error" "$run/$1.console" 2>/dev/null; then
-			result "$1" error | sed 's/^/# /'
-			return 1
-		fi
-		[ $((SECONDS - t0)) -ge "$3" ] && return 1
-		sleep 1
-	done
-}
-
-# field LINE KEY: KEY's value in a DEMO line.
-field() {
-	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"
-}
-
-# good LINE: a result line with err=0 (and rc=0 if it has one).
-good() {
-	[ -n "$1" ] && [ "$(field "$1" err)" = 0 ] &&
-		{ [ -z "$(field "$1" rc)" ] || [ "$(field "$1" rc)" = 0 ]; }
-}
-
-# positive LINE KEY: KEY's value is a number above 0.
-positive() {
-	awk -v v="$(field "$1" "$2")" 'BEGIN { exit !(v + 0 > 0) }'
-}
-
 fio_wrote() {
 	positive "$1" wiops && positive "$1" riops
 }
@@ -97,13 +63,6 @@ ping_at_9000() {
 
 both_long() {
 	wait_for g1 fio-long-start 60 && wait_for g2 fio-long-start 60
-}
-
-# pid_of NAME: the domain's QEMU pid, from pvio status -j.
-pid_of() {
-	"$pvio" status -j | python3 -c "
-import json, sys
-print([d['pid'] for d in json.load(sys.stdin)['domains'] if d['name'] == '$1'][0])"
 }
 
 # isolation G1PID G2PID DDPID: memfds held and mapped, and where each
@@ -247,20 +206,6 @@ done < <(grep '^CHECK' "$tmp/iso.out")
 grep -v '^#\|^CHECK' "$tmp/iso.out" | sed 's/^/# /'
 
 # --- guest 1 killed mid-fio, three times ----------------------------------------
-# count NAME WHAT: how many lines of that kind the domain printed.
-count() {
-	grep -acE "^DEMO name=$1 what=$2([[:space:]]|$)" "$run/$1.console" 2>/dev/null
-}
-
-# more NAME WHAT N SECONDS: until the domain printed more than N such lines.
-more() {
-	local t0=$SECONDS
-	until [ "$(count "$1" "$2")" -gt "$3" ]; do
-		[ $((SECONDS - t0)) -ge "$4" ] && return 1
-		sleep 1
-	done
-}
-
 # backends_are G1 G2: the driver domain's last report has g1's vbd and
 # vif (links 0 and 1) in a state the regex G1 matches, g2's (2, 3) in G2.
 backends_are() {
@@ -268,22 +213,6 @@ backends_are() {
 	l="$(result dd backends) "
 	[[ $l =~ \ link0-vbd0=($1)\  && $l =~ \ link1-vif0=($1)\  &&
 	   $l =~ \ link2-vbd0=($2)\  && $l =~ \ link3-vif0=($2)\  ]]
-}
-
-# until_ SECONDS COMMAND...: until COMMAND succeeds.
-until_() {
-	local t0=$SECONDS limit=$1
-	shift
-	until "$@"; do
-		[ $((SECONDS - t0)) -ge "$limit" ] && return 1
-		sleep 1
-	done
-}
-
-# all_good NAME WHAT: every such line of the domain has err=0.
-all_good() {
-	! grep -aE "^DEMO name=$1 what=$2([[:space:]]|$)" "$run/$1.console" |
-		grep -qv ' err=0 '
 }
 
 # kill_g1 CYCLE: SIGKILL g1's QEMU in the middle of its fio; the driver
