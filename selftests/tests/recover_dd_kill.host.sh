@@ -24,7 +24,7 @@
 # or warning, nor has the driver domain's; pvio down leaves nothing
 # behind.
 # CYCLES=N in the environment changes the number of kills (default 5).
-# About 5 minutes on the loaded 2-core machine.
+# About 5 minutes on the loaded 2-core machine (recover_dd_stop: 2).
 # Run by selftests/vm/run.sh (LOGDIR, VM_KERNEL, VM_INITRD, VM_KMODS).
 set -u
 

@@ -71,6 +71,8 @@ while :; do
 	n=$((n + 1))
 	out "what=round-start n=$n"
 	# Once fio has requests in the disk's queue: the host kills then.
+	# Not more: under TCG fio is busy checksumming and its queue seldom
+	# holds many (the kills find few requests in flight, some none).
 	(until awk '{ exit !($1 + $2 > 0) }' "/sys/block/${disk##*/}/inflight"; do
 		sleep 0.2
 	 done
