@@ -71,13 +71,6 @@ both_long() {
 	wait_for g1 fio-long-start 60 && wait_for g2 fio-long-start 60
 }
 
-# pid_of NAME: the domain's QEMU pid, from pvio status -j.
-pid_of() {
-	"$pvio" status -j | python3 -c "
-import json, sys
-print([d['pid'] for d in json.load(sys.stdin)['domains'] if d['name'] == '$1'][0])"
-}
-
 # isolation G1PID G2PID DDPID: memfds held and mapped, and where each
 # guest's pattern shows. Prints TAP-ready "CHECK ok|fail TEXT" lines.
 isolation() {
@@ -219,21 +212,6 @@ done < <(grep '^CHECK' "$tmp/iso.out")
 grep -v '^#\|^CHECK' "$tmp/iso.out" | sed 's/^/# /'
 
 # --- guest 1 killed mid-fio, three times ----------------------------------------
-# count NAME WHAT: how many lines of that kind the domain printed.
-count() {
-	grep -acE "^DEMO name=$1 what=$2([[:space:]]|$)" "$run/$1.console" 2>/dev/null
-}
-
-# more NAME WHAT N SECONDS: until the domain printed more than N such
-# lines (SECONDS times $slow).
-more() {
-	local t0=$SECONDS
-	until [ "$(count "$1" "$2")" -gt "$3" ]; do
-		[ $((SECONDS - t0)) -ge $(($4 * slow)) ] && return 1
-		sleep 1
-	done
-}
-
 # backends_are G1 G2: the driver domain's last report has g1's vbd and
 # vif (links 0 and 1) in a state the regex G1 matches, g2's (2, 3) in G2.
 backends_are() {
@@ -241,22 +219,6 @@ backends_are() {
 	l="$(result dd backends) "
 	[[ $l =~ \ link0-vbd0=($1)\  && $l =~ \ link1-vif0=($1)\  &&
 	   $l =~ \ link2-vbd0=($2)\  && $l =~ \ link3-vif0=($2)\  ]]
-}
-
-# until_ SECONDS COMMAND...: until COMMAND succeeds (SECONDS times $slow).
-until_() {
-	local t0=$SECONDS limit=$(($1 * slow))
-	shift
-	until "$@"; do
-		[ $((SECONDS - t0)) -ge "$limit" ] && return 1
-		sleep 1
-	done
-}
-
-# all_good NAME WHAT: every such line of the domain has err=0.
-all_good() {
-	! grep -aE "^DEMO name=$1 what=$2([[:space:]]|$)" "$run/$1.console" |
-		grep -qv ' err=0 '
 }
 
 # kill_g1 CYCLE: SIGKILL g1's QEMU in the middle of its fio; the driver

@@ -3,22 +3,32 @@
 #
 # Host-side helper, sourced by the host tests whose domains report on
 # their consoles as the demo's parts do (ivshmem_three_vms,
-# ivshmem_hotplug): one line per result,
+# ivshmem_hotplug, recover_*): one line per result,
 #   DEMO name=NAME what=WHAT key=value...
-# Uses $run, the test's run directory (NAME.console).
+# Uses $run, the test's run directory (NAME.console), $pvio (the
+# toolstack) for pid_of, and $slow if the test sets it: every wait is
+# SECONDS times $slow (the debug kernel's guests are many times slower;
+# the waits are bounds against hangs).
 #
 # result NAME WHAT [CONSOLE]   the domain's last line of that kind
-# wait_for NAME WHAT SECONDS   until the domain prints one (SECONDS times
-#                              $slow, if the test sets it: the debug
-#                              kernel's guests are slower); fails at once
-#                              if it reports what=error
+# count NAME WHAT              how many lines of that kind it printed
+# wait_for NAME WHAT SECONDS   until it prints one; fails at once on a
+#                              what=error line
+# more NAME WHAT N SECONDS     until it printed more than N of them
 # field LINE KEY               KEY's value in a line
 # good LINE                    a line with err=0 (and rc=0 if it has one)
 # positive LINE KEY            KEY's value is a number above 0
+# all_good NAME WHAT           every line of that kind has err=0
+# until_ SECONDS COMMAND...    until COMMAND succeeds
+# pid_of NAME                  the domain's QEMU pid (pvio status -j)
 
 result() {
 	grep -aE "^DEMO name=$1 what=$2([[:space:]]|$)" "${3:-$run/$1.console}" 2>/dev/null |
 		tr -d '\r' | tail -n 1
+}
+
+count() {
+	grep -acE "^DEMO name=$1 what=$2([[:space:]]|$)" "$run/$1.console" 2>/dev/null
 }
 
 wait_for() {
@@ -29,6 +39,14 @@ wait_for() {
 			return 1
 		fi
 		[ $((SECONDS - t0)) -ge $(($3 * ${slow:-1})) ] && return 1
+		sleep 1
+	done
+}
+
+more() {
+	local t0=$SECONDS
+	until [ "$(count "$1" "$2")" -gt "$3" ]; do
+		[ $((SECONDS - t0)) -ge $(($4 * ${slow:-1})) ] && return 1
 		sleep 1
 	done
 }
@@ -44,4 +62,25 @@ good() {
 
 positive() {
 	awk -v v="$(field "$1" "$2")" 'BEGIN { exit !(v + 0 > 0) }'
+}
+
+all_good() {
+	! grep -aE "^DEMO name=$1 what=$2([[:space:]]|$)" "$run/$1.console" |
+		tr -d '\r' | grep -qv ' err=0\( \|$\)'
+}
+
+until_() {
+	local t0=$SECONDS limit=$(($1 * ${slow:-1}))
+	shift
+	until "$@"; do
+		[ $((SECONDS - t0)) -ge "$limit" ] && return 1
+		sleep 1
+	done
+}
+
+# shellcheck disable=SC2154 # $pvio is the sourcing test's
+pid_of() {
+	"$pvio" status -j | python3 -c "
+import json, sys
+print([d['pid'] for d in json.load(sys.stdin)['domains'] if d['name'] == '$1'][0])"
 }
