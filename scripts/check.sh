@@ -56,11 +56,13 @@ lane() {
 # The VM suites, which the two lanes take in this order as each comes
 # free: "NAME KERNEL TESTS". Each has its own log directory.
 #
-# The single-VM areas (DESIGN §7); the cross-VM tests (issue 12 §8:
-# pvio-hvd, the toolstack and several VMs) in their own suite so that
-# their wall time shows.
+# ("Tests and benchmarks" in Documentation/architecture.rst.) The
+# single-VM areas; the cross-VM tests (pvio-hvd, the toolstack and
+# several VMs) in their own suite so that their wall time shows, and the
+# driver domain killed, restarted and stopped under running guests
+# (recover_*) in another.
 #
-# The debug tier (DESIGN §7), in three parts: KASAN, lockdep, kmemleak
+# The debug tier, in three parts: KASAN, lockdep, kmemleak
 # make the guest slower, so it runs the core and link tests and a block
 # tier: netlink configuration, fio verify (blk_demo, which moves less
 # data there), vbds from an fd, a vanished backing, the block ops, 4
@@ -80,6 +82,7 @@ cat >"$state/queue" <<EOQ
 check-vm stock core_*,link_*,blk_*,net_*
 check-vm-debug-3 debug ivshmem_three_vms
 check-ivshmem stock ivshmem_*
+check-recover stock recover_*
 check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,ivshmem_probe
 check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms
 EOQ
