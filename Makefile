@@ -12,6 +12,8 @@
 #   make check-vm        VM tests (T='blk_*' for a subset, KERNEL=debug)
 #   make check-ivshmem   cross-VM tests over ivshmem (ivshmem_*: pvio up,
 #                        pvio-hvd and several VMs)
+#   make check-recover   the driver domain killed, restarted and stopped
+#                        under running guests (recover_*)
 #   make check-kunit     pvio_hv's KUnit suites in the debug kernel's VM
 #   make bench           block benchmark (fio: direct, loop driver, pvio;
 #                        TCG and icount), network benchmark (iperf3, ping:
@@ -37,7 +39,7 @@ T ?= *
 KERNEL ?= stock
 
 .PHONY: all modules userspace clean modules_install deps \
-	check check-build check-unit check-hvd check-harness check-vm check-ivshmem check-kunit \
+	check check-build check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
 	bench bench-ring bench-blk bench-net bench-xvm demo demo-loop
 
 all: modules userspace
@@ -90,6 +92,10 @@ check-vm:
 check-ivshmem:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/selftests/vm/run.sh -k stock -t 'ivshmem_*'
+
+check-recover:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/selftests/vm/run.sh -k stock -t 'recover_*'
 
 check-kunit:
 	@$(DEPS) build test
