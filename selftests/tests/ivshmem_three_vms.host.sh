@@ -277,7 +277,7 @@ echo "# $l"
 check "g2's fio verify carried on through g1's death: no error" good "$l"
 l=$(result g2 ping-long)
 echo "# $l"
-check "g2's pings to the driver domain carried on: none lost" good "$l"
+check "g2's pings to the driver domain carried on: the last ten answered, at most a tenth lost" good "$l"
 l=$(result g2 iperf-long)
 echo "# $l"
 check "g2's iperf3 to the driver domain carried on: no error" good "$l"
