@@ -1410,6 +1410,37 @@ static void link_unplug(struct pvio_sdomain *d, const char *tag)
 	pvio_qmp_close(&q);
 }
 
+/*
+ * `pvio trigger DOMAIN nmi`, as `xl trigger`: an NMI to the domain's VM.
+ * A kernel booted with unknown_nmi_panic panics on it, and with panic=-1
+ * and QEMU's -no-reboot the VM ends: the way to crash a driver domain on
+ * purpose. (A QMP system_reset would end it the same way under
+ * -no-reboot, so there is no "reset".)
+ */
+static int cmd_trigger(int argc, char **argv)
+{
+	static struct pvio_state st;
+	struct pvio_sdomain *d;
+	struct pvio_qmp q;
+
+	if (argc != 3 || argv[1][0] == '-') {
+		printf("usage: pvio [-d DIR] trigger DOMAIN nmi\n\n"
+		       "Send the domain's VM an NMI through its QEMU.\n");
+		return argc == 2 && !strcmp(argv[1], "-h") ? 0 : 2;
+	}
+	if (strcmp(argv[2], "nmi"))
+		die("trigger: '%s' is not a trigger (nmi)", argv[2]);
+	pvio_lock();
+	d = need_domain(&st, argv[1]);
+	if (!proc_alive(d->pid, d->start))
+		die("%s: its QEMU is not running", d->name);
+	if (pvio_qmp_open(&q, pvio_path("qmp-%s.sock", d->name)) ||
+	    pvio_qmp_cmd(&q, "{\"execute\":\"inject-nmi\"}"))
+		die("%s: %s", d->name, q.err);
+	pvio_qmp_close(&q);
+	return 0;
+}
+
 /* A restart of @d plugs link @l's end at boot, like up's links. */
 static void argv_add_link(const struct pvio_sdomain *d,
 			  const struct pvio_slink *l)
@@ -1704,6 +1735,7 @@ static void usage(FILE *f)
 "  status [-j]              domains, pvio-hvd, links (-j: JSON)\n"
 "  kill DOMAIN              SIGKILL a domain's QEMU and wait for it\n"
 "  restart [-w SECONDS] DOMAIN  kill it and start it again\n"
+"  trigger DOMAIN nmi       an NMI to its VM (as xl trigger)\n"
 "  attach GUEST vbd|vif SPEC    a device for a running guest: a spare\n"
 "                           link, else a new one, hot-plugged\n"
 "  down                     stop every QEMU, then pvio-hvd\n"
@@ -1722,15 +1754,20 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "up", cmd_up }, { "status", cmd_status },
 		{ "kill", cmd_kill }, { "restart", cmd_restart },
+		{ "trigger", cmd_trigger },
 		{ "down", cmd_down }, { "attach", cmd_attach },
 		{ "check", cmd_check },
+	};
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ }
 	};
 	unsigned int i;
 	int c;
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt(argc, argv, "+d:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (*optarg != '/')
@@ -1744,10 +1781,6 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-	}
-	if (optind < argc && !strcmp(argv[optind], "--help")) {
-		usage(stdout);
-		return 0;
 	}
 	if (optind == argc) {
 		usage(stderr);
