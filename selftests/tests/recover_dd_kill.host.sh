@@ -34,9 +34,10 @@ pvio=$top/userspace/pvio
 tmp=$(mktemp -d /tmp/pvio-rdk.XXXXXX)
 run=$tmp/run
 export PVIO_DIR=$run
-# recover_dd_stop.host.sh runs this with RECOVER_MODE=stop.
+# recover_dd_stop.host.sh and recover_dd_panic.host.sh run this with
+# RECOVER_MODE=stop and panic.
 mode=${RECOVER_MODE:-kill}
-cycles=${CYCLES:-$([ "$mode" = stop ] && echo 3 || echo 5)}
+cycles=${CYCLES:-$([ "$mode" = kill ] && echo 5 || echo 3)}
 # shellcheck source=SCRIPTDIR/../vm/tap.sh
 . "$top/selftests/vm/tap.sh"
 # shellcheck source=SCRIPTDIR/../vm/procs.sh
@@ -98,18 +99,43 @@ back() {
 	done
 }
 
+# gone PID: that QEMU has exited.
+gone() {
+	! [ -d "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat")" = Z ]
+}
+
 # kill_restart N PID: the driver domain's QEMU killed (behind the
 # toolstack's back on odd cycles, by pvio restart on even ones), started
 # again. Sets ticks (iperf3's intervals until it was back) and what.
 kill_restart() {
-	local c=$1 ddpid=$2 ready t0 rc
+	local c=$1 ddpid=$2
 	if [ $((c % 2)) = 1 ]; then
 		kill -KILL "$ddpid"
 		check "cycle $c: the driver domain's QEMU died of SIGKILL" \
-			until_ 30 bash -c "! [ -d /proc/$ddpid ] || [ \"\$(awk '{print \$3}' /proc/$ddpid/stat)\" = Z ]"
+			until_ 30 gone "$ddpid"
 		# Long enough for the guests to see it gone and hold their I/O.
 		sleep 3
 	fi
+	restart_dd "$c"
+}
+
+# panic_restart N PID: the driver domain's kernel panics (an NMI, which
+# its unknown_nmi_panic turns into a panic), its QEMU exits (panic=-1,
+# -no-reboot), and the toolstack starts it again. Sets ticks and what.
+panic_restart() {
+	local c=$1 ddpid=$2
+	check "cycle $c: pvio trigger dd nmi" timeout 30 "$pvio" trigger dd nmi
+	check "cycle $c: the driver domain's QEMU exited after its panic" \
+		until_ 60 gone "$ddpid"
+	check "cycle $c: the driver domain's kernel panicked" \
+		grep -aq 'Kernel panic - not syncing: NMI' "$run/dd.console"
+	sleep 3
+	restart_dd "$c"
+}
+
+# restart_dd N: pvio restart dd, until it is ready again.
+restart_dd() {
+	local c=$1 ready t0 rc
 	at "cycle $c: restart"
 	t0=$(date +%s)
 	timeout 200 "$pvio" restart -w 180 dd >"$tmp/restart.out" 2>&1
@@ -144,11 +170,11 @@ cycle() {
 	check "cycle $c: both guests are in the middle of a fio round" \
 		until_ 120 mid_round
 	r1=$(count g1 round) r2=$(count g2 round)
-	if [ "$mode" = stop ]; then
-		hang "$c" "$ddpid"
-	else
-		kill_restart "$c" "$ddpid"
-	fi
+	case $mode in
+	stop) hang "$c" "$ddpid" ;;
+	panic) panic_restart "$c" "$ddpid" ;;
+	*) kill_restart "$c" "$ddpid" ;;
+	esac
 	back "$r1" "$r2" "$ticks"
 	echo "# cycle $c: driver domain ${what}; then g1 finished its fio round in +${back_g1:-?}s, g2 in +${back_g2:-?}s, iperf3 carried data in +${back_net:-?}s"
 	check "cycle $c: g1 finished the fio round the kill interrupted" \
@@ -181,6 +207,9 @@ sed -e "s|@KERNEL@|$VM_KERNEL|" -e "s|@INITRD@|$VM_INITRD|" \
 	-e "s|@APPEND@|demotest=1 demosize=8m|" \
 	-e "s|^run = parts/demo_guest.sh$|run = parts/recover_guest.sh|" \
 	"$top/scripts/demo.cfg" >"$tmp/pvio.cfg"
+# The driver domain panics on an NMI (pvio trigger) in the panic mode.
+[ "$mode" = panic ] &&
+	sed -i 's|^append = demobr=.*|& unknown_nmi_panic|' "$tmp/pvio.cfg"
 check "the guests run recover_guest.sh" \
 	test "$(grep -c '^run = parts/recover_guest.sh$' "$tmp/pvio.cfg")" = 2
 check "the driver domain's disk is not opened with cache=unsafe" \
