@@ -26,6 +26,9 @@
 #   make demo            the README's first command: three VMs over pvio
 #   make demo-loop       the single-VM demo (loop provider)
 #   make modules_install install the modules for KDIR's kernel and depmod
+#   make sign KEY=<private key> CERT=<certificate>
+#                        sign the built modules (or MODDIR's) with KDIR's
+#                        scripts/sign-file, sha256 (HASH=), for Secure Boot
 #
 # KDIR defaults to the newest Debian 6.12 headers installed, else the
 # running kernel's build directory.
@@ -38,7 +41,7 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(PVIO_ROOT) PVIO_ROOT=$(PVIO_ROOT)
 T ?= *
 KERNEL ?= stock
 
-.PHONY: all modules userspace clean modules_install deps \
+.PHONY: all modules userspace clean modules_install sign deps \
 	check check-build check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
 	bench bench-ring bench-blk bench-net bench-xvm demo demo-loop
 
@@ -57,6 +60,9 @@ modules_install: modules
 	$(KBUILD) modules_install INSTALL_MOD_DIR=extra/pvio
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) \
 		$$(cat $(KDIR)/include/config/kernel.release)
+
+sign:
+	@HASH='$(HASH)' $(PVIO_ROOT)/scripts/sign-modules.sh '$(KEY)' '$(CERT)' '$(KDIR)' $(MODDIR)
 
 clean:
 	-$(KBUILD) clean
