@@ -3,9 +3,12 @@
 # pvio: the Xen split-driver model as loadable Linux modules.
 #
 #   make                 build the modules (against KDIR) and userspace
-#   make check           everything CI runs: check-build, check-unit, check-hvd,
-#                        check-harness, check-vm, and the debug-kernel tier
+#   make check           everything CI runs: check-build, check-dkms,
+#                        check-unit, check-hvd, check-harness, check-vm, and
+#                        the debug-kernel tier
 #   make check-build     6.12 and 6.1 builds with W=1, sparse, checkpatch
+#   make check-dkms      DKMS builds and installs every module for 6.12 and
+#                        6.1 (private trees, as root); make sign signs them
 #   make check-unit      userspace unit tests of common/ under ASan/UBSan
 #   make check-hvd       pvio-hvd's no-VM tests (ivshmem_hvd_*)
 #   make check-harness   the VM harness checks it reports failures
@@ -42,7 +45,7 @@ T ?= *
 KERNEL ?= stock
 
 .PHONY: all modules userspace clean modules_install sign deps \
-	check check-build check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
+	check check-build check-dkms check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
 	bench bench-ring bench-blk bench-net bench-xvm demo demo-loop
 
 all: modules userspace
@@ -78,6 +81,9 @@ check:
 
 check-build:
 	@$(PVIO_ROOT)/scripts/check-build.sh
+
+check-dkms:
+	@$(PVIO_ROOT)/scripts/dkms-check.sh
 
 check-unit:
 	@$(DEPS) build test
