@@ -3,9 +3,12 @@
 # pvio: the Xen split-driver model as loadable Linux modules.
 #
 #   make                 build the modules (against KDIR) and userspace
-#   make check           everything CI runs: check-build, check-unit, check-hvd,
-#                        check-harness, check-vm, and the debug-kernel tier
+#   make check           everything CI runs: check-build, check-dkms,
+#                        check-unit, check-hvd, check-harness, check-vm, and
+#                        the debug-kernel tier
 #   make check-build     6.12 and 6.1 builds with W=1, sparse, checkpatch
+#   make check-dkms      DKMS builds and installs every module for 6.12 and
+#                        6.1 (private trees, as root); make sign signs them
 #   make check-unit      userspace unit tests of common/ under ASan/UBSan
 #   make check-hvd       pvio-hvd's no-VM tests (ivshmem_hvd_*)
 #   make check-harness   the VM harness checks it reports failures
@@ -26,6 +29,9 @@
 #   make demo            the README's first command: three VMs over pvio
 #   make demo-loop       the single-VM demo (loop provider)
 #   make modules_install install the modules for KDIR's kernel and depmod
+#   make sign KEY=<private key> CERT=<certificate>
+#                        sign the built modules (or MODDIR's) with KDIR's
+#                        scripts/sign-file, sha256 (HASH=), for Secure Boot
 #
 # KDIR defaults to the newest Debian 6.12 headers installed, else the
 # running kernel's build directory.
@@ -38,8 +44,8 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(PVIO_ROOT) PVIO_ROOT=$(PVIO_ROOT)
 T ?= *
 KERNEL ?= stock
 
-.PHONY: all modules userspace clean modules_install deps \
-	check check-build check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
+.PHONY: all modules userspace clean modules_install sign deps \
+	check check-build check-dkms check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
 	bench bench-ring bench-blk bench-net bench-xvm demo demo-loop
 
 all: modules userspace
@@ -58,6 +64,9 @@ modules_install: modules
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) \
 		$$(cat $(KDIR)/include/config/kernel.release)
 
+sign:
+	@HASH='$(HASH)' $(PVIO_ROOT)/scripts/sign-modules.sh '$(KEY)' '$(CERT)' '$(KDIR)' $(MODDIR)
+
 clean:
 	-$(KBUILD) clean
 	@if [ -e userspace/Makefile ]; then $(MAKE) -C userspace clean; fi
@@ -72,6 +81,9 @@ check:
 
 check-build:
 	@$(PVIO_ROOT)/scripts/check-build.sh
+
+check-dkms:
+	@$(PVIO_ROOT)/scripts/dkms-check.sh
 
 check-unit:
 	@$(DEPS) build test

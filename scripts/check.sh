@@ -131,6 +131,7 @@ run_queue() {
 # the programs the VM tests pack: no VM starts before they are done.
 static_lane() {
 	suite check-build "$top/scripts/check-build.sh"
+	suite check-dkms "$top/scripts/dkms-check.sh"
 	suite check-unit make -C "$top/selftests/unit" check
 	suite check-hvd make -C "$top/selftests/hvd" check
 	suite check-harness "$top/selftests/vm/selftest.sh"

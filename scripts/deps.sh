@@ -8,10 +8,12 @@
 # usage: scripts/deps.sh [build|test|bench|all]...   (default: all)
 set -euo pipefail
 
-# Compiler, kernel headers for both target kernels, and the static checkers.
+# Compiler, kernel headers for both target kernels, the static checkers,
+# and DKMS and openssl (make check-dkms, make sign).
 build_pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev pkgconf
 	    kmod sparse linux-headers-6.12-amd64 linux-headers-amd64
-	    libmnl-dev libbpf-dev python3 python3-yaml python3-jsonschema perl rsync)
+	    libmnl-dev libbpf-dev python3 python3-yaml python3-jsonschema perl rsync
+	    dkms openssl)
 # VM harness: QEMU, a static busybox for the initramfs, and the programs the
 # guest runs from the host's /usr over 9p.
 test_pkgs=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod fio iperf3
