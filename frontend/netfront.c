@@ -152,18 +152,11 @@ static void netfront_connect(struct netfront_info *info)
 }
 
 /*
- * The backend's state changed: act on where it is now (doorbells
- * coalesce, so a restart may show as its last state only).
+ * Act on where the backend is now (doorbells coalesce, so a restart may
+ * show as its last state only). Under RTNL.
  */
-static void netfront_backend_changed(struct pvio_link *link,
-				     enum pvio_role self,
-				     enum pvio_state peer, void *data)
+static void netfront_follow(struct netfront_info *info, enum pvio_state peer)
 {
-	struct netfront_info *info = data;
-
-	rtnl_lock();
-	if (info->removing)
-		goto out;
 	switch (peer) {
 	case PVIO_STATE_INITWAIT:
 		/* Connected to a backend now waiting: a new one. */
@@ -180,8 +173,30 @@ static void netfront_backend_changed(struct pvio_link *link,
 		netfront_lose(info);
 		break;
 	}
-out:
+}
+
+static void netfront_backend_changed(struct pvio_link *link,
+				     enum pvio_role self,
+				     enum pvio_state peer, void *data)
+{
+	struct netfront_info *info = data;
+
+	rtnl_lock();
+	if (!info->removing)
+		netfront_follow(info, peer);
 	rtnl_unlock();
+}
+
+/*
+ * Lose the backend for a reason its state does not show, then act on
+ * that state: a backend already waiting again (one that hung in
+ * InitWait and came back, one restarted while we looked away) sends no
+ * further change. Under RTNL.
+ */
+static void netfront_lose_and_follow(struct netfront_info *info)
+{
+	netfront_lose(info);
+	netfront_follow(info, pvio_state_peer(info->link, PVIO_FRONTEND));
 }
 
 /* The backend broke the protocol: drop it and wait for a sane one. */
@@ -192,7 +207,7 @@ static void netfront_lost_work(struct work_struct *work)
 
 	rtnl_lock();
 	if (!info->removing)
-		netfront_lose(info);
+		netfront_lose_and_follow(info);
 	rtnl_unlock();
 }
 
@@ -202,7 +217,18 @@ static void netfront_peer_gone(struct pvio_device *pdev)
 
 	rtnl_lock();
 	if (!info->removing)
-		netfront_lose(info);
+		netfront_lose_and_follow(info);
+	rtnl_unlock();
+}
+
+/* The peer beats again: its state may have moved with no change sent. */
+static void netfront_peer_back(struct pvio_device *pdev)
+{
+	struct netfront_info *info = dev_get_drvdata(&pdev->dev);
+
+	rtnl_lock();
+	if (!info->removing)
+		netfront_follow(info, pvio_state_peer(info->link, PVIO_FRONTEND));
 	rtnl_unlock();
 }
 
@@ -418,6 +444,7 @@ static struct pvio_driver netfront_driver = {
 	.probe		= netfront_probe,
 	.remove		= netfront_remove,
 	.peer_gone	= netfront_peer_gone,
+	.peer_back	= netfront_peer_back,
 	.get_stats	= netfront_get_stats,
 };
 
