@@ -341,15 +341,19 @@ static int cmd_ring_flood(char **argv, const char *kick)
 						      prod)));
 		cons = rd32(grant_off(gref, offsetof(struct pvio_ring_shared,
 						      cons)));
+		/* Reset under us (a reconnect): start at the consumer. */
+		if (prod - cons > size)
+			prod = cons;
 		for (; prod != cons + size; prod++, entries++)
 			wr(grant_off(gref, sizeof(struct pvio_ring_shared) +
 				     (prod & (size - 1)) * esize),
 			   entry, esize);
 		wr32(grant_off(gref, offsetof(struct pvio_ring_shared, prod)),
 		     prod);
-		/* A reset link unbinds the port: the kick then fails. */
-		if (kfd >= 0 && pwrite(kfd, "kick", 4, 0) != 4)
+		if (kfd >= 0 && write(kfd, "kick", 4) != 4) {
+			perror(kick);
 			break;
+		}
 	}
 	printf("%lu rounds, %llu entries\n", r, entries);
 	return 0;
