@@ -612,9 +612,11 @@ netdev_tx_t netback_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		spin_lock(&q->rx_queue.lock);
 		/*
 		 * What the packet costs, not what it carries: a small frame
-		 * still holds a whole buffer (xen-netback counts the same).
+		 * still holds a whole buffer. An empty queue takes any
+		 * packet: a GRO'd frame's truesize may be over the limit.
 		 */
-		if (q->rx_queue_bytes + skb->truesize <=
+		if (skb_queue_empty(&q->rx_queue) ||
+		    (u64)q->rx_queue_bytes + skb->truesize <=
 		    netback_rx_queue_bytes) {
 			__skb_queue_tail(&q->rx_queue, skb);
 			q->rx_queue_bytes += skb->truesize;
