@@ -71,17 +71,23 @@ check "the module's peak stayed within its budget, above the vbd's" \
 check "... as sampled" test "$(cat /tmp/watched)" -le 600
 check "every page came back" test "$(field $all held)" -eq 0
 
-# Deleting the vbd while requests wait for pages: no deadlock.
+# Deleting the vbd while requests wait for pages: no deadlock. The
+# writes go on (time based) until the delete fails them, so that requests
+# do wait when it comes.
 waits=$(field $gpages waits)
 fio --name=gone --filename=$gdisk --direct=1 --ioengine=libaio \
-	--rw=write --bs=1M --iodepth=32 --size=$size >/dev/null 2>&1 &
+	--rw=write --bs=1M --iodepth=32 --size=$size --time_based \
+	--runtime=60 >/dev/null 2>&1 &
 fpid=$!
 w=0
-while [ "$(field $gpages waits)" -eq "$waits" ] && [ $w -lt 300 ]; do
+while [ "$(field $gpages waits)" -le $((waits + 1)) ] && [ $w -lt 300 ]; do
 	sleep 0.1
 	w=$((w + 1))
 done
 echo "# before the delete: $(cat $gpages)"
+check "requests wait for pages before the delete" \
+	test "$(field $gpages waits)" -gt $((waits + 1)) -a \
+	"$(field $gpages held)" -gt 0
 check "vbd deleted while its requests wait" \
 	timeout 120 pvioctl vbd del "$greedy" 0
 wait $fpid
