@@ -45,10 +45,13 @@ queued() {
 	pvioctl -j vif show "$victim" 0 |
 		sed -n 's/.*"backend_stats":{[^}]*"queued":\([0-9]*\).*/\1/p'
 }
-qfile=/sys/kernel/debug/pvio_netback/link$victim-vif0-backend/q0
-# held: the memory the queue says it holds.
+qdir=/sys/kernel/debug/pvio_netback/link$victim-vif0-backend
+# held: the memory the queues say they hold (the pings' flow hashes to
+# any one of them).
 held() {
-	sed -n 's/.*guest [0-9]* packets \([0-9]*\) bytes$/\1/p' $qfile
+	cat $qdir/q* |
+		sed -n 's/.*guest [0-9]* packets \([0-9]*\) bytes$/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }'
 }
 
 $IP netns exec hbe ping -q -c 200 -i 0.05 -W 2 10.98.0.2 >/tmp/hping.log 2>&1 &
@@ -63,6 +66,8 @@ echo "# queued: $q packets, $h bytes held; dropped: $dropped"
 check "packets wait for the guest" test "${q:-0}" -gt 0
 check "... at most 128 of them (truesize counted)" test "${q:-999}" -le 128
 check "... holding at most rx_queue_bytes" test "${h:-999999}" -le 65536
+check "... each counted at its truesize, over 512 bytes" \
+	test "${h:-0}" -ge $(( ${q:-1} * 512 ))
 check "the rest were dropped and counted" test "$dropped" -ge $((1500 - 128))
 # all_answered: the honest pings all came back.
 all_answered() {
