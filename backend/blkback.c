@@ -32,6 +32,20 @@ module_param(resize_check_ms, uint, 0644);
 MODULE_PARM_DESC(resize_check_ms,
 		 "How often a vbd checks its backing's size, in ms (default 1000, 0: never; netlink vbd set reread always does)");
 
+/*
+ * Bounce memory: a request's pages are held from when it is taken off
+ * the ring until it is answered. Beyond a budget it waits on the ring.
+ */
+unsigned int blkback_max_vbd_pages = 16384;
+module_param_named(max_vbd_pages, blkback_max_vbd_pages, uint, 0644);
+MODULE_PARM_DESC(max_vbd_pages,
+		 "Bounce pages the requests of one vbd may hold at once; more wait (default 16384: 64 MiB, at least max_segs)");
+
+unsigned int blkback_max_pages = 65536;
+module_param_named(max_pages, blkback_max_pages, uint, 0644);
+MODULE_PARM_DESC(max_pages,
+		 "Bounce pages the requests of all vbds may hold at once; more wait (default 65536: 256 MiB, at least max_segs)");
+
 struct workqueue_struct *blkback_wq;
 
 /* ---- the toolstack's keys ---- */

@@ -31,6 +31,22 @@ struct inode;
 /* The module's workqueue: ring work (reclaim-safe). */
 extern struct workqueue_struct *blkback_wq;
 extern unsigned int blkback_max_segs;
+extern unsigned int blkback_max_vbd_pages;
+extern unsigned int blkback_max_pages;
+
+/**
+ * struct blkback_pages - bounce pages held by requests, against a budget
+ * @held: pages held now
+ * @peak: most ever held at once
+ * @waits: requests that had to wait for pages
+ */
+struct blkback_pages {
+	atomic_t held;
+	atomic_t peak;
+	atomic64_t waits;
+};
+
+extern struct blkback_pages blkback_pages_all;
 
 /**
  * struct blkback_seg - a validated data segment, in CPU byte order
@@ -58,6 +74,7 @@ struct blkback_seg {
  * @pending: bios under way, plus one while they are being submitted
  * @nr_segs: entries of @segs
  * @nr_pages: entries of @bvec: the bounce pages, data packed in order
+ * @nr_budget: bounce pages charged to the budgets
  * @bvec: the bounce pages (ours: never the region's, see "The link and
  *	its region" in Documentation/architecture.rst)
  * @segs: the data segments, copied and validated
@@ -75,6 +92,7 @@ struct blkback_req {
 	atomic_t pending;
 	u32 nr_segs;
 	u32 nr_pages;
+	u32 nr_budget;
 	struct bio_vec *bvec;
 	struct blkback_seg segs[];
 };
@@ -117,6 +135,7 @@ enum blkback_refusal {
  * @req_kick: the frontend asked to hear of a request slot released
  * @raw_held: @raw is valid
  * @raw_charged: @raw has passed the rate limit
+ * @pages_wait: @raw waits for bounce pages to come back
  * @requests: requests answered
  * @sectors: sectors read or written
  * @errors: requests answered with an error, or refused
@@ -143,6 +162,7 @@ struct blkback_ring {
 	bool req_kick;
 	bool raw_held;
 	bool raw_charged;
+	bool pages_wait;
 	atomic64_t requests;
 	atomic64_t sectors;
 	atomic64_t errors;
@@ -209,6 +229,7 @@ struct blkback_backing {
  * @backing_gone: the backing device was deleted; every request fails
  * @resize_work: looks at the backing's size now and then
  * @coalesce_usecs: how long a response notification may wait (0: none)
+ * @pages: bounce pages its requests hold (blkback_max_vbd_pages)
  */
 struct blkback_vbd {
 	struct pvio_device *pdev;
@@ -232,6 +253,7 @@ struct blkback_vbd {
 	atomic_t backing_gone;
 	struct delayed_work resize_work;
 	u32 coalesce_usecs;
+	struct blkback_pages pages;
 };
 
 /* blkback_debugfs.c */

@@ -5,7 +5,9 @@
  * connected, shows a queue's rings (shared and private indices), the
  * requests under way and why requests were refused; writing "kick" runs
  * its event handler as if the frontend had rung (as xen-netback's
- * io_ring_qN does).
+ * io_ring_qN does). <device>/pages and pages at the top show the bounce
+ * pages held by the vbd's requests and by all of them: now, at most,
+ * the budget (max_vbd_pages, max_pages) and how many requests waited.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -84,6 +86,32 @@ static const struct file_operations blkback_queue_fops = {
 	.release	= single_release,
 };
 
+/* Bounce pages held against a budget: a vbd's or all of them. */
+static void blkback_pages_show(struct seq_file *m, struct blkback_pages *p,
+			       unsigned int budget)
+{
+	seq_printf(m, "held %d peak %d budget %u waits %lld\n",
+		   atomic_read(&p->held), atomic_read(&p->peak),
+		   max(budget, blkback_max_segs), atomic64_read(&p->waits));
+}
+
+static int blkback_vbd_pages_show(struct seq_file *m, void *unused)
+{
+	struct blkback_vbd *vbd = m->private;
+
+	blkback_pages_show(m, &vbd->pages, READ_ONCE(blkback_max_vbd_pages));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(blkback_vbd_pages);
+
+static int blkback_all_pages_show(struct seq_file *m, void *unused)
+{
+	blkback_pages_show(m, &blkback_pages_all,
+			   READ_ONCE(blkback_max_pages));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(blkback_all_pages);
+
 /* The rings are connected. Under vbd->lock. */
 void blkback_debugfs_add(struct blkback_vbd *vbd)
 {
@@ -92,6 +120,8 @@ void blkback_debugfs_add(struct blkback_vbd *vbd)
 
 	vbd->debugfs = debugfs_create_dir(dev_name(&vbd->pdev->dev),
 					  blkback_debugfs_root);
+	debugfs_create_file("pages", 0400, vbd->debugfs, vbd,
+			    &blkback_vbd_pages_fops);
 	for (q = 0; q < vbd->nr_rings; q++) {
 		snprintf(name, sizeof(name), "q%u", q);
 		debugfs_create_file(name, 0600, vbd->debugfs, &vbd->rings[q],
@@ -109,6 +139,8 @@ void blkback_debugfs_del(struct blkback_vbd *vbd)
 void blkback_debugfs_init(void)
 {
 	blkback_debugfs_root = debugfs_create_dir("pvio_blkback", NULL);
+	debugfs_create_file("pages", 0400, blkback_debugfs_root, NULL,
+			    &blkback_all_pages_fops);
 }
 
 void blkback_debugfs_exit(void)

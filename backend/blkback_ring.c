@@ -247,6 +247,69 @@ static void blkback_pages_drop(struct blkback_ring *ring)
 	ring->nr_free_pages = 0;
 }
 
+/* ---- requests: the bounce memory budget ---- */
+
+struct blkback_pages blkback_pages_all;
+
+/* A budget below the largest request would keep that request waiting. */
+static u32 blkback_budget(const unsigned int *param)
+{
+	return max(READ_ONCE(*param), blkback_max_segs);
+}
+
+static void blkback_peak(struct blkback_pages *p, int held)
+{
+	int peak = atomic_read(&p->peak);
+
+	while (held > peak && !atomic_try_cmpxchg(&p->peak, &peak, held))
+		;
+}
+
+/* Charge @nr pages to @p if it stays within @max. Any context. */
+static bool blkback_pages_charge(struct blkback_pages *p, u32 nr, u32 max)
+{
+	int held = atomic_add_return(nr, &p->held);
+
+	if (held > max) {
+		atomic_sub(nr, &p->held);
+		return false;
+	}
+	blkback_peak(p, held);
+	return true;
+}
+
+/*
+ * Charge a data request's pages to its vbd and to the module, or say it
+ * must wait: pages come back as requests are answered, and an answer
+ * on this ring runs the work again (blkback_finish()).
+ */
+static bool blkback_pages_reserve(struct blkback_ring *ring, u32 nr)
+{
+	struct blkback_pages *vbd = &ring->vbd->pages;
+
+	if (blkback_pages_charge(vbd, nr,
+				 blkback_budget(&blkback_max_vbd_pages))) {
+		if (blkback_pages_charge(&blkback_pages_all, nr,
+					 blkback_budget(&blkback_max_pages))) {
+			WRITE_ONCE(ring->pages_wait, false);
+			return true;
+		}
+		atomic_sub(nr, &vbd->held);
+	}
+	if (!ring->pages_wait) {
+		WRITE_ONCE(ring->pages_wait, true);
+		atomic64_inc(&vbd->waits);
+		atomic64_inc(&blkback_pages_all.waits);
+	}
+	return false;
+}
+
+static void blkback_pages_release(struct blkback_ring *ring, u32 nr)
+{
+	atomic_sub(nr, &ring->vbd->pages.held);
+	atomic_sub(nr, &blkback_pages_all.held);
+}
+
 static void blkback_req_free(struct blkback_req *req)
 {
 	u32 i;
@@ -254,6 +317,8 @@ static void blkback_req_free(struct blkback_req *req)
 	for (i = 0; i < req->nr_pages; i++)
 		if (req->bvec[i].bv_page)
 			blkback_page_put(req->ring, req->bvec[i].bv_page);
+	if (req->nr_budget)
+		blkback_pages_release(req->ring, req->nr_budget);
 	kfree(req->bvec);
 	kfree(req);
 }
@@ -569,10 +634,17 @@ static u32 blkback_cost(const struct pvio_blkif_request *r)
 	return le32_to_cpu(r->nr_sectors) << PVIO_BLKIF_SECTOR_SHIFT;
 }
 
+/* Bounce pages a validated data request needs. */
+static u32 blkback_data_pages(const struct pvio_blkif_request *r)
+{
+	return DIV_ROUND_UP(le32_to_cpu(r->nr_sectors) <<
+			    PVIO_BLKIF_SECTOR_SHIFT, PAGE_SIZE);
+}
+
 /*
  * Take the request in @ring->raw: answer it or start it. Return: 0, or
- * -EBUSY with *@wait_ns set if it must wait (tokens, memory) and stay
- * held.
+ * -EBUSY with *@wait_ns set if it must wait (tokens, memory, the bounce
+ * page budget) and stay held.
  */
 static int blkback_take(struct blkback_ring *ring, u64 *wait_ns)
 {
@@ -593,14 +665,20 @@ static int blkback_take(struct blkback_ring *ring, u64 *wait_ns)
 		ring->raw_charged = true;
 	}
 	req = blkback_req_alloc(ring, r);
-	status = req ? BLKBACK_OK : -ENOMEM;
-	if (req && blkback_op_has_data(r->op))
-		status = blkback_prepare_data(ring, req, r);
-	if (status == -ENOMEM) {
-		if (req)
+	if (!req)
+		goto wait;
+	status = BLKBACK_OK;
+	if (blkback_op_has_data(r->op)) {
+		if (!blkback_pages_reserve(ring, blkback_data_pages(r))) {
 			blkback_req_free(req);
-		*wait_ns = BLKBACK_RETRY_NS;
-		return -EBUSY;
+			goto wait;
+		}
+		req->nr_budget = blkback_data_pages(r);
+		status = blkback_prepare_data(ring, req, r);
+	}
+	if (status == -ENOMEM) {
+		blkback_req_free(req);
+		goto wait;
 	}
 	if (status != BLKBACK_OK) {
 		blkback_req_free(req);
@@ -610,6 +688,10 @@ static int blkback_take(struct blkback_ring *ring, u64 *wait_ns)
 	atomic_inc(&ring->inflight);
 	blkback_io_start(req);
 	return 0;
+wait:
+	/* Memory or bounce pages: a completion or the timer runs us again. */
+	*wait_ns = BLKBACK_RETRY_NS;
+	return -EBUSY;
 }
 
 /* Copy the next slot out, if there is one and room for it in flight. */
@@ -729,7 +811,8 @@ static bool blkback_finish(struct blkback_ring *ring, struct blkback_req *req)
 	/* A disconnect may have begun since we looked. */
 	if (!left)
 		wake_up(&ring->idle);
-	return left + 1 >= ring->req.size || atomic_read(&ring->changed);
+	return left + 1 >= ring->req.size || atomic_read(&ring->changed) ||
+	       READ_ONCE(ring->pages_wait);
 }
 
 /* Answer the reads that ended in hard interrupts, oldest first. */

@@ -28,7 +28,7 @@ MODULE_PARM_DESC(max_ring_order,
 unsigned int netback_rx_queue_bytes = SZ_1M;
 module_param_named(rx_queue_bytes, netback_rx_queue_bytes, uint, 0444);
 MODULE_PARM_DESC(rx_queue_bytes,
-		 "Bytes per queue waiting for the guest's buffers, at most; beyond, packets are dropped (default 1 MiB, min 64 KiB)");
+		 "Memory (skb truesize) per queue of packets waiting for the guest's buffers, at most; beyond, packets are dropped (default 1 MiB, min 64 KiB)");
 
 unsigned int netback_rx_stall_ms = 10000;
 module_param_named(rx_stall_ms, netback_rx_stall_ms, uint, 0644);

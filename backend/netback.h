@@ -81,7 +81,8 @@ enum netback_inject {
  * @napi_on: @napi is enabled
  * @rx_queue: packets for the guest waiting for buffers; its lock guards
  *	@rx_queue_bytes
- * @rx_queue_bytes: bytes on @rx_queue, at most netback_rx_queue_bytes
+ * @rx_queue_bytes: memory the packets on @rx_queue hold (truesize), at
+ *	most netback_rx_queue_bytes (or a single packet's)
  * @stash: buffers taken off @rx_req, not yet filled
  * @nr_stash: entries of @stash
  * @inject: enum netback_inject, for the next poll (xchg)

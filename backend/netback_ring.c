@@ -470,7 +470,7 @@ static int netback_rx(struct netback_queue *q, int budget)
 		netback_stall_fed(q);
 		spin_lock_bh(&q->rx_queue.lock);
 		__skb_unlink(skb, &q->rx_queue);
-		q->rx_queue_bytes -= skb->len;
+		q->rx_queue_bytes -= skb->truesize;
 		spin_unlock_bh(&q->rx_queue.lock);
 		if (!netback_rx_prepare(q, skb)) {
 			trace_netback_drop(q->vif->dev, q->qid, skb->len,
@@ -610,9 +610,16 @@ netdev_tx_t netback_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	q = &vif->queues[qid];
 	if (READ_ONCE(q->connected) && skb->len <= PVIO_NETIF_FRAME_MAX) {
 		spin_lock(&q->rx_queue.lock);
-		if (q->rx_queue_bytes + skb->len <= netback_rx_queue_bytes) {
+		/*
+		 * What the packet costs, not what it carries: a small frame
+		 * still holds a whole buffer. An empty queue takes any
+		 * packet: a GRO'd frame's truesize may be over the limit.
+		 */
+		if (skb_queue_empty(&q->rx_queue) ||
+		    (u64)q->rx_queue_bytes + skb->truesize <=
+		    netback_rx_queue_bytes) {
 			__skb_queue_tail(&q->rx_queue, skb);
-			q->rx_queue_bytes += skb->len;
+			q->rx_queue_bytes += skb->truesize;
 			queued = true;
 		}
 		spin_unlock(&q->rx_queue.lock);

@@ -396,6 +396,10 @@ static void blkfront_changed_work(struct work_struct *work)
 						  changed_work);
 	struct blkfront_disk_info di;
 
+	/* A notice from now on is for a later change. */
+	clear_bit(0, &info->changed_pending);
+	/* The bit is clear before we read "disk" (the handler set it). */
+	smp_mb__after_atomic();
 	mutex_lock(&info->lock);
 	if (!info->removing && info->disk &&
 	    !blkfront_read_disk_info(info, &di)) {

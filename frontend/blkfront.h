@@ -82,6 +82,8 @@ struct blkfront_shadow {
  * @shadow_nr_free: entries on @shadow_free
  * @done: ids the event handler found answered, to complete after it
  *	drops @lock
+ * @more_work: takes the responses the handler left for want of budget
+ * @deferred: times the handler left them to @more_work
  */
 struct blkfront_ring {
 	struct blkfront_info *info;
@@ -108,6 +110,8 @@ struct blkfront_ring {
 	u32 *shadow_free;
 	u32 shadow_nr_free;
 	u32 *done;
+	struct work_struct more_work;
+	u64 deferred;
 };
 
 /* Per request, after blk-mq's own data. */
@@ -144,6 +148,8 @@ enum blkfront_conn {
  * @index: its number (a for 0)
  * @serial: the backend's serial number
  * @changed_work: re-reads the backend's "disk" key (capacity change)
+ * @changed_pending: bit 0: a capacity change notice waits for
+ *	@changed_work; another one meanwhile breaks the protocol
  * @lost_work: disconnects after the backend broke the protocol
  * @add_work: adds @disk (and scans its partitions) without @lock
  * @debugfs: its directory in debugfs, once the rings exist
@@ -169,6 +175,7 @@ struct blkfront_info {
 	int index;
 	char serial[PVIO_BLKIF_SERIAL_MAX + 1];
 	struct work_struct changed_work;
+	unsigned long changed_pending;
 	struct work_struct lost_work;
 	struct work_struct add_work;
 	struct dentry *debugfs;

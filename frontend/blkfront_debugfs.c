@@ -26,6 +26,8 @@ static int blkfront_queue_show(struct seq_file *m, void *unused)
 	seq_printf(m, "shadows free %u of %u, pool pages free %u of %u\n",
 		   ring->shadow_nr_free, ring->req.size, ring->pool_nr_free,
 		   ring->pool_pages);
+	seq_printf(m, "responses left to a work item %llu times\n",
+		   ring->deferred);
 	pvio_ring_seq_show(m, "requests", &ring->req);
 	pvio_ring_seq_show(m, "responses", &ring->rsp);
 	spin_unlock_irq(&ring->lock);

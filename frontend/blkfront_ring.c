@@ -159,6 +159,8 @@ static int blkfront_size_pool(struct blkfront_info *info, u32 *pool_pages)
 	return 0;
 }
 
+static void blkfront_more_work(struct work_struct *work);
+
 int blkfront_rings_alloc(struct blkfront_info *info)
 {
 	u32 pool_pages;
@@ -181,6 +183,7 @@ int blkfront_rings_alloc(struct blkfront_info *info)
 		ring->rsp_gref = -1;
 		ring->pool_gref = -1;
 		spin_lock_init(&ring->lock);
+		INIT_WORK(&ring->more_work, blkfront_more_work);
 		ret = blkfront_ring_alloc(info, ring, pool_pages);
 		if (ret) {
 			info->nr_queues = q + 1;
@@ -229,6 +232,13 @@ static bool blkfront_take_response(struct blkfront_ring *ring,
 	struct blkfront_shadow *sh;
 
 	if (id == PVIO_BLKIF_ID_CHANGED && ring->qid == 0) {
+		/*
+		 * One notice at a time: the work takes it back before it
+		 * reads "disk", and an honest backend sends the next only
+		 * for a later change. A flood of them is no notice.
+		 */
+		if (test_and_set_bit(0, &ring->info->changed_pending))
+			return false;
 		schedule_work(&ring->info->changed_work);
 		return true;
 	}
@@ -252,11 +262,40 @@ static void blkfront_ring_broken(struct blkfront_ring *ring)
 	schedule_work(&ring->info->lost_work);
 }
 
+/*
+ * Out of budget with responses maybe left: mask the channel and take the
+ * rest from a work item, so the vCPU gets its interrupts back between
+ * ring's worths. Under ring->lock; the disconnect cancels the work after
+ * it cleared ->connected, before it unbinds the channel.
+ */
+static void blkfront_ring_defer(struct blkfront_ring *ring)
+{
+	if (!ring->connected)
+		return;
+	ring->deferred++;
+	pvio_evtchn_mask(ring->ch);
+	queue_work(system_highpri_wq, &ring->more_work);
+}
+
+static void blkfront_more_work(struct work_struct *work)
+{
+	struct blkfront_ring *ring = container_of(work, struct blkfront_ring,
+						  more_work);
+
+	pvio_evtchn_unmask(ring->ch);
+	/* No doorbell may come for what is left: look as if one had. */
+	pvio_evtchn_inject(ring->ch);
+}
+
+/*
+ * At most a ring's worth of responses per run: a backend that keeps
+ * moving its index must not keep us here with interrupts off.
+ */
 static void blkfront_ring_event(struct pvio_evtchn *ch, void *data)
 {
 	struct blkfront_ring *ring = data;
 	struct pvio_blkif_response rsp;
-	u32 nr_done = 0, i;
+	u32 budget = ring->rsp.size, nr_done = 0, i;
 	bool kick = false;
 
 	spin_lock(&ring->lock);
@@ -265,10 +304,16 @@ static void blkfront_ring_event(struct pvio_evtchn *ch, void *data)
 	do {
 		if (pvio_ring_avail(&ring->rsp) < 0)
 			goto broken;
-		while (!pvio_ring_cons_copy(&ring->rsp, &rsp))
+		while (budget && !pvio_ring_cons_copy(&ring->rsp, &rsp)) {
 			if (!blkfront_take_response(ring, &rsp, &nr_done))
 				goto broken;
+			budget--;
+		}
 		kick |= pvio_ring_cons_release(&ring->rsp);
+		if (!budget) {
+			blkfront_ring_defer(ring);
+			goto out;
+		}
 	} while (pvio_ring_cons_enable_notify(&ring->rsp));
 	goto out;
 broken:
@@ -388,13 +433,17 @@ static void blkfront_ring_disconnect(struct blkfront_ring *ring, bool replay)
 	struct request *rq;
 	u32 id;
 
+	/* The handler defers no more work; what it deferred is over. */
+	spin_lock_irq(&ring->lock);
+	ring->connected = false;
+	spin_unlock_irq(&ring->lock);
+	cancel_work_sync(&ring->more_work);
 	if (ring->ch) {
 		/* When it returns the handler is not running, and won't. */
 		pvio_evtchn_unbind(ring->ch);
 		ring->ch = NULL;
 	}
 	spin_lock_irq(&ring->lock);
-	ring->connected = false;
 	for (id = 0; id < ring->req.size; id++) {
 		if (ring->shadow[id].state != BLKFRONT_SHADOW_SENT)
 			continue;

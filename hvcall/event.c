@@ -15,7 +15,8 @@
  * in PENDING. A peer that rings without pause gets its channel throttled:
  * past the flood limit in one window the handler stops running until a
  * timer ends the window (late-EOI style), so a flood costs at most the
- * flood limit of handler runs per window.
+ * flood limit of handler runs per window, and never more than the limit
+ * in a row with interrupts off.
  *
  * Sending: by default every notify kicks the peer at once (event-index
  * suppression is the ring's business, not this file's). Opt-in
@@ -40,7 +41,7 @@
 static unsigned int evtchn_flood_limit = 256;
 module_param(evtchn_flood_limit, uint, 0644);
 MODULE_PARM_DESC(evtchn_flood_limit,
-		 "Handler runs per event channel per millisecond before the channel is throttled until the millisecond ends; read when a channel is bound (Default: 256)");
+		 "Handler runs per event channel per millisecond, and in a row, before the channel is throttled for the rest of the millisecond; read when a channel is bound (Default: 256)");
 
 /* Bits of pvio_evtchn.flags. */
 enum {
@@ -109,14 +110,27 @@ struct pvio_evtchn {
 
 /* ---- receiving ---- */
 
-/* Owner of RUNNING: may the handler run once more in this window? */
-static bool pvio_evtchn_budget(struct pvio_evtchn *ch, u64 now)
+/*
+ * Owner of RUNNING: may the handler run once more in this window, having
+ * run @ran times in a row already? Handlers slower than the window over
+ * the limit start a new window with every run: so that a peer ringing
+ * during each run cannot keep this CPU in the loop, a run of the limit
+ * in a row also throttles, for a whole window from now.
+ */
+static bool pvio_evtchn_budget(struct pvio_evtchn *ch, u64 now, u32 ran)
 {
+	u32 limit = READ_ONCE(ch->flood_limit);
+
+	if (ran >= limit) {
+		ch->window_start = now;
+		ch->window_runs = limit;
+		return false;
+	}
 	if (now - ch->window_start >= PVIO_EVTCHN_WINDOW_NS) {
 		ch->window_start = now;
 		ch->window_runs = 0;
 	}
-	if (ch->window_runs >= READ_ONCE(ch->flood_limit))
+	if (ch->window_runs >= limit)
 		return false;
 	ch->window_runs++;
 	return true;
@@ -154,6 +168,7 @@ static bool pvio_evtchn_runnable(struct pvio_evtchn *ch)
 static void pvio_evtchn_run(struct pvio_evtchn *ch)
 {
 	unsigned long irqflags;
+	u32 ran = 0;
 	u64 now;
 
 	/* Handlers always run as in a hard interrupt. */
@@ -163,7 +178,7 @@ static void pvio_evtchn_run(struct pvio_evtchn *ch)
 		while (!(READ_ONCE(ch->flags) & PVIO_EVTCHN_HOLD) &&
 		       test_and_clear_bit(PVIO_EVTCHN_PENDING, &ch->flags)) {
 			now = ktime_get_mono_fast_ns();
-			if (!pvio_evtchn_budget(ch, now)) {
+			if (!pvio_evtchn_budget(ch, now, ran++)) {
 				pvio_evtchn_throttle(ch, now);
 				break;
 			}

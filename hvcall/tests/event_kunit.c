@@ -369,6 +369,75 @@ static void evtchn_throttle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, runs(p.blog), r1 + 1);
 }
 
+/**
+ * struct slow_log - a slow handler that its peer rings during every run
+ * @runs: handler runs
+ * @left: runs that ring again (a bound, so that the test ends also
+ *	when the loop it checks does not)
+ * @last_end: when the last run ended (ns)
+ * @streak: runs in a row, each starting right after the last one ended
+ * @max_streak: the longest of them
+ */
+struct slow_log {
+	atomic_t runs;
+	atomic_t left;
+	u64 last_end;
+	int streak;
+	int max_streak;
+};
+
+/* Runs closer than this are in a row; a throttled window is 1 ms. */
+#define SLOW_GAP_NS	(NSEC_PER_MSEC / 2)
+
+static void slow_handler(struct pvio_evtchn *ch, void *data)
+{
+	struct slow_log *log = data;
+	u64 now = ktime_get_ns();
+
+	/* Never concurrent with itself: plain fields will do. */
+	if (log->last_end && now - log->last_end < SLOW_GAP_NS)
+		log->streak++;
+	else
+		log->streak = 1;
+	log->max_streak = max(log->max_streak, log->streak);
+	/* Slower than the window over the limit: each run starts a window. */
+	udelay(2 * USEC_PER_MSEC / FLOOD_LIMIT);
+	if (atomic_dec_return(&log->left) >= 0)
+		pvio_evtchn_inject(ch);
+	log->last_end = ktime_get_ns();
+	atomic_inc(&log->runs);
+}
+
+/*
+ * A peer that rings during every run of a slow handler: at most the flood
+ * limit of runs in a row, then the channel waits for its timer; every
+ * event is still handled.
+ */
+static void evtchn_slow_flood(struct kunit *test)
+{
+	struct pvio_kunit_link_cfg cfg = { .roles = PVIO_KUNIT_BOTH };
+	struct pvio_link *link = pvio_kunit_link(test, &cfg);
+	struct slow_log *log = kunit_kzalloc(test, sizeof(*log), GFP_KERNEL);
+	struct pvio_evtchn *b, *f;
+
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	atomic_set(&log->left, 50);
+	b = pvio_kunit_bind(test, link, PVIO_BACKEND, PORT, slow_handler, log);
+	f = pvio_kunit_bind(test, link, PVIO_FRONTEND, PORT, ev_handler,
+			    ev_log(test));
+	KUNIT_ASSERT_EQ(test, pvio_evtchn_set_flood_limit(b, FLOOD_LIMIT), 0);
+	pvio_evtchn_notify(f);
+	/* The timer delivers the rest: 51 runs, the last one not ringing. */
+	KUNIT_EXPECT_TRUE(test,
+			  pvio_kunit_wait(atomic_read(&log->runs) == 51, 5000));
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&log->runs), 51);
+	kunit_info(test, "at most %d runs in a row, throttled %llu times\n",
+		   log->max_streak, stats(b).throttled);
+	KUNIT_EXPECT_LE(test, log->max_streak, FLOOD_LIMIT);
+	KUNIT_EXPECT_GT(test, stats(b).throttled, 0ull);
+}
+
 /* Unbinding a throttled channel stops its timer: no run after unbind. */
 static void evtchn_unbind_throttled(struct kunit *test)
 {
@@ -571,6 +640,7 @@ static struct kunit_case pvio_evtchn_cases[] = {
 	KUNIT_CASE(evtchn_unbind_flushes),
 	KUNIT_CASE(evtchn_throttle),
 	KUNIT_CASE(evtchn_unbind_throttled),
+	KUNIT_CASE(evtchn_slow_flood),
 	KUNIT_CASE(evtchn_loop_provider),
 	KUNIT_CASE_SLOW(evtchn_loop_stress),
 	{}

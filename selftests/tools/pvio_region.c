@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "link.h"
+#include "ring.h"
 
 static int region_fd = -1;
 static unsigned char *region_map;	/* NULL: pread/pwrite */
@@ -270,6 +271,94 @@ static int cmd_set(const char *name, const char *value)
 	return 0;
 }
 
+/* Region offset of byte @off of the pages granted from @gref on. */
+static off_t grant_off(uint32_t gref, uint32_t off)
+{
+	off_t hdr_grants = offsetof(struct pvio_link_header, grant_offset);
+	off_t hdr_data = offsetof(struct pvio_link_header, data_offset);
+	off_t entry;
+	uint32_t flags, page;
+
+	gref += off / PVIO_PAGE_SIZE;
+	entry = (off_t)rd32(hdr_grants) * PVIO_PAGE_SIZE +
+		(off_t)gref * sizeof(struct pvio_grant_entry);
+	flags = rd32(entry + offsetof(struct pvio_grant_entry, flags));
+	page = rd32(entry + offsetof(struct pvio_grant_entry, page));
+	if (!(flags & PVIO_GRANT_F_VALID)) {
+		fprintf(stderr, "pvio_region: grant %u not valid\n", gref);
+		exit(1);
+	}
+	return ((off_t)rd32(hdr_data) + page) * PVIO_PAGE_SIZE +
+	       off % PVIO_PAGE_SIZE;
+}
+
+/* An entry given in hex, byte by byte, zero-padded to @size. */
+static int parse_entry(const char *hex, unsigned char *buf, size_t size)
+{
+	size_t i, n = strlen(hex);
+	unsigned int byte;
+
+	if (n % 2 || n / 2 > size)
+		return -1;
+	memset(buf, 0, size);
+	for (i = 0; i < n / 2; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
+			return -1;
+		buf[i] = byte;
+	}
+	return 0;
+}
+
+/*
+ * Play the producer of the ring granted at @gref: @rounds times, fill
+ * every slot up to a ring ahead of the consumer with @hex and move prod
+ * there, then write "kick" to @kick (a debugfs q<n> file) if given.
+ */
+static int cmd_ring_flood(char **argv, const char *kick)
+{
+	unsigned long gref = strtoul(argv[0], NULL, 0);
+	unsigned long order = strtoul(argv[1], NULL, 0);
+	unsigned long esize = strtoul(argv[2], NULL, 0);
+	unsigned long rounds = strtoul(argv[4], NULL, 0), r;
+	unsigned long long entries = 0;
+	unsigned char entry[PVIO_RING_ENTRY_MAX];
+	uint32_t size, prod, cons;
+	int kfd = -1;
+
+	if (order > PVIO_RING_ORDER_MAX || esize < PVIO_RING_ENTRY_MIN ||
+	    esize > PVIO_RING_ENTRY_MAX || parse_entry(argv[3], entry, esize)) {
+		fprintf(stderr, "pvio_region: bad ring-flood arguments\n");
+		return 2;
+	}
+	if (kick) {
+		kfd = open(kick, O_WRONLY);
+		if (kfd < 0)
+			die(kick);
+	}
+	size = 1u << order;
+	for (r = 0; r < rounds; r++) {
+		prod = rd32(grant_off(gref, offsetof(struct pvio_ring_shared,
+						      prod)));
+		cons = rd32(grant_off(gref, offsetof(struct pvio_ring_shared,
+						      cons)));
+		/* Reset under us (a reconnect): start at the consumer. */
+		if (prod - cons > size)
+			prod = cons;
+		for (; prod != cons + size; prod++, entries++)
+			wr(grant_off(gref, sizeof(struct pvio_ring_shared) +
+				     (prod & (size - 1)) * esize),
+			   entry, esize);
+		wr32(grant_off(gref, offsetof(struct pvio_ring_shared, prod)),
+		     prod);
+		if (kfd >= 0 && write(kfd, "kick", 4) != 4) {
+			perror(kick);
+			break;
+		}
+	}
+	printf("%lu rounds, %llu entries\n", r, entries);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -283,6 +372,13 @@ static void usage(FILE *f)
 		"  del-key AREA KEY         remove it, likewise\n"
 		"  get FIELD                print a header field\n"
 		"  set FIELD VALUE          write a header field\n"
+		"  ring-flood GREF ORDER ENTRY_SIZE HEX ROUNDS [KICK]\n"
+		"                           produce on the ring granted at GREF\n"
+		"                           (2^ORDER slots of ENTRY_SIZE bytes):\n"
+		"                           ROUNDS times fill it a ring ahead of\n"
+		"                           its consumer with the entry HEX (bytes\n"
+		"                           in hex, zero-padded), then write kick\n"
+		"                           to the debugfs file KICK\n"
 		"AREA: toolstack, backend or frontend\n"
 		"FIELD: magic, abi_version, region_pages, generation,\n"
 		"       backend_id, frontend_id, backend_peer, frontend_peer, or\n"
@@ -311,6 +407,8 @@ int main(int argc, char **argv)
 		return cmd_get(argv[3]);
 	if (!strcmp(argv[2], "set") && argc == 5)
 		return cmd_set(argv[3], argv[4]);
+	if (!strcmp(argv[2], "ring-flood") && (argc == 8 || argc == 9))
+		return cmd_ring_flood(argv + 3, argc == 9 ? argv[8] : NULL);
 	usage(stderr);
 	return 2;
 }
