@@ -33,13 +33,12 @@ ios() {
 # I/Os: the fio just started is under way, which on a loaded debug guest
 # can take seconds (before, it may not even have opened the disk).
 io_since() {
-	_w=0
-	while [ "$(ios $1)" -le "$2" ]; do
-		[ $_w -ge 600 ] && return 1
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+	wait_until 60 ios_over "$1" "$2" || return 1
 	sleep 1
+}
+# ios_over DISK N: DISK completed more than N I/Os.
+ios_over() {
+	[ "$(ios $1)" -gt "$2" ]
 }
 # fio_bg NAME: a verifying fio in the background, long enough to be hit.
 fio_bg() {

@@ -55,14 +55,14 @@ broke() {
 	dmesg | grep -c "backend broke the protocol, reconnecting"
 }
 
+# broke_since N: more than N reconnect lines.
+broke_since() {
+	[ "$(broke)" -gt "$1" ]
+}
+
 # connected: the victim's queue 0 is connected again (60 s).
 connected() {
-	_w=0
-	until grep -q "connected 1 broken 0" $q0; do
-		[ $_w -ge 600 ] && return 1
-		sleep 0.1
-		_w=$((_w + 1))
-	done
+	wait_until 60 grep -q "connected 1 broken 0" $q0
 }
 
 # reflood: flood once more: the queue breaks again (one more line) and
@@ -70,13 +70,7 @@ connected() {
 reflood() {
 	_b=$(broke)
 	flood 1 $q0 >/dev/null || return 1
-	_w=0
-	while [ "$(broke)" -le "$_b" ]; do
-		[ $_w -ge 100 ] && return 1
-		sleep 0.1
-		_w=$((_w + 1))
-	done
-	connected
+	wait_until 10 broke_since "$_b" && connected
 }
 
 check "victim's disk works before" fio_verify $vdisk before --rw=write \
@@ -87,11 +81,7 @@ hpid=$!
 
 dmesg -c >/dev/null
 check "one round of notices: flooded" flooded 1
-w=0
-while [ "$(broke)" -lt 1 ] && [ $w -lt 100 ]; do
-	sleep 0.1
-	w=$((w + 1))
-done
+wait_until 10 broke_since 0
 echo "# $(broke) reconnect lines"
 check "... a protocol break, logged once" test "$(broke)" -eq 1
 check "... the queue connects again" connected

@@ -99,11 +99,6 @@ back() {
 	done
 }
 
-# gone PID: that QEMU has exited.
-gone() {
-	! [ -d "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat")" = Z ]
-}
-
 # kill_restart N PID: the driver domain's QEMU killed (behind the
 # toolstack's back on odd cycles, by pvio restart on even ones), started
 # again. Sets ticks (iperf3's intervals until it was back) and what.

@@ -85,6 +85,19 @@ load_configfs() {
 		mount -t configfs configfs /sys/kernel/config
 }
 
+# wait_until SECONDS COMMAND...: until COMMAND succeeds, checked every
+# 0.1 s; 1 if SECONDS pass first (a bound, not a measure: TCG, the debug
+# kernel).
+wait_until() {
+	_n=$(($1 * 10))
+	shift
+	until "$@"; do
+		_n=$((_n - 1))
+		[ $_n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 # wait_for PATH [SECONDS]: wait until PATH exists (default 30 s).
 wait_for() {
 	_w=0

@@ -2,11 +2,18 @@
 # shellcheck shell=bash
 #
 # Host-side helper, sourced by the host tests that run domains through
-# pvio up (ivshmem_toolstack_lifecycle, ivshmem_three_vms): what of
-# theirs is still running, and which of pvio-hvd's memfds it holds.
+# pvio up (ivshmem_toolstack_lifecycle, ivshmem_three_vms, recover_dd_*):
+# what of theirs is still running, and which of pvio-hvd's memfds it
+# holds.
 #
 # our_procs [memfds]
 #   Uses $run, the test's run directory.
+# gone PID
+#   That process has exited (or is a zombie no one reaped).
+
+gone() {
+	! [ -d "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat")" = Z ]
+}
 
 # Our processes: not zombies (this machine's init may not reap), with
 # our run directory on their command line: "PID COMMAND" lines. With

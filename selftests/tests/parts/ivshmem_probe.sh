@@ -12,17 +12,6 @@ peer=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^probe_peer=//p')
 dbg=/sys/kernel/debug
 drv=/sys/bus/pci/drivers/pvio_ivshmem
 
-# wait_until SECONDS COMMAND...: until COMMAND succeeds (a bound, not a
-# measure: TCG, the debug kernel).
-wait_until() {
-	_n=$(($1 * 10))
-	shift
-	until "$@"; do
-		_n=$((_n - 1))
-		[ $_n -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 # field FILE KEY: the value after KEY in a "key value" file.
 field() {
 	sed -n "s/^$2 //p" "$1" 2>/dev/null
