@@ -674,10 +674,13 @@ static void domain_argv(const struct pvio_config *cfg,
 	/*
 	 * The harness's command line, and no_timer_check: on a loaded host a
 	 * TCG guest's jiffies can miss the kernel's IO-APIC timer check,
-	 * which then panics ("IO-APIC + timer doesn't work").
+	 * which then panics ("IO-APIC + timer doesn't work"). watchdog_thresh
+	 * 30 (a soft lockup after 60 s, not 20): a TCG vCPU the host starves
+	 * while its clock runs on was reported stuck 23 s unpacking its
+	 * initramfs, with five QEMUs on two cores.
 	 */
 	arg(a, "-append");
-	arg(a, "console=ttyS0 loglevel=5 log_buf_len=4M panic=-1 no_timer_check pviorun=domain.sh pviorole=%s pvioname=%s pviodomid=%u%s%s%s%s",
+	arg(a, "console=ttyS0 loglevel=5 log_buf_len=4M panic=-1 no_timer_check watchdog_thresh=30 pviorun=domain.sh pviorole=%s pvioname=%s pviodomid=%u%s%s%s%s",
 	    type_name[d->type], d->name, d->id, d->run[0] ? " pvioexec=" : "",
 	    d->run, d->append[0] ? " " : "", d->append);
 	arg(a, "-serial");
