@@ -59,6 +59,11 @@ enum pvio_state {
  * @heartbeat: bumped periodically while the end is alive
  * @generation: the link generation this end last attached to
  * @features: feature bits this end offers (PVIO_LINK_F_*)
+ * @connects: times this end went Connected since it started; a report
+ *	for the toolstack (pvio status), trusted by no one; 0 from an end
+ *	that does not count
+ * @last_downtime_ms: how long, in ms, this end was without a connected
+ *	peer the last time it lost one; a report, like @connects
  * @reserved: zero
  */
 struct pvio_link_end {
@@ -67,7 +72,9 @@ struct pvio_link_end {
 	__le32 generation;
 	__le32 reserved0;
 	__le64 features;
-	__u8 reserved[40];
+	__le32 connects;
+	__le32 last_downtime_ms;
+	__u8 reserved[32];
 };
 
 /**
@@ -173,6 +180,9 @@ static_assert(sizeof(struct pvio_link_end) == 64, "link ABI");
 static_assert(offsetof(struct pvio_link_end, heartbeat) == 4, "link ABI");
 static_assert(offsetof(struct pvio_link_end, generation) == 8, "link ABI");
 static_assert(offsetof(struct pvio_link_end, features) == 16, "link ABI");
+static_assert(offsetof(struct pvio_link_end, connects) == 24, "link ABI");
+static_assert(offsetof(struct pvio_link_end, last_downtime_ms) == 28,
+	      "link ABI");
 static_assert(offsetof(struct pvio_link_header, region_pages) == 8, "link ABI");
 static_assert(offsetof(struct pvio_link_header, backend_id) == 12, "link ABI");
 static_assert(offsetof(struct pvio_link_header, frontend_id) == 14, "link ABI");

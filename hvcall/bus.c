@@ -99,6 +99,38 @@ static ssize_t generation_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(generation);
 
+/* The device's end's outage figures (recovery.c). */
+static struct pvio_dev_stats pvio_dev_recovery(struct device *dev)
+{
+	struct pvio_device *pdev = to_pvio_device(dev);
+	struct pvio_dev_stats stats = {};
+
+	pvio_recovery_get(pdev->link, pdev->role, &stats);
+	return stats;
+}
+
+static ssize_t reconnects_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", pvio_dev_recovery(dev).reconnects);
+}
+static DEVICE_ATTR_RO(reconnects);
+
+static ssize_t last_downtime_ms_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  pvio_dev_recovery(dev).last_downtime_ms);
+}
+static DEVICE_ATTR_RO(last_downtime_ms);
+
+static ssize_t down_ms_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", pvio_dev_recovery(dev).down_ms);
+}
+static DEVICE_ATTR_RO(down_ms);
+
 static ssize_t features_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
@@ -131,6 +163,9 @@ static struct attribute *pvio_dev_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_otherend_state.attr,
 	&dev_attr_generation.attr,
+	&dev_attr_reconnects.attr,
+	&dev_attr_last_downtime_ms.attr,
+	&dev_attr_down_ms.attr,
 	&dev_attr_features.attr,
 	&dev_attr_ring_order.attr,
 	&dev_attr_nr_rings.attr,

@@ -358,6 +358,7 @@ bool pvio_dev_stats(struct pvio_link *link, enum pvio_dev_type type,
 	if (pdrv && pdrv->get_stats) {
 		memset(stats, 0, sizeof(*stats));
 		pdrv->get_stats(pdev, stats);
+		pvio_recovery_get(link, role, stats);
 		ret = true;
 	}
 	device_unlock(&pdev->dev);

@@ -104,6 +104,8 @@ static void pvio_report_peer(struct pvio_liveness *lv, bool back)
 
 	pr_debug_ratelimited("link %u %s: peer %s\n", lv->link->id,
 			     pvio_role_name(lv->self), back ? "back" : "gone");
+	if (!back)
+		pvio_recovery_peer_gone(lv->link, lv->self);
 	bus_for_each_dev(&pvio_bus_type, NULL, &ev, pvio_tell_driver);
 }
 
@@ -304,6 +306,7 @@ int pvio_link_restart_end(struct pvio_link *link, enum pvio_role end)
 	spin_lock_irqsave(&link->state_lock, flags);
 	memset(&hdr->ends[end], 0, sizeof(hdr->ends[end]));
 	link->state[end] = PVIO_STATE_UNKNOWN;
+	pvio_recovery_reset(link, end);
 	spin_unlock_irqrestore(&link->state_lock, flags);
 	/* ...and the survivor learns of it from the generation, first. */
 	virt_wmb();

@@ -447,7 +447,7 @@ static int pvio_nl_dev_dumpit(const struct pvio_nl_dev *t,
 /* Payload of a nest of counters. */
 static size_t pvio_nl_vbd_stats_size(void)
 {
-	return nla_total_size(0) + 5 * nla_total_size_64bit(sizeof(u64));
+	return nla_total_size(0) + 9 * nla_total_size_64bit(sizeof(u64));
 }
 
 /* Payload of a message describing a vbd, path and counters included. */
@@ -480,7 +480,15 @@ static int pvio_nl_vbd_put_stats(struct sk_buff *skb, int type,
 	    nla_put_u64_64bit(skb, PVIO_A_VBD_STATS_REPLAYS, stats->replays,
 			      PVIO_A_VBD_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, PVIO_A_VBD_STATS_IN_FLIGHT,
-			      stats->in_flight, PVIO_A_VBD_STATS_PAD)) {
+			      stats->in_flight, PVIO_A_VBD_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VBD_STATS_GENERATION,
+			      stats->generation, PVIO_A_VBD_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VBD_STATS_RECONNECTS,
+			      stats->reconnects, PVIO_A_VBD_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VBD_STATS_LAST_DOWNTIME_MS,
+			      stats->last_downtime_ms, PVIO_A_VBD_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VBD_STATS_DOWN_MS,
+			      stats->down_ms, PVIO_A_VBD_STATS_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -755,7 +763,7 @@ int pvio_nl_vbd_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 /* Payload of a nest of vif counters. */
 static size_t pvio_nl_vif_stats_size(void)
 {
-	return nla_total_size(0) + 4 * nla_total_size_64bit(sizeof(u64));
+	return nla_total_size(0) + 8 * nla_total_size_64bit(sizeof(u64));
 }
 
 /* Payload of a message describing a vif, counters included. */
@@ -785,7 +793,15 @@ static int pvio_nl_vif_put_stats(struct sk_buff *skb, int type,
 	    nla_put_u64_64bit(skb, PVIO_A_VIF_STATS_ERRORS, stats->errors,
 			      PVIO_A_VIF_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, PVIO_A_VIF_STATS_QUEUED, stats->in_flight,
-			      PVIO_A_VIF_STATS_PAD)) {
+			      PVIO_A_VIF_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VIF_STATS_GENERATION,
+			      stats->generation, PVIO_A_VIF_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VIF_STATS_RECONNECTS,
+			      stats->reconnects, PVIO_A_VIF_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VIF_STATS_LAST_DOWNTIME_MS,
+			      stats->last_downtime_ms, PVIO_A_VIF_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, PVIO_A_VIF_STATS_DOWN_MS,
+			      stats->down_ms, PVIO_A_VIF_STATS_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

@@ -131,6 +131,19 @@ struct pvio_link_params {
 #define PVIO_LINK_VBDS_MAX	(PVIO_VBD_INDEX_MAX + 1)
 
 /**
+ * struct pvio_end_recovery - how a local end came through its outages
+ * @connects: times it went Connected
+ * @down_since: ktime_get_ns() when its current outage began; 0 while
+ *	Connected or before it ever was
+ * @last_downtime: the last outage's length, ns (to Connected again)
+ */
+struct pvio_end_recovery {
+	u32 connects;
+	u64 down_since;
+	u64 last_downtime;
+};
+
+/**
  * struct pvio_link - this kernel's view of one link
  * @id: link id, unique in this kernel
  * @backend_id: domain id of the backend end
@@ -172,6 +185,7 @@ struct pvio_link_params {
  * @state: the state each local end last published (state.c); the one
  *	record of it this kernel reads, never the header
  * @state_lock: guards @state and orders the writes of the ends' states
+ * @recovery: each local end's outages (recovery.c), under @state_lock
  * @liveness: heartbeat and peer watch of each local end (liveness.c); set
  *	before the link is visible, freed only in its final release
  * @restart_lock: serializes pvio_link_restart_end() calls, and them
@@ -209,6 +223,7 @@ struct pvio_link {
 	struct mutex store_lock;	/* guards @store, local store areas */
 	enum pvio_state state[2];
 	spinlock_t state_lock;		/* guards @state, hdr->ends[].state */
+	struct pvio_end_recovery recovery[2];
 	struct pvio_liveness *liveness[2];
 	struct mutex restart_lock;	/* serializes restarts */
 	struct dentry *debugfs;
@@ -312,6 +327,12 @@ struct pvio_device {
  * @errors: requests completed with an error, or refused as invalid
  * @replays: requests sent again after the other end came back (frontend)
  * @in_flight: requests under way now
+ * @generation: the link's generation (filled by the core)
+ * @reconnects: times the end went Connected again after the first (core)
+ * @last_downtime_ms: the last outage, from losing the peer to Connected
+ *	again (core)
+ * @down_ms: how long the current outage has lasted; 0 while Connected
+ *	(core)
  */
 struct pvio_dev_stats {
 	u64 requests;
@@ -319,6 +340,10 @@ struct pvio_dev_stats {
 	u64 errors;
 	u64 replays;
 	u64 in_flight;
+	u64 generation;
+	u64 reconnects;
+	u64 last_downtime_ms;
+	u64 down_ms;
 };
 
 /**

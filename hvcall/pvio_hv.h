@@ -61,6 +61,14 @@ void pvio_store_link_exit(struct pvio_link *link);
 /* state.c */
 void pvio_state_link_init(struct pvio_link *link);
 
+/* recovery.c */
+void pvio_recovery_moved(struct pvio_link *link, enum pvio_role self,
+			 enum pvio_state from, enum pvio_state to);
+void pvio_recovery_peer_gone(struct pvio_link *link, enum pvio_role self);
+void pvio_recovery_reset(struct pvio_link *link, enum pvio_role self);
+void pvio_recovery_get(struct pvio_link *link, enum pvio_role self,
+		       struct pvio_dev_stats *stats);
+
 /* event.c */
 /* Ring port @port of @self's peer, after ordering our earlier writes. */
 void pvio_notify_peer(struct pvio_link *link, enum pvio_role self,

@@ -118,6 +118,7 @@ int pvio_state_set(struct pvio_link *link, enum pvio_role self,
 	 */
 	virt_wmb();
 	WRITE_ONCE(link->hdr->ends[self].state, cpu_to_le32(state));
+	pvio_recovery_moved(link, self, from, state);
 	spin_unlock_irqrestore(&link->state_lock, flags);
 
 	pvio_notify_peer(link, self, PVIO_PORT_CONTROL);

@@ -134,6 +134,13 @@ void hvd_link_del(struct hvd_link *link);
 struct hvd_link *hvd_link_get(uint32_t id);
 /* A peer of @end came (@peer_id) or went (0): update the header. */
 void hvd_link_peer_changed(struct hvd_end *end, uint32_t peer_id);
+
+/* The header at the start of @link's region, which hvd laid out. */
+static inline struct pvio_link_header *
+hvd_link_header(const struct hvd_link *link)
+{
+	return link->shm.map;
+}
 int hvd_link_key_set(struct hvd_link *link, const char *key,
 		     const char *value, const char **err);
 int hvd_link_key_del(struct hvd_link *link, const char *key,

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "hvd.h"
+#include "state_name.h"
 
 struct hvd_client {
 	struct hvd_watch w;
@@ -227,12 +228,33 @@ static int hvd_cmd_link_add(char **argv, int argc, const char **err)
 	return hvd_link_add(id, be, fe, size, grants, vectors, err);
 }
 
+/*
+ * What an end published about itself in the header: its state and its
+ * recovery figures, each read once. The end wrote them; they are shown,
+ * never acted on.
+ */
+static void hvd_out_end_status(struct hvd_client *c, const char *role,
+			       const struct pvio_link_end *rec)
+{
+	uint32_t state = le32toh(__atomic_load_n(&rec->state,
+						 __ATOMIC_RELAXED));
+
+	hvd_out(c, ",\"%s_state\":\"%s\",\"%s_connects\":%u,"
+		"\"%s_last_downtime_ms\":%u", role, state_name(state), role,
+		le32toh(__atomic_load_n(&rec->connects, __ATOMIC_RELAXED)),
+		role, le32toh(__atomic_load_n(&rec->last_downtime_ms,
+					      __ATOMIC_RELAXED)));
+}
+
 static void hvd_out_end(struct hvd_client *c, const char *role,
 			const struct hvd_end *end)
 {
+	struct pvio_link_header *hdr = hvd_link_header(end->link);
+
 	hvd_out(c, "\"%s_socket\":", role);
 	hvd_out_str(c, end->path);
 	hvd_out(c, ",\"%s_peer\":%u", role, end->peer ? end->peer->id : 0);
+	hvd_out_end_status(c, role, &hdr->ends[end->role]);
 }
 
 static void hvd_out_link(struct hvd_client *c, const struct hvd_link *link)

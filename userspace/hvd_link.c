@@ -26,11 +26,6 @@ struct hvd_link *hvd_link_get(uint32_t id)
 	return id < HVD_MAX_LINKS ? hvd.links[id] : NULL;
 }
 
-static struct pvio_link_header *hvd_link_header(const struct hvd_link *link)
-{
-	return link->shm.map;
-}
-
 static void hvd_link_lay_out(struct hvd_link *link)
 {
 	struct pvio_link_header *hdr = hvd_link_header(link);

@@ -1561,6 +1561,34 @@ static void json_kv_str(const char *key, const char *val, bool comma)
 	pvio_json_print_str(stdout, val);
 }
 
+/*
+ * Times an end of link @hl (hvd's status) reconnected: what it published
+ * as its connects, less its first.
+ */
+static double end_reconnects(struct pvio_json *hl, const char *role)
+{
+	char key[32];
+	double n;
+
+	snprintf(key, sizeof(key), "%s_connects", role);
+	n = pvio_json_num(hl, key);
+	return n > 1 ? n - 1 : 0;
+}
+
+/* An end's published state and recovery figures, as JSON members. */
+static void json_end_status(struct pvio_json *hl, const char *role)
+{
+	char key[48];
+	const char *state;
+
+	snprintf(key, sizeof(key), "%s_state", role);
+	state = pvio_json_str(hl, key);
+	json_kv_str(key, state ? state : "unknown", true);
+	printf(",\"%s_reconnects\":%.0f", role, end_reconnects(hl, role));
+	snprintf(key, sizeof(key), "%s_last_downtime_ms", role);
+	printf(",\"%s\":%.0f", key, pvio_json_num(hl, key));
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	static struct pvio_state st;
@@ -1640,9 +1668,9 @@ static int cmd_status(int argc, char **argv)
 	if (json)
 		printf("],\"links\":[");
 	else
-		printf("\n%4s %-5s %-16s %-16s %4s %7s %7s  %s\n", "LINK", "KIND",
-		       "BACKEND", "FRONTEND", "GEN", "BE-PEER", "FE-PEER",
-		       "DEVICE");
+		printf("\n%4s %-5s %-16s %-16s %4s %7s %7s %6s %9s  %s\n",
+		       "LINK", "KIND", "BACKEND", "FRONTEND", "GEN", "BE-PEER",
+		       "FE-PEER", "RECONN", "DOWN-MS", "DEVICE");
 	for (i = 0; i < st.nr_links; i++) {
 		struct pvio_slink *l = &st.links[i];
 
@@ -1659,11 +1687,14 @@ static int cmd_status(int argc, char **argv)
 			printf(",\"hotplugged\":%s", l->hot ? "true" : "false");
 			printf(",\"vectors\":%u,\"size\":%llu,\"grants\":%u,"
 			       "\"generation\":%.0f,\"backend_peer\":%.0f,"
-			       "\"frontend_peer\":%.0f,\"keys\":{", l->vectors,
+			       "\"frontend_peer\":%.0f", l->vectors,
 			       (unsigned long long)l->size, l->grants,
 			       pvio_json_num(hl, "generation"),
 			       pvio_json_num(hl, "backend_peer"),
 			       pvio_json_num(hl, "frontend_peer"));
+			json_end_status(hl, "backend");
+			json_end_status(hl, "frontend");
+			printf(",\"keys\":{");
 			keys = pvio_json_get(hl, "keys");
 			for (k = keys ? keys->child : NULL; k; k = k->next) {
 				if (k->type != PJ_STR)
@@ -1672,11 +1703,13 @@ static int cmd_status(int argc, char **argv)
 			}
 			printf("}}");
 		} else {
-			printf("%4u %-5s %-16s %-16s %4.0f %7.0f %7.0f  %s%s\n", l->id,
-			       kind_name[l->kind], drv, l->guest,
+			printf("%4u %-5s %-16s %-16s %4.0f %7.0f %7.0f %6.0f %9.0f  %s%s\n",
+			       l->id, kind_name[l->kind], drv, l->guest,
 			       pvio_json_num(hl, "generation"),
 			       pvio_json_num(hl, "backend_peer"),
 			       pvio_json_num(hl, "frontend_peer"),
+			       end_reconnects(hl, "frontend"),
+			       pvio_json_num(hl, "frontend_last_downtime_ms"),
 			       l->kind == PVIO_SPARE ? "-" : l->spec,
 			       l->hot ? " (hot-plugged)" : "");
 		}

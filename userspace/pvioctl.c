@@ -36,6 +36,7 @@
 #include "genl.h"
 #include "link.h"
 #include "pvio_genl.h"
+#include "state_name.h"
 
 /* Exit statuses: 1 for a failed operation, 2 for a bad command line. */
 #define EXIT_USAGE	2
@@ -253,26 +254,6 @@ static int link_parse(const struct nlmsghdr *nlh, struct link *l)
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_OK;
-}
-
-static const char *state_name(uint32_t state)
-{
-	static const char *const names[] = {
-		[PVIO_STATE_UNKNOWN] = "unknown",
-		[PVIO_STATE_INITIALISING] = "initialising",
-		[PVIO_STATE_INITWAIT] = "initwait",
-		[PVIO_STATE_INITIALISED] = "initialised",
-		[PVIO_STATE_CONNECTED] = "connected",
-		[PVIO_STATE_CLOSING] = "closing",
-		[PVIO_STATE_CLOSED] = "closed",
-	};
-	static char buf[16];
-
-	if (state < ARRAY_SIZE(names))
-		return names[state];
-	/* A peer may publish anything: show it as it is. */
-	snprintf(buf, sizeof(buf), "%u", state);
-	return buf;
 }
 
 /* A JSON string: quoted, with what JSON needs escaped. */
@@ -765,6 +746,11 @@ static const struct stat_name vbd_stats[] = {
 	{ PVIO_A_VBD_STATS_ERRORS, "errors", "errors" },
 	{ PVIO_A_VBD_STATS_REPLAYS, "replays", "replays" },
 	{ PVIO_A_VBD_STATS_IN_FLIGHT, "in-flight", "in_flight" },
+	{ PVIO_A_VBD_STATS_GENERATION, "generation", "generation" },
+	{ PVIO_A_VBD_STATS_RECONNECTS, "reconnects", "reconnects" },
+	{ PVIO_A_VBD_STATS_LAST_DOWNTIME_MS, "last-downtime-ms",
+	  "last_downtime_ms" },
+	{ PVIO_A_VBD_STATS_DOWN_MS, "down-ms", "down_ms" },
 };
 
 static const struct dev_set vbd_attrs = {
@@ -1021,6 +1007,11 @@ static const struct stat_name vif_stats[] = {
 	{ PVIO_A_VIF_STATS_BYTES, "bytes", "bytes" },
 	{ PVIO_A_VIF_STATS_ERRORS, "errors", "errors" },
 	{ PVIO_A_VIF_STATS_QUEUED, "queued", "queued" },
+	{ PVIO_A_VIF_STATS_GENERATION, "generation", "generation" },
+	{ PVIO_A_VIF_STATS_RECONNECTS, "reconnects", "reconnects" },
+	{ PVIO_A_VIF_STATS_LAST_DOWNTIME_MS, "last-downtime-ms",
+	  "last_downtime_ms" },
+	{ PVIO_A_VIF_STATS_DOWN_MS, "down-ms", "down_ms" },
 };
 
 static const struct dev_set vif_attrs = {

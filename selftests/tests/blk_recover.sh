@@ -75,6 +75,7 @@ not_connected() {
 }
 check "the frontend holds its I/O (leaves Connected)" not_connected
 sleep 2
+check "... and counts the outage as it lasts" test "$(cat $fe/down_ms)" -gt 0
 check "load pvio_blkback again" pvio_insmod pvio_blkback
 check "both ends reconnect" connected
 check "fio saw no error and verified everything" wait $bg
@@ -94,6 +95,22 @@ import json, sys
 print(json.load(sys.stdin).get("frontend_stats", {}).get("replays", 0))')
 echo "# replayed requests: $replays"
 check "the frontend replayed requests" test "${replays:-0}" -gt 0
+
+# The outages are counted and timed, in sysfs and netlink alike.
+reconnects=$(cat $fe/reconnects)
+echo "# reconnects: $reconnects, the last outage $(cat $fe/last_downtime_ms) ms"
+check "the frontend counted its reconnects" test "$reconnects" -ge 2
+check "... timed the last outage" test "$(cat $fe/last_downtime_ms)" -gt 0
+check "... and is not down now" test "$(cat $fe/down_ms)" = 0
+nl_reconnects=$(pvioctl -j vbd show "$link" 0 | /usr/bin/python3 -c '
+import json, sys
+print(json.load(sys.stdin).get("frontend_stats", {}).get("reconnects", -1))')
+check "netlink reports the same count" test "$nl_reconnects" = "$reconnects"
+# (A restarted end starts from nothing: the backend's count is of the
+# last restart only.)
+echo "# backend reconnects: $(cat $be/reconnects)"
+check "the restarted backend end counts afresh" \
+	test "$(cat $be/reconnects)" -lt "$reconnects"
 
 # --- the frontend goes ------------------------------------------------------
 check "rmmod pvio_blkfront is refused while the disk is open" \

@@ -77,7 +77,7 @@ check "vif show lists it" \
 	grep -q "^vif 0 link $link mac 02:00:5e:10:00:07 queues 2 " /tmp/show.out
 pvioctl -j vif show "$link" 0 >/tmp/show.json
 echo "# $(cat /tmp/show.json)"
-check "vif show -j" grep -qE "^\{\"link_id\":$link,\"index\":0,\"mac\":\"02:00:5e:10:00:07\",\"queues\":2,\"rate\":0,\"burst\":0,\"backend_state\":\"[a-z0-9]+\",\"frontend_state\":\"[a-z0-9]+\",\"backend_stats\":\{\"packets\":[0-9]+,\"bytes\":[0-9]+,\"errors\":0,\"queued\":[0-9]+\}" \
+check "vif show -j" grep -qE "^\{\"link_id\":$link,\"index\":0,\"mac\":\"02:00:5e:10:00:07\",\"queues\":2,\"rate\":0,\"burst\":0,\"backend_state\":\"[a-z0-9]+\",\"frontend_state\":\"[a-z0-9]+\",\"backend_stats\":\{\"packets\":[0-9]+,\"bytes\":[0-9]+,\"errors\":0,\"queued\":[0-9]+,\"generation\":[0-9]+,\"reconnects\":0,\"last_downtime_ms\":0,\"down_ms\":0\}" \
 	/tmp/show.json
 
 be=pvif$link.0

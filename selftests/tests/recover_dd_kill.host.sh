@@ -247,6 +247,21 @@ r1=$(field "$(result g1 round)" replays) r2=$(field "$(result g2 round)" replays
 echo "# requests the frontends replayed to a new backend: g1 $r1, g2 $r2"
 check "the frontends replayed requests in flight at the kills" \
 	test $((${r1:-0} + ${r2:-0})) -gt 0
+# Each guest end counted the outages it recovered from and published
+# them in its link's header, where pvio status reads them.
+"$pvio" status | sed 's/^/# /'
+"$pvio" status -j >"$tmp/status.json"
+check "pvio status: every guest device reconnected after each restart" \
+	python3 -c '
+import json, sys
+links = [l for l in json.load(open(sys.argv[1]))["links"]
+         if l["kind"] in ("vbd", "vif") and l["frontend"] in ("g1", "g2")]
+assert len(links) == 4, links
+for l in links:
+    assert l["frontend_state"] == "connected", l
+    assert l["frontend_reconnects"] >= int(sys.argv[2]), l
+    assert l["frontend_last_downtime_ms"] > 0, l
+' "$tmp/status.json" "$cycles"
 for g in g1 g2; do
 	l=$(grep -aE 'hung_task|blocked for more than|I/O error|WARNING:|BUG:|Oops|Call Trace' \
 		"$run/$g.console" | head -n 5)
