@@ -40,6 +40,7 @@ struct pvio_state;
 /* What a failing `up` stops before it exits. */
 static struct pvio_state *pvio_undo;
 static void state_stop_all(struct pvio_state *st);
+static void watch_spawn(struct pvio_state *st);
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -261,6 +262,7 @@ struct pvio_sdomain {
 	unsigned long long start;
 	char state[16];			/* running, killed, stopped */
 	unsigned int starts;
+	bool restart;			/* on-crash: started again if dead */
 };
 
 struct pvio_slink {
@@ -276,6 +278,8 @@ struct pvio_slink {
 struct pvio_state {
 	pid_t hvd_pid;
 	unsigned long long hvd_start;
+	pid_t watch_pid;		/* pvio watch, which restarts domains */
+	unsigned long long watch_start;
 	uint32_t control_vectors;
 	/* The config's link defaults, for attach's new links. */
 	uint32_t vectors, grants;
@@ -323,6 +327,7 @@ static void pvio_unlock(void)
 static bool state_load(struct pvio_state *st)
 {
 	char line[1024], a[64], b[16], c[PVIO_NAME_MAX], spec[512], hot[8];
+	char oc[16];
 	struct pvio_sdomain *d;
 	struct pvio_slink *l;
 	unsigned long long s1, s2;
@@ -343,13 +348,16 @@ static bool state_load(struct pvio_state *st)
 			st->hvd_pid = pid;
 			st->hvd_start = s1;
 			st->control_vectors = u1;
+		} else if (sscanf(line, "watch %d %llu", &pid, &s1) == 2) {
+			st->watch_pid = pid;
+			st->watch_start = s1;
 		} else if (sscanf(line, "defaults %u %llu %u", &u1, &s1, &u2) == 3) {
 			st->vectors = u1;
 			st->link_size = s1;
 			st->grants = u2;
 		} else if (st->nr_domains < PVIO_MAX_DOMAINS &&
-			   sscanf(line, "domain %31s %u %63s %d %llu %15s %u",
-				  c, &u1, a, &pid, &s1, b, &u2) == 7) {
+			   (nf = sscanf(line, "domain %31s %u %63s %d %llu %15s %u %15s",
+					c, &u1, a, &pid, &s1, b, &u2, oc)) >= 7) {
 			d = &st->domains[st->nr_domains++];
 			strcpy(d->name, c);
 			d->id = u1;
@@ -358,6 +366,8 @@ static bool state_load(struct pvio_state *st)
 			d->start = s1;
 			memcpy(d->state, b, sizeof(d->state));
 			d->starts = u2;
+			d->restart = nf == 8 ? !strcmp(oc, "restart") :
+					       d->type == PVIO_DRIVER;
 		} else if (st->nr_links < PVIO_MAX_LINKS &&
 			   (nf = sscanf(line, "link %u %63s %31s %u %u %llu %511s %7s",
 					&u1, a, c, &u2, &u3, &s2, spec, hot)) >= 7) {
@@ -393,13 +403,16 @@ static void state_save(const struct pvio_state *st)
 		die("%s: %s", tmp, strerror(errno));
 	fprintf(f, "pvio-state 1\nhvd %d %llu %u\n", (int)st->hvd_pid,
 		st->hvd_start, st->control_vectors);
+	if (st->watch_pid)
+		fprintf(f, "watch %d %llu\n", (int)st->watch_pid,
+			st->watch_start);
 	fprintf(f, "defaults %u %llu %u\n", st->vectors,
 		(unsigned long long)st->link_size, st->grants);
 	for (i = 0; i < st->nr_domains; i++) {
 		d = &st->domains[i];
-		fprintf(f, "domain %s %u %s %d %llu %s %u\n", d->name, d->id,
+		fprintf(f, "domain %s %u %s %d %llu %s %u %s\n", d->name, d->id,
 			type_name[d->type], (int)d->pid, d->start, d->state,
-			d->starts);
+			d->starts, d->restart ? "restart" : "destroy");
 	}
 	for (i = 0; i < st->nr_links; i++) {
 		l = &st->links[i];
@@ -525,10 +538,27 @@ static void hvd_do(const char *fmt, ...)
 
 /* --- domains ------------------------------------------------------------------ */
 
+/*
+ * A QEMU command line: argv[0..nr_read) point into @mem (read_argv()),
+ * the rest are arg()'s own strings; argv_free() frees both.
+ */
 struct argv_buf {
 	int argc;
+	int nr_read;
+	char *mem;
 	char *argv[PVIO_MAX_ARGS + 1];
 };
+
+static void argv_free(struct argv_buf *a)
+{
+	int i;
+
+	for (i = a->nr_read; i < a->argc; i++)
+		free(a->argv[i]);
+	free(a->mem);
+	a->mem = NULL;
+	a->argc = a->nr_read = 0;
+}
 
 static void arg(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void arg(struct argv_buf *a, const char *fmt, ...)
@@ -617,6 +647,8 @@ static void read_argv(const char *name, struct argv_buf *a)
 	a->argv[a->argc] = NULL;
 	if (!a->argc)
 		die("%s: empty", path);
+	a->mem = buf;
+	a->nr_read = a->argc;
 }
 
 /* The end of link @l that domain type @type holds. */
@@ -647,7 +679,8 @@ static void domain_argv(const struct pvio_config *cfg,
 	char drv[PVIO_NAME_MAX];
 	unsigned int i;
 
-	a->argc = 0;
+	a->argc = a->nr_read = 0;
+	a->mem = NULL;
 	arg(a, "%s", cfg->qemu);
 	arg(a, "-name");
 	arg(a, "%s", d->name);
@@ -784,6 +817,7 @@ static bool domain_start(struct pvio_state *st, struct pvio_sdomain *d)
 		   pvio_path("%s.console.prev", d->name)) && errno != ENOENT)
 		die("%s: %s", pvio_path("%s.console", d->name), strerror(errno));
 	d->pid = spawn(a.argv, pvio_path("%s.qemu", d->name), &d->start);
+	argv_free(&a);
 	d->starts++;
 	snprintf(d->state, sizeof(d->state), "running");
 	state_save(st);
@@ -962,6 +996,11 @@ static void state_stop_all(struct pvio_state *st)
 	struct pvio_json *j;
 	glob_t g;
 
+	/* The watch first, or it would start what is being stopped. */
+	if (st->watch_pid &&
+	    !proc_stop(st->watch_pid, st->watch_start, SIGTERM, 5))
+		say("pvio watch %d does not exit", (int)st->watch_pid);
+	st->watch_pid = 0;
 	for (k = 0; k < 2 * st->nr_domains; k++) {
 		struct pvio_sdomain *d;
 
@@ -1066,6 +1105,7 @@ static int cmd_up(int argc, char **argv)
 		strcpy(d->name, cfg->domains[i].name);
 		d->id = cfg->domains[i].id;
 		d->type = cfg->domains[i].type;
+		d->restart = pvio_domain_restarts(&cfg->domains[i]);
 		strcpy(d->state, "stopped");
 	}
 	/* pvio-hvd, before any QEMU. */
@@ -1120,6 +1160,7 @@ static int cmd_up(int argc, char **argv)
 	for (i = 0; i < cfg->nr_domains; i++) {
 		domain_argv(cfg, &cfg->domains[i], &st, &a);
 		write_argv(cfg->domains[i].name, &a);
+		argv_free(&a);
 	}
 	/* Driver domains first: their backends wait for the guests. */
 	for (c = PVIO_DRIVER; c <= PVIO_GUEST; c++) {
@@ -1134,6 +1175,7 @@ static int cmd_up(int argc, char **argv)
 			       pvio_path("%s.console", st.domains[i].name));
 		}
 	}
+	watch_spawn(&st);
 	pvio_undo = NULL;
 	state_save(&st);
 	pvio_unlock();
@@ -1226,6 +1268,115 @@ static int cmd_restart(int argc, char **argv)
 	if (wait && !wait_ready(&st, d->name, wait))
 		return 1;
 	return 0;
+}
+
+/* --- the watch: domains restarted on their own ------------------------------ */
+
+#define PVIO_WATCH_PERIOD_MS	200
+#define PVIO_WATCH_BACKOFF_MAX_S 60
+
+/* What the watch remembers of a domain between its looks. */
+struct pvio_watched {
+	double dead_since;	/* when it saw the QEMU gone; 0: alive */
+	double next_try;	/* no start before */
+	unsigned int early_deaths;	/* in a row, each before "ready" */
+};
+
+/*
+ * @d's QEMU exited by itself and its on-crash says restart: start it
+ * again, as `pvio restart` would. A domain that died before its console
+ * said it is ready is in a crash loop (a bad kernel, a panic at boot):
+ * each start after such a death waits longer (1 s, doubling, at most a
+ * minute) until one gets to ready again. Under the lock.
+ */
+static void watch_domain(struct pvio_state *st, struct pvio_sdomain *d,
+			 struct pvio_watched *w)
+{
+	double now = pvio_now();
+	unsigned int delay = 0;
+
+	if (!w->dead_since) {
+		w->dead_since = now;
+		/* The console is still the boot that died. */
+		if (console_ready(d->name))
+			w->early_deaths = 0;
+		else
+			w->early_deaths++;
+		if (w->early_deaths)
+			delay = 1u << (w->early_deaths < 7 ? w->early_deaths - 1 : 6);
+		w->next_try = now + (delay < PVIO_WATCH_BACKOFF_MAX_S ?
+				     delay : PVIO_WATCH_BACKOFF_MAX_S);
+		say("%s: QEMU %d exited by itself; starting it again%s", d->name,
+		    (int)d->pid, delay ? " after a pause: it died before it was ready" : "");
+		log_tail(pvio_path("%s.qemu", d->name), 5);
+	}
+	if (now < w->next_try)
+		return;
+	if (!proc_alive(st->hvd_pid, st->hvd_start)) {
+		say("%s: not started: pvio-hvd is not running", d->name);
+		w->next_try = now + PVIO_WATCH_BACKOFF_MAX_S;
+		return;
+	}
+	w->dead_since = 0;
+	if (domain_kill(st, d) && domain_start(st, d))
+		say("%s: started again, QEMU pid %d (start %u)", d->name,
+		    (int)d->pid, d->starts);
+	else
+		say("%s: could not start it again; pvio restart %s to retry",
+		    d->name, d->name);
+}
+
+/*
+ * pvio watch: what `up` leaves running in the background (its pid in the
+ * state file, its log watch.log). Every PVIO_WATCH_PERIOD_MS it looks
+ * for a domain whose QEMU exited by itself (state "dead": not killed or
+ * stopped by pvio) and starts the ones whose on-crash is restart. It
+ * ends when the state file goes (down) or names another watch.
+ */
+static int cmd_watch(int argc, char **argv)
+{
+	static struct pvio_state st;
+	static struct pvio_watched w[PVIO_MAX_DOMAINS];
+	unsigned int i;
+
+	if (argc != 1) {
+		printf("usage: pvio [-d DIR] watch\n\n"
+		       "Restart the domains whose QEMU exits by itself and whose on-crash is\n"
+		       "restart. pvio up starts it; it stops with pvio down.\n");
+		return !strcmp(argv[1], "-h") ? 0 : 2;
+	}
+	signal(SIGTERM, SIG_DFL);
+	for (;;) {
+		/* Reap the QEMUs this watch started that have exited. */
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		pvio_lock();
+		if (!state_load(&st) || st.watch_pid != getpid())
+			return 0;
+		for (i = 0; i < st.nr_domains; i++) {
+			struct pvio_sdomain *d = &st.domains[i];
+
+			if (d->restart && !strcmp(domain_state(d), "dead"))
+				watch_domain(&st, d, &w[i]);
+			else
+				w[i].dead_since = 0;
+		}
+		pvio_unlock();
+		pvio_sleep_ms(PVIO_WATCH_PERIOD_MS);
+	}
+}
+
+/* Start the watch for a system up just brought up. Under the lock. */
+static void watch_spawn(struct pvio_state *st)
+{
+	static char self[PATH_MAX];
+	char *wargv[] = { self, "-d", (char *)pvio_dir, "watch", NULL };
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		die("/proc/self/exe: %s", strerror(errno));
+	self[n] = '\0';
+	st->watch_pid = spawn(wargv, pvio_path("watch.log"), &st->watch_start);
 }
 
 static int cmd_down(int argc, char **argv)
@@ -1453,6 +1604,7 @@ static void argv_add_link(const struct pvio_sdomain *d,
 	read_argv(d->name, &a);
 	link_args(&a, l, d->type);
 	write_argv(d->name, &a);
+	argv_free(&a);
 }
 
 /*
@@ -1593,7 +1745,7 @@ static int cmd_status(int argc, char **argv)
 {
 	static struct pvio_state st;
 	struct pvio_json *hs = NULL, *links, *hl, *keys, *k;
-	bool json = false, hvd_up;
+	bool json = false, hvd_up, watch_up;
 	char err[512], drv[PVIO_NAME_MAX];
 	unsigned int i;
 	int c;
@@ -1619,6 +1771,7 @@ static int cmd_status(int argc, char **argv)
 		return 0;
 	}
 	hvd_up = proc_alive(st.hvd_pid, st.hvd_start);
+	watch_up = st.watch_pid && proc_alive(st.watch_pid, st.watch_start);
 	if (hvd_up) {
 		hs = hvd_call("status", err, sizeof(err));
 		if (!hs)
@@ -1628,6 +1781,8 @@ static int cmd_status(int argc, char **argv)
 	if (json) {
 		printf("{\"up\":true");
 		json_kv_str("rundir", pvio_dir, true);
+		printf(",\"watch\":{\"pid\":%d,\"running\":%s}",
+		       (int)st.watch_pid, watch_up ? "true" : "false");
 		printf(",\"hvd\":{\"pid\":%d,\"running\":%s,\"next_peer\":%.0f,"
 		       "\"control_peer\":%.0f,\"control_generation\":%.0f},"
 		       "\"domains\":[", (int)st.hvd_pid,
@@ -1642,8 +1797,10 @@ static int cmd_status(int argc, char **argv)
 			printf(", next peer id %.0f, control device peer %.0f",
 			       pvio_json_num(hs, "next_peer"),
 			       pvio_json_num(pvio_json_get(hs, "control"), "peer"));
-		printf("\n\n%-16s %5s %-6s %8s %-8s %6s\n", "DOMAIN", "ID",
-		       "TYPE", "PID", "STATE", "STARTS");
+		printf("\npvio watch: pid %d, %s\n", (int)st.watch_pid,
+		       watch_up ? "running" : "NOT RUNNING: no domain is restarted");
+		printf("\n%-16s %5s %-6s %8s %-8s %6s %s\n", "DOMAIN", "ID",
+		       "TYPE", "PID", "STATE", "STARTS", "ON-CRASH");
 	}
 	for (i = 0; i < st.nr_domains; i++) {
 		struct pvio_sdomain *d = &st.domains[i];
@@ -1658,11 +1815,14 @@ static int cmd_status(int argc, char **argv)
 			printf(",\"pid\":%d", pid);
 			json_kv_str("state", s, true);
 			printf(",\"starts\":%u", d->starts);
+			json_kv_str("on_crash", d->restart ? "restart" : "destroy",
+				    true);
 			json_kv_str("console", pvio_path("%s.console", d->name), true);
 			printf("}");
 		} else {
-			printf("%-16s %5u %-6s %8d %-8s %6u\n", d->name, d->id,
-			       type_name[d->type], pid, s, d->starts);
+			printf("%-16s %5u %-6s %8d %-8s %6u %s\n", d->name,
+			       d->id, type_name[d->type], pid, s, d->starts,
+			       d->restart ? "restart" : "destroy");
 		}
 	}
 	if (json)
@@ -1738,10 +1898,11 @@ static int cmd_check(int argc, char **argv)
 	for (i = 0; i < cfg->nr_domains; i++) {
 		struct pvio_domain *d = &cfg->domains[i];
 
-		printf("domain %s id %u type %s memory %lluM vcpus %u disks %u nics %u\n",
+		printf("domain %s id %u type %s memory %lluM vcpus %u disks %u nics %u on-crash %s\n",
 		       d->name, d->id, type_name[d->type],
 		       (unsigned long long)(d->memory >> 20), d->vcpus,
-		       d->nr_disks, d->nr_nics);
+		       d->nr_disks, d->nr_nics,
+		       pvio_domain_restarts(d) ? "restart" : "destroy");
 	}
 	for (i = 0; i < cfg->nr_domains; i++) {
 		struct pvio_domain *g = &cfg->domains[i];
@@ -1776,6 +1937,7 @@ static void usage(FILE *f)
 "                           link, else a new one, hot-plugged\n"
 "  down                     stop every QEMU, then pvio-hvd\n"
 "  check CONFIG             validate a config\n"
+"  watch                    restart crashed domains (up starts it)\n"
 "\n"
 "  -d DIR   the run directory (default: the config's rundir, else\n"
 "           $PVIO_DIR, else %s)\n"
@@ -1792,7 +1954,7 @@ int main(int argc, char **argv)
 		{ "kill", cmd_kill }, { "restart", cmd_restart },
 		{ "trigger", cmd_trigger },
 		{ "down", cmd_down }, { "attach", cmd_attach },
-		{ "check", cmd_check },
+		{ "check", cmd_check }, { "watch", cmd_watch },
 	};
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

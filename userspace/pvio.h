@@ -40,6 +40,12 @@
 
 enum pvio_type { PVIO_NONE, PVIO_DRIVER, PVIO_GUEST };
 enum pvio_kind { PVIO_VBD, PVIO_VIF, PVIO_SPARE };
+/* What the toolstack does when a domain's QEMU exits by itself. */
+enum pvio_on_crash {
+	PVIO_ON_CRASH_DEFAULT,		/* restart a driver domain, not a guest */
+	PVIO_ON_CRASH_RESTART,		/* start it again */
+	PVIO_ON_CRASH_DESTROY,		/* leave it dead */
+};
 
 /* Which options a device spec gave. */
 #define PVIO_HAS_IOPS		(1u << 0)
@@ -90,6 +96,7 @@ struct pvio_domain {
 	unsigned int vcpus;		/* 0: the accel setting's -smp */
 	char run[256];			/* script the domain runs, or "" */
 	char append[512];		/* more kernel command line */
+	enum pvio_on_crash on_crash;
 	unsigned int nr_disks, nr_nics, nr_devs;
 	struct pvio_disk disks[PVIO_MAX_DISKS];
 	struct pvio_nic nics[PVIO_MAX_NICS];
@@ -124,6 +131,7 @@ int pvio_dev_check(struct pvio_config *cfg, struct pvio_domain *guest,
 struct pvio_domain *pvio_domain_find(struct pvio_config *cfg,
 				     const char *name);
 void pvio_dev_spec(const struct pvio_dev *dev, char *buf, size_t len);
+bool pvio_domain_restarts(const struct pvio_domain *d);
 uint32_t pvio_dev_vectors(const struct pvio_config *cfg,
 			  const struct pvio_dev *dev);
 void pvio_err(struct pvio_config *cfg, int line, const char *fmt, ...)

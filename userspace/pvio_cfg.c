@@ -322,6 +322,18 @@ int pvio_dev_parse(struct pvio_config *cfg, struct pvio_domain *guest,
 }
 
 /* The canonical spec, which pvio_dev_parse() reads back. */
+/*
+ * Does the toolstack start @d again when its QEMU exits by itself? A
+ * driver domain by default (its guests wait for it), a guest only if
+ * asked: whoever runs it decides what its crash means.
+ */
+bool pvio_domain_restarts(const struct pvio_domain *d)
+{
+	if (d->on_crash == PVIO_ON_CRASH_DEFAULT)
+		return d->type == PVIO_DRIVER;
+	return d->on_crash == PVIO_ON_CRASH_RESTART;
+}
+
 void pvio_dev_spec(const struct pvio_dev *dev, char *buf, size_t len)
 {
 	const struct pvio_opt *o;
@@ -435,7 +447,7 @@ enum pvio_key {
 	K_VECTORS, K_CONTROL_VECTORS, K_LINK_SIZE, K_GRANTS, K_SPARES_G,
 	/* domain */
 	K_TYPE, K_ID, K_MEMORY, K_VCPUS, K_RUN, K_APPEND, K_SPARES,
-	K_SPARE_DRIVER, K_DISK, K_NIC, K_VBD, K_VIF,
+	K_SPARE_DRIVER, K_DISK, K_NIC, K_VBD, K_VIF, K_ON_CRASH,
 	K_NR
 };
 
@@ -458,12 +470,13 @@ static const struct {
 	[K_SPARE_DRIVER] = { "spare-driver", true },
 	[K_DISK] = { "disk", true, true }, [K_NIC] = { "nic", true, true },
 	[K_VBD] = { "vbd", true, true }, [K_VIF] = { "vif", true, true },
+	[K_ON_CRASH] = { "on-crash", true },
 };
 
 static const char pvio_global_list[] =
 	"kernel, initrd, modules, rundir, hvd, qemu, accel, vectors, control-vectors, link-size, grants, spares";
 static const char pvio_domain_list[] =
-	"type, id, memory, vcpus, run, append, spares, spare-driver, disk, nic, vbd, vif";
+	"type, id, memory, vcpus, run, append, on-crash, spares, spare-driver, disk, nic, vbd, vif";
 
 static int pvio_find_key(const char *name, bool domain)
 {
@@ -719,6 +732,15 @@ static void pvio_domain_key(struct pvio_config *cfg, struct pvio_domain *d,
 			}
 		}
 		pvio_set_str(cfg, line, key, d->append, sizeof(d->append), val, false);
+		break;
+	case K_ON_CRASH:
+		if (!strcmp(val, "restart"))
+			d->on_crash = PVIO_ON_CRASH_RESTART;
+		else if (!strcmp(val, "destroy"))
+			d->on_crash = PVIO_ON_CRASH_DESTROY;
+		else
+			pvio_err(cfg, line, "on-crash: '%s' is neither restart nor destroy",
+				 val);
 		break;
 	case K_SPARES:
 		v = 0;

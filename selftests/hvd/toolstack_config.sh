@@ -65,8 +65,8 @@ bad_key() {
 
 echo "TAP version 13"
 
-good minimal "domain dd id 1 type driver memory 512M vcpus 0 disks 1 nics 1" \
-	"domain g1 id 2 type guest memory 512M vcpus 0 disks 0 nics 0" \
+good minimal "domain dd id 1 type driver memory 512M vcpus 0 disks 1 nics 1 on-crash restart" \
+	"domain g1 id 2 type guest memory 512M vcpus 0 disks 0 nics 0 on-crash destroy" \
 	"link 0 vbd g1 dd:/dev/vda1 vectors 9" \
 	"link 1 vif g1 dd,mac=02:70:76:00:02:01 vectors 9" <<'EOF'
 [domain dd]
@@ -80,9 +80,9 @@ vbd = dd:vda1
 vif = dd
 EOF
 
-good full "domain net id 7 type driver memory 1024M vcpus 2 disks 2 nics 1" \
-	"domain a id 1 type guest memory 256M vcpus 0 disks 0 nics 0" \
-	"domain b id 2 type guest memory 384M vcpus 1 disks 0 nics 0" \
+good full "domain net id 7 type driver memory 1024M vcpus 2 disks 2 nics 1 on-crash destroy" \
+	"domain a id 1 type guest memory 256M vcpus 0 disks 0 nics 0 on-crash restart" \
+	"domain b id 2 type guest memory 384M vcpus 1 disks 0 nics 0 on-crash destroy" \
 	"link 0 vbd a net:/dev/vda1:ro,iops=1000,bps=10485760 vectors 9" \
 	"link 1 vbd a net:/dev/disk/by-id/x-1,vectors=5 vectors 5" \
 	"link 2 vif a net,mac=02:00:5e:10:00:02,queues=4,rate=1048576,burst=65536 vectors 9" \
@@ -114,6 +114,7 @@ disk = /srv/a.img, format=raw, cache=none
 disk = /srv/b.qcow2,format=qcow2,cache=writethrough,ro
 nic = user,mac=52:54:00:12:34:56
 append = quiet
+on-crash = destroy
 
 [domain a]
 type = guest
@@ -123,6 +124,7 @@ vbd = net:/dev/disk/by-id/x-1:rw,vectors=5
 vif = net,mac=02:00:5e:10:00:02,queues=4,rate=1M,burst=64K
 spares = 2
 run = parts/x.sh
+on-crash = restart
 
 [domain b]
 type = guest
@@ -180,6 +182,7 @@ type = dom0
 EOF
 bad_key bad_memory dd "memory: bad size '512X'" "memory = 512X"
 bad_key small_memory dd "memory: bad size '1'" "memory = 1"
+bad_key on_crash dd "on-crash: 'reboot' is neither restart nor destroy" "on-crash = reboot"
 bad_key bad_vcpus dd "vcpus: bad number '0'" "vcpus = 0"
 bad_key empty dd "memory: empty value" "memory ="
 bad_key link_size global "link-size: 3M is not a power of two" "link-size = 3M"

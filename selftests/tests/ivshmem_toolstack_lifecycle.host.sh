@@ -12,7 +12,9 @@
 # new link's devices into both QEMUs; `pvio kill` of the guest leaves
 # its ends empty with a new generation; `pvio restart` brings new peer
 # ids, never reused, for the guest and then for the driver domain under
-# it; `pvio down` leaves no process, socket or memfd. Every step is
+# it; pvio watch runs, and leaves the guest (on-crash destroy) dead when
+# its QEMU is SIGKILLed behind the toolstack's back; `pvio down` leaves
+# no process, socket or memfd. Every step is
 # bounded: 1 to 2 minutes on the loaded 2-core machine.
 # Run by selftests/vm/run.sh (LOGDIR, VM_KERNEL, VM_INITRD, VM_KMODS).
 set -u
@@ -171,6 +173,8 @@ check "each QEMU of a link has the same vectors= (command lines)" \
 "$pvio" status -j >"$tmp/st1.json"
 check "pvio status -j: both domains ready, pids alive" \
 	js "$tmp/st1.json" 'all(d["state"] == "ready" and d["pid"] > 0 for d in j["domains"])'
+check "pvio status -j: pvio watch runs; on-crash restart for dd, destroy for g1" \
+	js "$tmp/st1.json" 'j["watch"]["running"] and [d["on_crash"] for d in j["domains"]] == ["restart", "destroy"]'
 "$pvio" status | sed 's/^/# /'
 
 # --- attach ------------------------------------------------------------------
@@ -233,6 +237,20 @@ check "pvio-hvd: the guest's peers stayed, each link has a new generation" \
 	     lb[i]["generation"] == la[i]["generation"] + 1 for i in la)'
 check "the restarted driver domain sees its 5 devices, the hot-plugged one at boot" \
 	grep -q 'pvio-domain: ready role=driver name=dd ivshmem=5 ' "$run/dd.console"
+
+# --- a guest that dies by itself --------------------------------------------
+# SIGKILL behind the toolstack's back: g1 is dead, and stays dead (its
+# on-crash is destroy) while pvio watch looks ten times.
+g1pid=$("$pvio" status -j | python3 -c '
+import json, sys
+print([d["pid"] for d in json.load(sys.stdin)["domains"] if d["name"] == "g1"][0])')
+check "SIGKILL to g1's QEMU" kill -KILL "$g1pid"
+for _ in $(seq 100); do gone "$g1pid" && break; sleep 0.1; done
+check "g1's QEMU has exited" gone "$g1pid"
+sleep 2
+"$pvio" status -j >"$tmp/st6.json"
+check "pvio status: g1 dead, not started again; the watch runs" \
+	js "$tmp/st6.json" '[(d["state"], d["starts"]) for d in j["domains"]][1] == ("dead", 2) and j["watch"]["running"]'
 
 # --- down --------------------------------------------------------------------
 echo "# down at $(($(date +%s) - begin))s"

@@ -12,7 +12,8 @@
 # domain's bridge for the whole run. Each cycle, once both guests' fio
 # rounds have requests in their disks' queues:
 # * odd cycles SIGKILL the driver domain's QEMU behind the toolstack's
-#   back, then `pvio restart dd`; even cycles `pvio restart dd` alone
+#   back, and pvio watch (the driver domain's on-crash = restart, the
+#   default) starts it again by itself; even cycles `pvio restart dd`
 #   (which SIGKILLs it too);
 # * each guest then finishes the fio round the kill interrupted: no
 #   I/O error, every block it wrote verified, so no acknowledged write
@@ -48,7 +49,7 @@ begin=$(date +%s)
 
 cleanup() {
 	timeout 60 "$pvio" down >/dev/null 2>&1
-	for f in "$run"/*.console* "$run"/*.qemu "$run"/hvd.log; do
+	for f in "$run"/*.console* "$run"/*.qemu "$run"/hvd.log "$run"/watch.log; do
 		[ -e "$f" ] && cp "$f" "${LOGDIR:-/tmp}/recover-dd-$mode-${f##*/}"
 	done
 	rm -rf "$tmp"
@@ -99,33 +100,67 @@ back() {
 	done
 }
 
-# kill_restart N PID: the driver domain's QEMU killed (behind the
-# toolstack's back on odd cycles, by pvio restart on even ones), started
-# again. Sets ticks (iperf3's intervals until it was back) and what.
+# kill_restart N PID: the driver domain's QEMU killed and started again:
+# on odd cycles behind the toolstack's back, and pvio watch starts it
+# again by itself; on even ones by pvio restart. Sets ticks (iperf3's
+# intervals until it was back) and what.
 kill_restart() {
-	local c=$1 ddpid=$2
+	local c=$1 ddpid=$2 starts
 	if [ $((c % 2)) = 1 ]; then
+		starts=$(starts_of dd)
 		kill -KILL "$ddpid"
 		check "cycle $c: the driver domain's QEMU died of SIGKILL" \
 			until_ 30 gone "$ddpid"
-		# Long enough for the guests to see it gone and hold their I/O.
-		sleep 3
+		watched_restart "$c" "$starts"
+	else
+		restart_dd "$c"
 	fi
-	restart_dd "$c"
+}
+
+# starts_of NAME: how many times the toolstack started the domain.
+starts_of() {
+	"$pvio" status -j | python3 -c "
+import json, sys
+print([d['starts'] for d in json.load(sys.stdin)['domains'] if d['name'] == '$1'][0])"
+}
+
+# started_since NAME N: the domain was started more than N times.
+started_since() {
+	[ "$(starts_of "$1")" -gt "$2" ]
+}
+
+# watched_restart N STARTS: the driver domain's QEMU exited by itself;
+# pvio watch starts it again (its starts go past STARTS), with nothing
+# asked of the toolstack, until it is ready. Sets ticks and what.
+watched_restart() {
+	local c=$1 t0=$SECONDS
+	check "cycle $c: pvio watch started the driver domain again by itself" \
+		until_ 60 started_since dd "$2"
+	at "cycle $c: restarted by pvio watch"
+	check "cycle $c: the driver domain's run script is up" wait_for dd ready 180
+	ticks=$(count g2 iperf-tick)
+	what="ready $((SECONDS - t0))s after its QEMU died, started again by pvio watch"
 }
 
 # panic_restart N PID: the driver domain's kernel panics (an NMI, which
 # its unknown_nmi_panic turns into a panic), its QEMU exits (panic=-1,
 # -no-reboot), and the toolstack starts it again. Sets ticks and what.
 panic_restart() {
-	local c=$1 ddpid=$2
+	local c=$1 ddpid=$2 starts
+	starts=$(starts_of dd)
+	# Only this boot's console may say it panicked: the one before goes
+	# out of the way of pvio watch's restart, which moves the console
+	# aside to dd.console.prev.
+	[ -e "$run/dd.console.prev" ] &&
+		mv "$run/dd.console.prev" "$run/dd.console.before$c"
 	check "cycle $c: pvio trigger dd nmi" timeout 30 "$pvio" trigger dd nmi
 	check "cycle $c: the driver domain's QEMU exited after its panic" \
 		until_ 60 gone "$ddpid"
+	# (pvio watch may have moved this boot's console aside already.)
 	check "cycle $c: the driver domain's kernel panicked" \
-		grep -aq 'Kernel panic - not syncing: NMI' "$run/dd.console"
-	sleep 3
-	restart_dd "$c"
+		grep -aq 'Kernel panic - not syncing: NMI' "$run/dd.console" \
+		"$run/dd.console.prev"
+	watched_restart "$c" "$starts"
 }
 
 # restart_dd N: pvio restart dd, until it is ready again.
