@@ -5,7 +5,8 @@
  * through the handshake of Documentation/blkif.rst, creates /dev/pvdX the
  * first time the backend connects, and keeps it through every later loss
  * of the backend: requests wait, shadowed, and go again to the next
- * backend. Only removing the device fails what is in flight.
+ * backend. Only removing the device fails what is in flight, and, if the
+ * operator set an io_timeout, a backend gone for longer than that.
  */
 #include <linux/blkdev.h>
 #include <linux/ctype.h>
@@ -17,6 +18,8 @@
 
 #define BLKFRONT_MINORS		16	/* the disk and 15 partitions */
 #define BLKFRONT_DISKS_MAX	256
+/* A day; an operator who would wait longer wants 0 (for ever). */
+#define BLKFRONT_IO_TIMEOUT_MAX	86400
 
 static unsigned int max_queues = 4;
 module_param(max_queues, uint, 0444);
@@ -31,6 +34,44 @@ unsigned int blkfront_pool_pages = 1024;
 module_param_named(pool_pages, blkfront_pool_pages, uint, 0444);
 MODULE_PARM_DESC(pool_pages,
 		 "Buffer pool pages per queue, at most (default 1024)");
+
+/*
+ * The io_timeout of the module parameter and of each device's sysfs
+ * file: untrusted text. -EINVAL for what is no number, -ERANGE for a
+ * number above BLKFRONT_IO_TIMEOUT_MAX.
+ */
+static int blkfront_parse_io_timeout(const char *buf, unsigned int *secs)
+{
+	int ret;
+
+	ret = kstrtouint(buf, 10, secs);
+	if (ret)
+		return ret;
+	return *secs > BLKFRONT_IO_TIMEOUT_MAX ? -ERANGE : 0;
+}
+
+static int blkfront_io_timeout_set(const char *val,
+				   const struct kernel_param *kp)
+{
+	unsigned int secs;
+	int ret;
+
+	ret = blkfront_parse_io_timeout(val, &secs);
+	if (!ret)
+		WRITE_ONCE(*(unsigned int *)kp->arg, secs);
+	return ret;
+}
+
+static const struct kernel_param_ops blkfront_io_timeout_ops = {
+	.set = blkfront_io_timeout_set,
+	.get = param_get_uint,
+};
+
+/* Read at probe: a change applies to the devices bound after it. */
+static unsigned int io_timeout;
+module_param_cb(io_timeout, &blkfront_io_timeout_ops, &io_timeout, 0644);
+MODULE_PARM_DESC(io_timeout,
+		 "Seconds without a backend before held I/O fails, for devices bound later (default 0: wait for ever, max 86400)");
 
 static int blkfront_major;
 static DEFINE_IDA(blkfront_ida);
@@ -107,21 +148,108 @@ static void blkfront_quiesce(struct blkfront_info *info, bool on)
 	info->quiesced = on;
 }
 
+/* Let what waits in blk-mq run into ->queue_rq(), which fails it. */
+static void blkfront_fail_waiting(struct blkfront_info *info)
+{
+	blkfront_quiesce(info, false);
+	blk_mq_start_stopped_hw_queues(info->disk->queue, true);
+	blk_mq_kick_requeue_list(info->disk->queue);
+}
+
+/* ---- io_timeout: how long I/O waits for a backend ---- */
+
+/*
+ * No backend for io_timeout seconds: fail what is held and what comes
+ * until one connects. Nothing is on a ring (blkfront_lose() took it all
+ * back), so once ->failing is set every request, requeued or new, ends
+ * in ->queue_rq(). Under info->lock.
+ */
+static void blkfront_fail_held(struct blkfront_info *info)
+{
+	if (info->failing)
+		return;
+	/* Set while quiesced: no ->queue_rq() runs that missed it. */
+	WRITE_ONCE(info->failing, true);
+	dev_warn_ratelimited(&info->pdev->dev,
+			     "%s: backend gone for %lus, failing I/O\n",
+			     info->disk->disk_name,
+			     (jiffies - info->lost_at) / HZ);
+	blkfront_fail_waiting(info);
+}
+
+/*
+ * Hold I/O again (io_timeout raised or set to 0 after it ran out).
+ * While ->failing nothing reached a ring, so there is nothing to take
+ * back. Under info->lock.
+ */
+static void blkfront_hold_again(struct blkfront_info *info)
+{
+	if (!info->failing)
+		return;
+	blkfront_quiesce(info, true);
+	WRITE_ONCE(info->failing, false);
+}
+
+/*
+ * Bring the io_timeout in line with the backend's absence and the
+ * setting: fail I/O if it is due, else hold it and arm the work for when
+ * it will be. Without a backend only: blkfront_connect() cancels it, and
+ * before the first connection there is no disk. Never waits for the
+ * work, which takes info->lock and comes here again. Under info->lock.
+ */
+static void blkfront_timeout_update(struct blkfront_info *info)
+{
+	unsigned long now = jiffies, deadline;
+
+	if (info->conn == BLKFRONT_CONNECTED || !info->disk || info->removing)
+		return;
+	deadline = info->lost_at +
+		   msecs_to_jiffies(info->io_timeout * MSEC_PER_SEC);
+	if (info->io_timeout && !time_before(now, deadline)) {
+		cancel_delayed_work(&info->timeout_work);
+		blkfront_fail_held(info);
+		return;
+	}
+	blkfront_hold_again(info);
+	if (info->io_timeout)
+		mod_delayed_work(system_wq, &info->timeout_work,
+				 deadline - now);
+	else
+		cancel_delayed_work(&info->timeout_work);
+}
+
+static void blkfront_timeout_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(to_delayed_work(work),
+						  struct blkfront_info,
+						  timeout_work);
+
+	mutex_lock(&info->lock);
+	blkfront_timeout_update(info);
+	mutex_unlock(&info->lock);
+}
+
 /*
  * The backend is gone, or broke the protocol: hold the disk's I/O, take
- * back what was sent for replay, and start over. Under info->lock.
+ * back what was sent for replay, and start over; the io_timeout counts
+ * from the loss of a connected backend. Under info->lock.
  */
 static void blkfront_lose(struct blkfront_info *info)
 {
 	if (info->conn == BLKFRONT_DISCONNECTED)
 		return;
-	if (info->conn == BLKFRONT_CONNECTED)
+	if (info->conn == BLKFRONT_CONNECTED) {
 		dev_info(&info->pdev->dev,
 			 "backend lost, holding I/O until it is back\n");
-	blkfront_quiesce(info, true);
+		info->lost_at = jiffies;
+	}
+	/* Failing already (io_timeout): nothing was sent, nothing to hold. */
+	if (!info->failing)
+		blkfront_quiesce(info, true);
 	blkfront_rings_disconnect(info, true);
 	info->conn = BLKFRONT_DISCONNECTED;
 	pvio_frontend_state_reset(info->link);
+	blkfront_timeout_update(info);
 }
 
 /*
@@ -332,6 +460,9 @@ static void blkfront_connect(struct blkfront_info *info)
 		set_capacity_and_notify(info->disk, info->di.sectors);
 		set_disk_ro(info->disk,
 			    info->di.features & PVIO_BLKIF_FEAT_READONLY);
+		/* A work item blocked on our lock finds us connected. */
+		cancel_delayed_work(&info->timeout_work);
+		WRITE_ONCE(info->failing, false);
 		blkfront_quiesce(info, false);
 		blkfront_rings_resume(info);
 		dev_info(&info->pdev->dev, "backend back, I/O resumed\n");
@@ -470,6 +601,58 @@ static void blkfront_get_stats(struct pvio_device *pdev,
 	mutex_unlock(&info->lock);
 }
 
+/* ---- sysfs on the pvio device: the io_timeout ---- */
+
+/*
+ * Present only while the driver is bound: the driver core removes them,
+ * and waits for their readers and writers, before blkfront_remove().
+ */
+static ssize_t io_timeout_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct blkfront_info *info = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(info->io_timeout));
+}
+
+static ssize_t io_timeout_store(struct device *dev,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct blkfront_info *info = dev_get_drvdata(dev);
+	unsigned int secs;
+	int ret;
+
+	ret = blkfront_parse_io_timeout(buf, &secs);
+	if (ret)
+		return ret;
+	mutex_lock(&info->lock);
+	WRITE_ONCE(info->io_timeout, secs);
+	/* Counted from the loss, not from now: it may be due already. */
+	blkfront_timeout_update(info);
+	mutex_unlock(&info->lock);
+	return count;
+}
+static DEVICE_ATTR_RW(io_timeout);
+
+static ssize_t io_timeout_errors_show(struct device *dev,
+				      struct device_attribute *attr,
+				      char *buf)
+{
+	struct blkfront_info *info = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&info->stats.timed_out));
+}
+static DEVICE_ATTR_RO(io_timeout_errors);
+
+static struct attribute *blkfront_dev_attrs[] = {
+	&dev_attr_io_timeout.attr,
+	&dev_attr_io_timeout_errors.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(blkfront_dev);
+
 /* ---- the driver ---- */
 
 static int blkfront_probe(struct pvio_device *pdev)
@@ -486,6 +669,8 @@ static int blkfront_probe(struct pvio_device *pdev)
 	INIT_WORK(&info->changed_work, blkfront_changed_work);
 	INIT_WORK(&info->lost_work, blkfront_lost_work);
 	INIT_WORK(&info->add_work, blkfront_add_work);
+	INIT_DELAYED_WORK(&info->timeout_work, blkfront_timeout_work);
+	info->io_timeout = READ_ONCE(io_timeout);
 	info->index = ida_alloc_max(&blkfront_ida, BLKFRONT_DISKS_MAX - 1,
 				    GFP_KERNEL);
 	if (info->index < 0) {
@@ -523,14 +708,6 @@ static void blkfront_close(struct blkfront_info *info)
 	pvio_frontend_wait_released(info->pdev);
 }
 
-/* Fail what waits to be sent: it runs into ->removing. */
-static void blkfront_fail_waiting(struct blkfront_info *info)
-{
-	blkfront_quiesce(info, false);
-	blk_mq_start_stopped_hw_queues(info->disk->queue, true);
-	blk_mq_kick_requeue_list(info->disk->queue);
-}
-
 /*
  * Removing the device ends its I/O: what the backend holds or blk-mq
  * waits to send fails, the disk goes, whoever holds it open gets errors.
@@ -542,6 +719,8 @@ static void blkfront_remove(struct pvio_device *pdev)
 	mutex_lock(&info->lock);
 	info->removing = true;
 	mutex_unlock(&info->lock);
+	/* It takes info->lock and finds ->removing: it arms itself no more. */
+	cancel_delayed_work_sync(&info->timeout_work);
 	pvio_state_unwatch(info->watch);
 	blkfront_debugfs_del(info);
 
@@ -550,6 +729,7 @@ static void blkfront_remove(struct pvio_device *pdev)
 		/* Unbinds the ports: no handler schedules our work after. */
 		blkfront_rings_disconnect(info, false);
 	}
+	/* What waits to be sent runs into ->removing. */
 	if (info->disk)
 		blkfront_fail_waiting(info);
 	/* A partition scan in progress ends now that its I/O fails. */
@@ -576,6 +756,7 @@ static void blkfront_remove(struct pvio_device *pdev)
 
 static struct pvio_driver blkfront_driver = {
 	.driver.name	= "pvio_blkfront",
+	.driver.dev_groups = blkfront_dev_groups,
 	.type		= PVIO_DEV_VBD,
 	.role		= PVIO_FRONTEND,
 	.probe		= blkfront_probe,

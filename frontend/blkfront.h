@@ -135,6 +135,13 @@ enum blkfront_conn {
  * @conn: enum blkfront_conn
  * @removing: remove() started: fail requests, never reconnect
  * @quiesced: we quiesced the disk's queue (held while disconnected)
+ * @failing: @io_timeout ran out without a backend: requests fail at once
+ *	instead of waiting, until a backend connects (read without @lock
+ *	by ->queue_rq)
+ * @io_timeout: seconds without a connected backend before held I/O
+ *	fails; 0 waits for ever (sysfs io_timeout)
+ * @lost_at: jiffies when the last connected backend was lost
+ * @timeout_work: sets @failing @io_timeout seconds after @lost_at
  * @di: what the backend offers
  * @disk_di: what the first backend offered: the disk's queue limits and
  *	features, which every later backend must offer too
@@ -153,7 +160,8 @@ enum blkfront_conn {
  * @lost_work: disconnects after the backend broke the protocol
  * @add_work: adds @disk (and scans its partitions) without @lock
  * @debugfs: its directory in debugfs, once the rings exist
- * @stats: counters (requests, sectors, errors, replays)
+ * @stats: counters (requests, sectors, errors, replays, and requests
+ *	failed because @io_timeout ran out)
  */
 struct blkfront_info {
 	struct pvio_device *pdev;
@@ -163,6 +171,10 @@ struct blkfront_info {
 	enum blkfront_conn conn;
 	bool removing;
 	bool quiesced;
+	bool failing;
+	unsigned int io_timeout;
+	unsigned long lost_at;
+	struct delayed_work timeout_work;
 	struct blkfront_disk_info di;
 	struct blkfront_disk_info disk_di;
 	unsigned int nr_queues;
@@ -184,6 +196,7 @@ struct blkfront_info {
 		atomic64_t sectors;
 		atomic64_t errors;
 		atomic64_t replays;
+		atomic64_t timed_out;
 	} stats;
 };
 

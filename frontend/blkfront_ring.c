@@ -663,6 +663,12 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 	if (READ_ONCE(ring->info->removing))
 		return BLK_STS_IOERR;
+	if (READ_ONCE(ring->info->failing)) {
+		/* No backend for io_timeout seconds (blkfront.c). */
+		atomic64_inc(&ring->info->stats.timed_out);
+		atomic64_inc(&ring->info->stats.errors);
+		return BLK_STS_IOERR;
+	}
 	op = blkfront_op(ring->info, rq);
 	if (op < 0)
 		return BLK_STS_NOTSUPP;

@@ -83,7 +83,7 @@ check-vm stock core_*,link_*,blk_*,net_*
 check-vm-debug-3 debug ivshmem_three_vms
 check-ivshmem stock ivshmem_*
 check-recover stock recover_*
-check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,ivshmem_probe
+check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,blk_timeout,ivshmem_probe
 check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms
 EOQ
 
