@@ -46,7 +46,7 @@ KERNEL ?= stock
 
 .PHONY: all modules userspace clean modules_install sign deps \
 	check check-build check-dkms check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
-	bench bench-ring bench-blk bench-net bench-xvm demo demo-loop
+	bench bench-ring bench-blk bench-net bench-xvm bench-recover demo demo-loop
 
 all: modules userspace
 
@@ -113,7 +113,7 @@ check-kunit:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/selftests/vm/run.sh -k debug -t 'core_kunit'
 
-bench: bench-blk bench-net bench-ring bench-xvm
+bench: bench-blk bench-net bench-ring bench-xvm bench-recover
 
 bench-blk:
 	@$(DEPS) build test
@@ -126,6 +126,10 @@ bench-net:
 bench-xvm:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/scripts/bench-xvm.sh
+
+bench-recover:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/scripts/bench-recover.sh
 
 bench-ring:
 	@$(DEPS) build bench

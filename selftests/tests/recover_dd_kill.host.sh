@@ -192,6 +192,38 @@ hang() {
 	what="stopped 10 s"
 }
 
+# probe_start N: selftests/vm/recovery_probe.py in the background, its
+# baseline taken before the kill.
+probe_start() {
+	rm -f "$tmp/probe.$1" "$tmp/probe.$1.ready"
+	python3 "$top/selftests/vm/recovery_probe.py" "$pvio" "$run" dd \
+		"$tmp/probe.$1" &
+	probe=$!
+	until_ 30 test -e "$tmp/probe.$1.ready"
+}
+
+# probe_report N: the probe's figures of cycle N, from the new driver
+# domain's QEMU start: its boot (to its console's ready line), the last
+# guest frontend Connected again, and TCP data again; kept in $recovery
+# for the summary.
+probe_report() {
+	local l q r f t
+	wait "$probe"
+	l=$(cat "$tmp/probe.$1" 2>/dev/null)
+	q=$(field "$l" qemu) r=$(field "$l" ready) f=$(field "$l" conn) t=$(field "$l" tcp)
+	if [ -z "$q" ] || [ "$q" = - ] || [ "$f" = - ] || [ -z "$f" ]; then
+		echo "# recovery cycle $1: not measured ($l)"
+		return
+	fi
+	l=$(awk -v q="$q" -v r="$r" -v f="$f" -v t="$t" 'BEGIN {
+		printf "boot=%s connected=%.2f beyond_boot=%s tcp=%s",
+		       r == "-" ? "-" : sprintf("%.2f", r - q), f - q,
+		       r == "-" ? "-" : sprintf("%.2f", f - r),
+		       t == "-" ? "-" : sprintf("%.2f", t - q) }')
+	echo "# recovery cycle $1 (seconds from the new QEMU's start): $l"
+	recovery+="$l"$'\n'
+}
+
 # cycle N: the driver domain killed in the middle of both guests' fio,
 # started again; each guest finishes that round, iperf3 carries on.
 cycle() {
@@ -200,12 +232,14 @@ cycle() {
 	check "cycle $c: both guests are in the middle of a fio round" \
 		until_ 120 mid_round
 	r1=$(count g1 round) r2=$(count g2 round)
+	[ "$mode" != stop ] && probe_start "$c"
 	case $mode in
 	stop) hang "$c" "$ddpid" ;;
 	panic) panic_restart "$c" "$ddpid" ;;
 	*) kill_restart "$c" "$ddpid" ;;
 	esac
 	back "$r1" "$r2" "$ticks"
+	[ "$mode" != stop ] && probe_report "$c"
 	echo "# cycle $c: driver domain ${what}; then g1 finished its fio round in +${back_g1:-?}s, g2 in +${back_g2:-?}s, iperf3 carried data in +${back_net:-?}s"
 	check "cycle $c: g1 finished the fio round the kill interrupted" \
 		test -n "$back_g1"
@@ -273,6 +307,16 @@ for c in $(seq "$cycles"); do
 done
 
 at end
+# The recovery figures of every cycle, and their medians: what make
+# bench-recover prints.
+if [ -n "${recovery:-}" ]; then
+	printf '%s' "$recovery" | python3 -c '
+import statistics, sys
+rows = [dict(kv.split("=") for kv in l.split()) for l in sys.stdin if l.strip()]
+med = lambda k: "%.2f" % statistics.median(float(r[k]) for r in rows) if all(r[k] != "-" for r in rows) else "-"
+print("# recovery median of %d (s from the new QEMU start): boot %s, guests connected %s (%s beyond boot), TCP data %s" %
+      (len(rows), med("boot"), med("connected"), med("beyond_boot"), med("tcp")))'
+fi
 echo "# g1 ran $(count g1 round) fio rounds, g2 $(count g2 round); iperf3 $(count g2 iperf-tick) intervals"
 check "every fio round of g1 passed" all_good g1 round
 check "every fio round of g2 passed" all_good g2 round
