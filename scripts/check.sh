@@ -75,7 +75,9 @@ lane() {
 # switched under traffic (net_coalesce), a driver domain and a guest in
 # two VMs (ivshmem_two_vms: fio verify, ping, a backend reload); and
 # the three-VM test (a guest killed three times, kmemleak in the driver
-# domain after each death), alone: it takes about 15 minutes there. Not
+# domain after each death), alone: it takes about 15 minutes there; and
+# the driver domain killed twice under two guests (recover_dd_kill:
+# kmemleak in the guests after each reconnect), alone too. Not
 # net_ratelimit: the debug guest barely reaches half of 20 Mbit/s.
 # Longest first, so that the two lanes end close together.
 cat >"$state/queue" <<EOQ
@@ -83,6 +85,7 @@ check-vm stock core_*,link_*,blk_*,net_*
 check-vm-debug-3 debug ivshmem_three_vms
 check-ivshmem stock ivshmem_*
 check-recover stock recover_*
+check-recover-debug debug recover_dd_kill
 check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,blk_timeout,ivshmem_probe
 check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms
 EOQ

@@ -39,6 +39,14 @@ export PVIO_DIR=$run
 # RECOVER_MODE=stop and panic.
 mode=${RECOVER_MODE:-kill}
 cycles=${CYCLES:-$([ "$mode" = kill ] && echo 5 || echo 3)}
+# The debug kernel (KASAN, lockdep, kmemleak) makes the domains many
+# times slower: waits are bounds, scaled by $slow (results.sh); fewer
+# cycles; each guest scans for leaks after each reconnect.
+slow=1
+if [ "${VM_KIND:-}" = debug ]; then
+	slow=4
+	cycles=${CYCLES:-2}
+fi
 # shellcheck source=SCRIPTDIR/../vm/tap.sh
 . "$top/selftests/vm/tap.sh"
 # shellcheck source=SCRIPTDIR/../vm/procs.sh
@@ -87,7 +95,7 @@ mid_round() {
 back() {
 	local t0=$SECONDS
 	back_g1='' back_g2='' back_net=''
-	while [ $((SECONDS - t0)) -lt 300 ]; do
+	while [ $((SECONDS - t0)) -lt $((300 * slow)) ]; do
 		[ -z "$back_g1" ] && [ "$(count g1 round)" -gt "$1" ] &&
 			back_g1=$((SECONDS - t0))
 		[ -z "$back_g2" ] && [ "$(count g2 round)" -gt "$2" ] &&
@@ -168,7 +176,8 @@ restart_dd() {
 	local c=$1 ready t0 rc
 	at "cycle $c: restart"
 	t0=$(date +%s)
-	timeout 200 "$pvio" restart -w 180 dd >"$tmp/restart.out" 2>&1
+	timeout $((200 * slow)) "$pvio" restart -w $((180 * slow)) dd \
+		>"$tmp/restart.out" 2>&1
 	rc=$?
 	ready=$(($(date +%s) - t0))
 	ok $rc "cycle $c: pvio restart dd: ready again in ${ready}s"
@@ -281,7 +290,8 @@ check "the driver domain's disk is not opened with cache=unsafe" \
 
 at up
 t0=$(date +%s)
-timeout 200 "$pvio" up -w 180 "$tmp/pvio.cfg" >"$tmp/up.out" 2>&1
+timeout $((200 * slow)) "$pvio" up -w $((180 * slow)) "$tmp/pvio.cfg" \
+	>"$tmp/up.out" 2>&1
 rc=$?
 ok $rc "pvio up: a driver domain and two guests ready in $(($(date +%s) - t0))s"
 [ $rc = 0 ] || { sed 's/^/# /' "$tmp/up.out"; bail "pvio up failed"; }
@@ -302,6 +312,8 @@ echo "# $(result g1 round)"
 echo "# $(result g2 round)"
 
 for c in $(seq "$cycles"); do
+	# The guests' leak scans from the last cycle's reconnect on count.
+	leaks1=$(count g1 kmemleak) leaks2=$(count g2 kmemleak)
 	at "cycle $c"
 	cycle "$c"
 done
@@ -347,6 +359,13 @@ for g in g1 g2; do
 	[ -n "$l" ] && echo "$l" | sed 's/^/# /'
 	check "$g's kernel log: no hung task, I/O error or warning" test -z "$l"
 done
+if [ "${VM_KIND:-}" = debug ]; then
+	check "g1 scanned for leaks after the last reconnect" more g1 kmemleak "$leaks1" 300
+	check "g2 scanned for leaks after the last reconnect" more g2 kmemleak "$leaks2" 300
+	echo "# g1: $(result g1 kmemleak); g2: $(result g2 kmemleak)"
+	check "no guest's kmemleak scan found a leak" bash -c \
+		"! grep -aq 'what=kmemleak leaks=[1-9]' '$run/g1.console' '$run/g2.console'"
+fi
 check "the driver domain's kernel log is clean" bash -c \
 	"! grep -aE 'WARNING:|BUG:|Oops|KASAN|circular locking|hung_task' '$run/dd.console'"
 check "pvio down" timeout 60 "$pvio" down

@@ -13,16 +13,11 @@
 # once they have settled after a guest left:
 #   DEMO name=NAME what=backends link0-vbd0=Connected ...
 #   DEMO name=NAME what=kmemleak leaks=N
-arg() {
-	tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"
-}
-IP=/usr/bin/ip
-name=$(arg pvioname)
+# shellcheck source=selftests/tests/parts/demo_lib.sh
+. /pvio/parts/demo_lib.sh
 br=$(arg demobr)
 br=${br:-10.99.0.1/24}
-mtu=$(arg demomtu)
 testing=$(arg demotest)
-KMEMLEAK=/sys/kernel/debug/kmemleak
 
 _w=0
 until [ -e /sys/class/net/br0 ] || [ $_w -ge 100 ]; do
@@ -48,16 +43,8 @@ backends() {
 }
 
 # A guest that left must leave nothing behind in this kernel: once the
-# states have held still for 3 s after a backend disconnected, scan.
-leakscan() {
-	[ -w $KMEMLEAK ] || return 0
-	echo scan >$KMEMLEAK
-	echo scan >$KMEMLEAK
-	n=$(grep -c unreferenced $KMEMLEAK)
-	echo "DEMO name=$name what=kmemleak leaks=$n"
-	[ "$n" = 0 ] || head -n 40 $KMEMLEAK | sed 's/^/# /'
-}
-
+# states have held still for 3 s after a backend disconnected, scan
+# (demo_lib.sh's leakscan).
 last='' still=0 scan=''
 # The backends' interfaces come (and come again) with their guests.
 while [ -n "$mtu$testing" ]; do

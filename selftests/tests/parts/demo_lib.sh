@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh disable=SC2034
 #
-# Sourced by the guests' parts of the three-VM demo and of the cross-VM
-# benchmark (demo_guest.sh, bench_xvm.sh): the parameters from the
+# Sourced by the domains' parts of the three-VM demo, of the recovery
+# tests and of the cross-VM benchmark (demo_dd.sh, demo_guest.sh,
+# recover_guest.sh, bench_xvm.sh): the parameters from the
 # kernel command line, finding the disk and interface under test (pvio's
 # or, with demodisk= and demonet=, QEMU's virtio ones) and bringing the
 # interface up. Results go to the console as one line each:
@@ -30,6 +31,20 @@ secs=${secs:-10}
 
 out() {
 	echo "DEMO name=$name $*"
+}
+
+# leakscan: on the debug kernel (kmemleak), a scan: whatever went must
+# have left nothing behind in this kernel. Twice, so that what the first
+# scan saw unreferenced is reported by the second.
+#   DEMO name=NAME what=kmemleak leaks=N
+KMEMLEAK=/sys/kernel/debug/kmemleak
+leakscan() {
+	[ -w $KMEMLEAK ] || return 0
+	echo scan >$KMEMLEAK
+	echo scan >$KMEMLEAK
+	_n=$(grep -c unreferenced $KMEMLEAK)
+	out "what=kmemleak leaks=$_n"
+	[ "$_n" = 0 ] || head -n 40 $KMEMLEAK | sed 's/^/# /'
 }
 
 # wait_glob GLOB: the first path GLOB matches (60 s).

@@ -16,6 +16,10 @@
 #   interval; the connection must outlive every restart):
 #     DEMO name=NAME what=iperf-tick mbit=R
 #     DEMO name=NAME what=iperf-end rc=RC   (the connection ended)
+# On the debug kernel, after each round during which its frontends
+# reconnected, a kmemleak scan (demo_lib.sh's leakscan): the reconnect
+# and replay paths must leave nothing behind.
+#     DEMO name=NAME what=kmemleak leaks=N
 # Parameters, from the kernel command line: demo_lib.sh's, and
 #   demodd=A.B.C.D    the driver domain, pinged before starting
 #   demosize=SIZE     each fio round's size (default 8m)
@@ -66,7 +70,13 @@ replays() {
 		awk '{ s += $1 } END { print s + 0 }'
 }
 
-n=0
+# reconnects: the times this guest's frontends reconnected, all devices.
+reconnects() {
+	cat /sys/bus/pvio/devices/*-frontend/reconnects 2>/dev/null |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+
+n=0 scanned=0
 while :; do
 	n=$((n + 1))
 	out "what=round-start n=$n"
@@ -94,4 +104,9 @@ while :; do
 	END { if (!found) printf "DEMO name=%s what=round n=%d err=1 rc=%d msg=no-output\n", name, n, rc }
 	' /tmp/fio.round
 	[ $rc = 0 ] || sed 's/^/fio: /' /tmp/fio.round | tail -n 15
+	r=$(reconnects)
+	if [ "$r" != "$scanned" ]; then
+		leakscan
+		scanned=$r
+	fi
 done
