@@ -64,6 +64,8 @@ enum pvio_state {
  *	that does not count
  * @last_downtime_ms: how long, in ms, this end was without a connected
  *	peer the last time it lost one; a report, like @connects
+ * @replays: requests this end sent again to a new peer since it started
+ *	(a block frontend's); a report, like @connects
  * @reserved: zero
  */
 struct pvio_link_end {
@@ -74,7 +76,8 @@ struct pvio_link_end {
 	__le64 features;
 	__le32 connects;
 	__le32 last_downtime_ms;
-	__u8 reserved[32];
+	__le32 replays;
+	__u8 reserved[28];
 };
 
 /**
@@ -183,6 +186,7 @@ static_assert(offsetof(struct pvio_link_end, features) == 16, "link ABI");
 static_assert(offsetof(struct pvio_link_end, connects) == 24, "link ABI");
 static_assert(offsetof(struct pvio_link_end, last_downtime_ms) == 28,
 	      "link ABI");
+static_assert(offsetof(struct pvio_link_end, replays) == 32, "link ABI");
 static_assert(offsetof(struct pvio_link_header, region_pages) == 8, "link ABI");
 static_assert(offsetof(struct pvio_link_header, backend_id) == 12, "link ABI");
 static_assert(offsetof(struct pvio_link_header, frontend_id) == 14, "link ABI");

@@ -430,6 +430,7 @@ static void blkfront_shadow_put(struct blkfront_ring *ring, u32 id)
 static void blkfront_ring_disconnect(struct blkfront_ring *ring, bool replay)
 {
 	struct blkfront_info *info = ring->info;
+	unsigned int replayed = 0;
 	struct request *rq;
 	u32 id;
 
@@ -452,6 +453,7 @@ static void blkfront_ring_disconnect(struct blkfront_ring *ring, bool replay)
 		spin_unlock_irq(&ring->lock);
 		if (replay) {
 			atomic64_inc(&info->stats.replays);
+			replayed++;
 			blk_mq_requeue_request(rq, false);
 		} else {
 			atomic64_inc(&info->stats.errors);
@@ -460,6 +462,8 @@ static void blkfront_ring_disconnect(struct blkfront_ring *ring, bool replay)
 		spin_lock_irq(&ring->lock);
 	}
 	spin_unlock_irq(&ring->lock);
+	/* For the toolstack too (pvio status). */
+	pvio_recovery_replayed(info->link, PVIO_FRONTEND, replayed);
 }
 
 void blkfront_rings_disconnect(struct blkfront_info *info, bool replay)

@@ -136,9 +136,11 @@ struct pvio_link_params {
  * @down_since: ktime_get_ns() when its current outage began; 0 while
  *	Connected or before it ever was
  * @last_downtime: the last outage's length, ns (to Connected again)
+ * @replays: requests its driver sent again to a new peer
  */
 struct pvio_end_recovery {
 	u32 connects;
+	u32 replays;
 	u64 down_since;
 	u64 last_downtime;
 };
@@ -413,6 +415,18 @@ const char *pvio_role_name(enum pvio_role role);
  * while the link is being destroyed. Any context.
  */
 bool pvio_peer_alive(struct pvio_link *link, enum pvio_role self);
+
+/**
+ * pvio_recovery_replayed() - count requests sent again to a new peer
+ * @link: the link
+ * @self: the local end whose driver replays them
+ * @n: how many
+ *
+ * Published in the end's header record for the toolstack (pvio status),
+ * with the end's reconnects and last downtime. Any context.
+ */
+void pvio_recovery_replayed(struct pvio_link *link, enum pvio_role self,
+			    unsigned int n);
 
 /* ---- bucket.c: token buckets of the backends' rate limits ---- */
 

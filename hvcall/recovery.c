@@ -33,6 +33,7 @@ static void pvio_recovery_publish(struct pvio_link *link, enum pvio_role self)
 	WRITE_ONCE(end->connects, cpu_to_le32(rec->connects));
 	WRITE_ONCE(end->last_downtime_ms,
 		   cpu_to_le32(pvio_ns_to_ms32(rec->last_downtime)));
+	WRITE_ONCE(end->replays, cpu_to_le32(rec->replays));
 }
 
 /* An outage of @self starts now, unless one already runs. */
@@ -76,6 +77,20 @@ void pvio_recovery_peer_gone(struct pvio_link *link, enum pvio_role self)
 		pvio_recovery_down(&link->recovery[self]);
 	spin_unlock_irqrestore(&link->state_lock, flags);
 }
+
+void pvio_recovery_replayed(struct pvio_link *link, enum pvio_role self,
+			    unsigned int n)
+{
+	unsigned long flags;
+
+	if (!n)
+		return;
+	spin_lock_irqsave(&link->state_lock, flags);
+	link->recovery[self].replays += n;
+	pvio_recovery_publish(link, self);
+	spin_unlock_irqrestore(&link->state_lock, flags);
+}
+EXPORT_SYMBOL_GPL(pvio_recovery_replayed);
 
 /* Local end @self restarts as a new incarnation: it starts from nothing. */
 void pvio_recovery_reset(struct pvio_link *link, enum pvio_role self)

@@ -240,9 +240,12 @@ static void hvd_out_end_status(struct hvd_client *c, const char *role,
 						 __ATOMIC_RELAXED));
 
 	hvd_out(c, ",\"%s_state\":\"%s\",\"%s_connects\":%u,"
-		"\"%s_last_downtime_ms\":%u", role, state_name(state), role,
+		"\"%s_last_downtime_ms\":%u,\"%s_replays\":%u", role,
+		state_name(state), role,
 		le32toh(__atomic_load_n(&rec->connects, __ATOMIC_RELAXED)),
 		role, le32toh(__atomic_load_n(&rec->last_downtime_ms,
+					      __ATOMIC_RELAXED)),
+		role, le32toh(__atomic_load_n(&rec->replays,
 					      __ATOMIC_RELAXED)));
 }
 

@@ -1739,6 +1739,8 @@ static void json_end_status(struct pvio_json *hl, const char *role)
 	printf(",\"%s_reconnects\":%.0f", role, end_reconnects(hl, role));
 	snprintf(key, sizeof(key), "%s_last_downtime_ms", role);
 	printf(",\"%s\":%.0f", key, pvio_json_num(hl, key));
+	snprintf(key, sizeof(key), "%s_replays", role);
+	printf(",\"%s\":%.0f", key, pvio_json_num(hl, key));
 }
 
 static int cmd_status(int argc, char **argv)
@@ -1828,9 +1830,9 @@ static int cmd_status(int argc, char **argv)
 	if (json)
 		printf("],\"links\":[");
 	else
-		printf("\n%4s %-5s %-16s %-16s %4s %7s %7s %6s %9s  %s\n",
+		printf("\n%4s %-5s %-16s %-16s %4s %7s %7s %6s %9s %7s  %s\n",
 		       "LINK", "KIND", "BACKEND", "FRONTEND", "GEN", "BE-PEER",
-		       "FE-PEER", "RECONN", "DOWN-MS", "DEVICE");
+		       "FE-PEER", "RECONN", "DOWN-MS", "REPLAYS", "DEVICE");
 	for (i = 0; i < st.nr_links; i++) {
 		struct pvio_slink *l = &st.links[i];
 
@@ -1863,13 +1865,14 @@ static int cmd_status(int argc, char **argv)
 			}
 			printf("}}");
 		} else {
-			printf("%4u %-5s %-16s %-16s %4.0f %7.0f %7.0f %6.0f %9.0f  %s%s\n",
+			printf("%4u %-5s %-16s %-16s %4.0f %7.0f %7.0f %6.0f %9.0f %7.0f  %s%s\n",
 			       l->id, kind_name[l->kind], drv, l->guest,
 			       pvio_json_num(hl, "generation"),
 			       pvio_json_num(hl, "backend_peer"),
 			       pvio_json_num(hl, "frontend_peer"),
 			       end_reconnects(hl, "frontend"),
 			       pvio_json_num(hl, "frontend_last_downtime_ms"),
+			       pvio_json_num(hl, "frontend_replays"),
 			       l->kind == PVIO_SPARE ? "-" : l->spec,
 			       l->hot ? " (hot-plugged)" : "");
 		}

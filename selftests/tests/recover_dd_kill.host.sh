@@ -353,6 +353,15 @@ for l in links:
     assert l["frontend_reconnects"] >= int(sys.argv[2]), l
     assert l["frontend_last_downtime_ms"] > 0, l
 ' "$tmp/status.json" "$cycles"
+check "pvio status: the guests' disks published the replays they counted" \
+	python3 -c '
+import json, sys
+links = json.load(open(sys.argv[1]))["links"]
+for g, n in (("g1", sys.argv[2]), ("g2", sys.argv[3])):
+    got = sum(l["frontend_replays"] for l in links
+              if l["kind"] == "vbd" and l["frontend"] == g)
+    assert got == int(n), (g, got, n)
+' "$tmp/status.json" "${r1:-0}" "${r2:-0}"
 for g in g1 g2; do
 	l=$(grep -aE 'hung_task|blocked for more than|I/O error|WARNING:|BUG:|Oops|Call Trace' \
 		"$run/$g.console" | head -n 5)
