@@ -131,6 +131,13 @@ static ssize_t down_ms_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(down_ms);
 
+static ssize_t replays_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", pvio_dev_recovery(dev).replays);
+}
+static DEVICE_ATTR_RO(replays);
+
 static ssize_t features_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
@@ -166,6 +173,7 @@ static struct attribute *pvio_dev_attrs[] = {
 	&dev_attr_reconnects.attr,
 	&dev_attr_last_downtime_ms.attr,
 	&dev_attr_down_ms.attr,
+	&dev_attr_replays.attr,
 	&dev_attr_features.attr,
 	&dev_attr_ring_order.attr,
 	&dev_attr_nr_rings.attr,

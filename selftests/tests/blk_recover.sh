@@ -106,6 +106,8 @@ nl_reconnects=$(pvioctl -j vbd show "$link" 0 | /usr/bin/python3 -c '
 import json, sys
 print(json.load(sys.stdin).get("frontend_stats", {}).get("reconnects", -1))')
 check "netlink reports the same count" test "$nl_reconnects" = "$reconnects"
+check "sysfs counts the same replays as netlink" \
+	test "$(cat $fe/replays)" = "$replays"
 # (A restarted end starts from nothing: the backend's count is of the
 # last restart only.)
 echo "# backend reconnects: $(cat $be/reconnects)"
