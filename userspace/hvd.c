@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "hvd.h"
+#include "version.h"
 
 #define HVD_DEFAULT_DIR "/run/pvio"
 
@@ -200,6 +201,7 @@ static void hvd_usage(FILE *f)
 "  -s, --syslog           log to syslog instead of stderr\n"
 "  -v, --verbose          log more\n"
 "  -h, --help             this text\n"
+"  -V, --version          pvio-hvd's version\n"
 "\n"
 "Requests: link-add ID backend=DOMID frontend=DOMID [size=BYTES]\n"
 "          [vectors=N] [grants=N]; link-del ID; key-set ID KEY VALUE;\n"
@@ -218,6 +220,7 @@ static int hvd_parse_args(int argc, char **argv)
 		{ "syslog", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	unsigned long v;
@@ -225,7 +228,7 @@ static int hvd_parse_args(int argc, char **argv)
 	int c;
 
 	hvd.dir = HVD_DEFAULT_DIR;
-	while ((c = getopt_long(argc, argv, "d:c:i:svh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:c:i:svhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			hvd.dir = optarg;
@@ -253,6 +256,9 @@ static int hvd_parse_args(int argc, char **argv)
 			break;
 		case 'h':
 			hvd_usage(stdout);
+			exit(0);
+		case 'V':
+			printf("pvio-hvd %s\n", PVIO_VERSION);
 			exit(0);
 		default:
 			hvd_usage(stderr);

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "pvio.h"
+#include "version.h"
 
 #define PVIO_STATE	"pvio.state"
 #define PVIO_READY	"pvio-domain: ready"
@@ -1942,6 +1943,7 @@ static void usage(FILE *f)
 "  check CONFIG             validate a config\n"
 "  watch                    restart crashed domains (up starts it)\n"
 "\n"
+"  -V, --version  pvio's version\n"
 "  -d DIR   the run directory (default: the config's rundir, else\n"
 "           $PVIO_DIR, else %s)\n"
 "COMMAND --help shows a command's usage.\n", PVIO_RUNDIR_DEFAULT);
@@ -1961,6 +1963,7 @@ int main(int argc, char **argv)
 	};
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ }
 	};
 	unsigned int i;
@@ -1968,7 +1971,7 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt_long(argc, argv, "+d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (*optarg != '/')
@@ -1977,6 +1980,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("pvio %s\n", PVIO_VERSION);
 			return 0;
 		default:
 			usage(stderr);

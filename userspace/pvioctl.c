@@ -37,6 +37,7 @@
 #include "link.h"
 #include "pvio_genl.h"
 #include "state_name.h"
+#include "version.h"
 
 /* Exit statuses: 1 for a failed operation, 2 for a bad command line. */
 #define EXIT_USAGE	2
@@ -94,7 +95,8 @@ static const char usage_text[] =
 "options:\n"
 "  -j, --json   print JSON: an object per link, vbd or vif, an array for\n"
 "               show\n"
-"  -h, --help   this text\n";
+"  -h, --help   this text\n"
+"  -V, --version  pvioctl's version\n";
 
 static void usage(FILE *f)
 {
@@ -1353,15 +1355,19 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
+		case 'V':
+			printf("pvioctl %s\n", PVIO_VERSION);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;

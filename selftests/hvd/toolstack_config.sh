@@ -65,6 +65,17 @@ bad_key() {
 
 echo "TAP version 13"
 
+version=$(cat "$here/../../VERSION")
+hvd=${PVIO_HVD:-$here/../../userspace/pvio-hvd}
+check "pvio --version says $version" \
+	test "$("$pvio" --version)" = "pvio $version"
+check "pvio-hvd --version says $version" \
+	test "$("$hvd" --version)" = "pvio-hvd $version"
+# pvioctl needs libmnl and is not built here: the tree's, once built.
+pvioctl=$here/../../userspace/pvioctl
+[ -x "$pvioctl" ] && check "pvioctl --version says $version" \
+	test "$("$pvioctl" --version)" = "pvioctl $version"
+
 good minimal "domain dd id 1 type driver memory 512M vcpus 0 disks 1 nics 1 on-crash restart" \
 	"domain g1 id 2 type guest memory 512M vcpus 0 disks 0 nics 0 on-crash destroy" \
 	"link 0 vbd g1 dd:/dev/vda1 vectors 9" \
