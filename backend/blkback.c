@@ -141,7 +141,7 @@ static void blkback_describe(struct blkback_vbd *vbd)
 	vbd->sectors = blkback_backing_sectors(vbd);
 	/* Write-zeroes always works: zero pages are written where needed. */
 	vbd->features = PVIO_BLKIF_FEAT_FLUSH | PVIO_BLKIF_FEAT_FUA |
-			PVIO_BLKIF_FEAT_WRITE_ZEROES;
+			PVIO_BLKIF_FEAT_WRITE_ZEROES | PVIO_BLKIF_FEAT_NONCE;
 	if (blkback_backing_can_discard(vbd))
 		vbd->features |= PVIO_BLKIF_FEAT_DISCARD;
 	if (!vbd->backing.rw)
@@ -210,36 +210,10 @@ static void blkback_unpublish(struct blkback_vbd *vbd)
 
 /* ---- the handshake ---- */
 
-/* The frontend is Initialised: take its rings. Under vbd->lock. */
-static void blkback_connect(struct blkback_vbd *vbd)
-{
-	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
-	unsigned int nr, order;
-	int ret;
-
-	snprintf(key, sizeof(key), "vbd%u/rings", vbd->pdev->index);
-	ret = pvio_store_read(vbd->link, PVIO_STORE_FRONTEND, key, buf,
-			      sizeof(buf));
-	if (!ret && (sscanf(buf, "%u %u", &nr, &order) != 2 || !nr ||
-		     nr > max_queues || order > max_ring_order))
-		ret = -EPROTO;
-	if (!ret)
-		ret = blkback_rings_connect(vbd, nr, order);
-	if (ret) {
-		dev_err(&vbd->pdev->dev,
-			"cannot use the frontend's rings: %d\n", ret);
-		return;
-	}
-	vbd->connected = true;
-	blkback_debugfs_add(vbd);
-	WRITE_ONCE(vbd->pdev->ring_order, order);
-	WRITE_ONCE(vbd->pdev->nr_rings, nr);
-	pvio_backend_state_walk(vbd->link, PVIO_STATE_CONNECTED);
-	dev_info(&vbd->pdev->dev, "connected: %u queues of %u slots\n", nr,
-		 1U << order);
-}
-
-/* Stop serving the rings and drop them. Under vbd->lock. */
+/*
+ * Stop serving the rings and drop them; then, and only then, withdraw
+ * our nonce: the frontend may reuse the pages. Under vbd->lock.
+ */
 static void blkback_disconnect(struct blkback_vbd *vbd)
 {
 	blkback_debugfs_del(vbd);
@@ -249,6 +223,64 @@ static void blkback_disconnect(struct blkback_vbd *vbd)
 	vbd->connected = false;
 	WRITE_ONCE(vbd->pdev->nr_rings, 0);
 	WRITE_ONCE(vbd->pdev->ring_order, 0);
+	if (vbd->nonce)
+		pvio_nonce_publish(vbd->pdev, 0);
+	vbd->nonce = 0;
+}
+
+/* Read and check "rings". Under vbd->lock. */
+static int blkback_read_rings(struct blkback_vbd *vbd, unsigned int *nr,
+			      unsigned int *order)
+{
+	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
+	int ret;
+
+	snprintf(key, sizeof(key), "vbd%u/rings", vbd->pdev->index);
+	ret = pvio_store_read(vbd->link, PVIO_STORE_FRONTEND, key, buf,
+			      sizeof(buf));
+	if (!ret && (sscanf(buf, "%u %u", nr, order) != 2 || !*nr ||
+		     *nr > max_queues || *order > max_ring_order))
+		ret = -EPROTO;
+	return ret;
+}
+
+/*
+ * The frontend is Initialised: take its rings. Its nonce is claimed
+ * before any page is touched, and must still be the frontend's when we
+ * go Connected (Documentation/blkif.rst, "The ring nonce"). Under
+ * vbd->lock.
+ */
+static void blkback_connect(struct blkback_vbd *vbd)
+{
+	u64 nonce = pvio_nonce_peer(vbd->pdev);
+	unsigned int nr, order;
+	int ret;
+
+	if (!pvio_backend_claim(vbd->pdev, nonce))
+		return;
+	vbd->nonce = nonce;
+	ret = blkback_read_rings(vbd, &nr, &order);
+	if (!ret)
+		ret = blkback_rings_connect(vbd, nr, order);
+	if (ret) {
+		dev_err(&vbd->pdev->dev,
+			"cannot use the frontend's rings: %d\n", ret);
+		blkback_disconnect(vbd);
+		return;
+	}
+	if (!pvio_backend_may_connect(vbd->pdev, nonce)) {
+		dev_info(&vbd->pdev->dev,
+			 "frontend took its rings back while we connected\n");
+		blkback_disconnect(vbd);
+		return;
+	}
+	vbd->connected = true;
+	blkback_debugfs_add(vbd);
+	WRITE_ONCE(vbd->pdev->ring_order, order);
+	WRITE_ONCE(vbd->pdev->nr_rings, nr);
+	pvio_backend_state_walk(vbd->link, PVIO_STATE_CONNECTED);
+	dev_info(&vbd->pdev->dev, "connected: %u queues of %u slots\n", nr,
+		 1U << order);
 }
 
 /* Drop this frontend and wait for the next one. Under vbd->lock. */
@@ -263,6 +295,10 @@ static void blkback_follow(struct blkback_vbd *vbd, enum pvio_state peer)
 {
 	switch (peer) {
 	case PVIO_STATE_INITIALISED:
+		/* Connected on that very description: nothing new. */
+		if (vbd->connected && vbd->nonce &&
+		    pvio_nonce_peer(vbd->pdev) == vbd->nonce)
+			break;
 		/* Still connected: it restarted between two looks. */
 		if (vbd->connected)
 			blkback_reset(vbd);
@@ -459,8 +495,7 @@ static int blkback_probe(struct pvio_device *pdev)
 		goto err_free;
 	dev_set_drvdata(&pdev->dev, vbd);
 	pvio_backend_state_walk(vbd->link, PVIO_STATE_INITWAIT);
-	vbd->watch = pvio_state_watch(vbd->link, PVIO_BACKEND,
-				      blkback_frontend_changed, vbd);
+	vbd->watch = pvio_state_watch_dev(pdev, blkback_frontend_changed, vbd);
 	if (IS_ERR(vbd->watch)) {
 		ret = PTR_ERR(vbd->watch);
 		pdev->probe_msg = "cannot watch the frontend's state";

@@ -217,6 +217,8 @@ struct blkback_backing {
  * @nr_rings: entries of @rings
  * @ring_order: log2 of each ring's slots
  * @connected: rings mapped, state Connected
+ * @nonce: the frontend's ring nonce we claimed (0: none), published as
+ *	ours until the rings are dropped
  * @removing: remove() started
  * @backing: the backing store
  * @sectors: capacity in 512-byte sectors (READ_ONCE: the rings read it)
@@ -242,6 +244,7 @@ struct blkback_vbd {
 	unsigned int ring_order;
 	bool connected;
 	bool removing;
+	u64 nonce;
 	struct blkback_backing backing;
 	u64 sectors;
 	u32 lbs_sectors;

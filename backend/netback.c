@@ -37,43 +37,10 @@ MODULE_PARM_DESC(rx_stall_ms,
 
 /* ---- the handshake ---- */
 
-/* The frontend is Initialised: take its rings. Under vif->lock. */
-static void netback_connect(struct netback_vif *vif)
-{
-	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
-	unsigned int nr, order, features;
-	int ret;
-
-	snprintf(key, sizeof(key), "vif%u/rings", vif->pdev->index);
-	ret = pvio_store_read(vif->link, PVIO_STORE_FRONTEND, key, buf,
-			      sizeof(buf));
-	if (!ret && (sscanf(buf, "%u %u %u", &nr, &order, &features) != 3 ||
-		     !nr || nr > vif->max_queues ||
-		     order < PVIO_NETIF_RING_ORDER_MIN ||
-		     order > max_ring_order))
-		ret = -EPROTO;
-	/* Only what we offer; GSO only with checksum offload. */
-	if (!ret && ((features & ~NETBACK_FEATURES) ||
-		     ((features & ~PVIO_NETIF_FEAT_CSUM) &&
-		      !(features & PVIO_NETIF_FEAT_CSUM))))
-		ret = -EPROTO;
-	if (!ret)
-		ret = netback_queues_connect(vif, nr, order, features);
-	if (ret) {
-		dev_err(&vif->pdev->dev,
-			"cannot use the frontend's rings: %d\n", ret);
-		return;
-	}
-	vif->connected = true;
-	WRITE_ONCE(vif->pdev->ring_order, order);
-	WRITE_ONCE(vif->pdev->nr_rings, nr);
-	netif_carrier_on(vif->dev);
-	pvio_backend_state_walk(vif->link, PVIO_STATE_CONNECTED);
-	netdev_info(vif->dev, "connected: %u queues of %u slots, features %#x\n",
-		    nr, 1U << order, features);
-}
-
-/* Stop serving the rings. Under vif->lock. */
+/*
+ * Stop serving the rings; then, and only then, withdraw our nonce: the
+ * frontend may reuse the pages. Under vif->lock.
+ */
 static void netback_disconnect(struct netback_vif *vif)
 {
 	/* After: a last poll could bring a stalled carrier back. */
@@ -84,6 +51,71 @@ static void netback_disconnect(struct netback_vif *vif)
 	vif->connected = false;
 	WRITE_ONCE(vif->pdev->nr_rings, 0);
 	WRITE_ONCE(vif->pdev->ring_order, 0);
+	if (vif->nonce)
+		pvio_nonce_publish(vif->pdev, 0);
+	vif->nonce = 0;
+}
+
+/* Read and check "rings". Under vif->lock. */
+static int netback_read_rings(struct netback_vif *vif, unsigned int *nr,
+			      unsigned int *order, unsigned int *features)
+{
+	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
+	int ret;
+
+	snprintf(key, sizeof(key), "vif%u/rings", vif->pdev->index);
+	ret = pvio_store_read(vif->link, PVIO_STORE_FRONTEND, key, buf,
+			      sizeof(buf));
+	if (!ret && (sscanf(buf, "%u %u %u", nr, order, features) != 3 ||
+		     !*nr || *nr > vif->max_queues ||
+		     *order < PVIO_NETIF_RING_ORDER_MIN ||
+		     *order > max_ring_order))
+		ret = -EPROTO;
+	/* Only what we offer; GSO only with checksum offload. */
+	if (!ret && ((*features & ~NETBACK_FEATURES) ||
+		     ((*features & ~PVIO_NETIF_FEAT_CSUM) &&
+		      !(*features & PVIO_NETIF_FEAT_CSUM))))
+		ret = -EPROTO;
+	return ret;
+}
+
+/*
+ * The frontend is Initialised: take its rings. Its nonce is claimed
+ * before any page is touched, and must still be the frontend's when we
+ * go Connected (Documentation/netif.rst, "The ring nonce"). Under
+ * vif->lock.
+ */
+static void netback_connect(struct netback_vif *vif)
+{
+	u64 nonce = pvio_nonce_peer(vif->pdev);
+	unsigned int nr, order, features;
+	int ret;
+
+	if (!pvio_backend_claim(vif->pdev, nonce))
+		return;
+	vif->nonce = nonce;
+	ret = netback_read_rings(vif, &nr, &order, &features);
+	if (!ret)
+		ret = netback_queues_connect(vif, nr, order, features);
+	if (ret) {
+		dev_err(&vif->pdev->dev,
+			"cannot use the frontend's rings: %d\n", ret);
+		netback_disconnect(vif);
+		return;
+	}
+	if (!pvio_backend_may_connect(vif->pdev, nonce)) {
+		netdev_info(vif->dev,
+			    "frontend took its rings back while we connected\n");
+		netback_disconnect(vif);
+		return;
+	}
+	vif->connected = true;
+	WRITE_ONCE(vif->pdev->ring_order, order);
+	WRITE_ONCE(vif->pdev->nr_rings, nr);
+	netif_carrier_on(vif->dev);
+	pvio_backend_state_walk(vif->link, PVIO_STATE_CONNECTED);
+	netdev_info(vif->dev, "connected: %u queues of %u slots, features %#x\n",
+		    nr, 1U << order, features);
 }
 
 /* Drop this frontend and wait for the next one. Under vif->lock. */
@@ -98,6 +130,10 @@ static void netback_follow(struct netback_vif *vif, enum pvio_state peer)
 {
 	switch (peer) {
 	case PVIO_STATE_INITIALISED:
+		/* Connected on that very description: nothing new. */
+		if (vif->connected && vif->nonce &&
+		    pvio_nonce_peer(vif->pdev) == vif->nonce)
+			break;
 		/* Still connected: it restarted between two looks. */
 		if (vif->connected)
 			netback_reset(vif);
@@ -272,7 +308,7 @@ static int netback_publish(struct netback_vif *vif)
 	snprintf(key, sizeof(key), "vif%u/back", vif->pdev->index);
 	return pvio_store_printf(vif->link, PVIO_STORE_BACKEND, key,
 				 "%u %u %u", vif->max_queues, max_ring_order,
-				 NETBACK_FEATURES);
+				 NETBACK_FEATURES | PVIO_NETIF_FEAT_NONCE);
 }
 
 static void netback_unpublish(struct netback_vif *vif)
@@ -371,8 +407,7 @@ static int netback_probe(struct pvio_device *pdev)
 	}
 	dev_set_drvdata(&pdev->dev, vif);
 	pvio_backend_state_walk(vif->link, PVIO_STATE_INITWAIT);
-	vif->watch = pvio_state_watch(vif->link, PVIO_BACKEND,
-				      netback_frontend_changed, vif);
+	vif->watch = pvio_state_watch_dev(pdev, netback_frontend_changed, vif);
 	if (IS_ERR(vif->watch)) {
 		ret = PTR_ERR(vif->watch);
 		pdev->probe_msg = "cannot watch the frontend's state";

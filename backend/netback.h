@@ -141,6 +141,8 @@ struct netback_queue {
  *	otherwise (READ_ONCE: the data path reads it)
  * @connected: rings mapped, state Connected
  * @removing: remove() started
+ * @nonce: the frontend's ring nonce we claimed (0: none), published as
+ *	ours until the rings are dropped
  * @queues: @max_queues of them
  * @debugfs: its directory in debugfs
  * @rate_lock: guards @bucket
@@ -163,6 +165,7 @@ struct netback_vif {
 	u32 features;
 	bool connected;
 	bool removing;
+	u64 nonce;
 	struct netback_queue *queues;
 	struct dentry *debugfs;
 	spinlock_t rate_lock;		/* see above */

@@ -121,6 +121,8 @@ struct pvio_blkif_response {
 #define PVIO_BLKIF_FEAT_DISCARD		(1u << 2)
 #define PVIO_BLKIF_FEAT_WRITE_ZEROES	(1u << 3)
 #define PVIO_BLKIF_FEAT_READONLY	(1u << 4)
+/* The backend claims the frontend's "nonce" in its own (see below). */
+#define PVIO_BLKIF_FEAT_NONCE		(1u << 5)
 
 /* Limits the backend may offer and the frontend may ask for. */
 #define PVIO_BLKIF_QUEUES_MAX		16
@@ -135,6 +137,11 @@ struct pvio_blkif_response {
  *                     <features> <max segments> <max queues>
  *                     <max ring order> <discard granularity>"
  * backend   "serial"  the serial number (at most 20 printable bytes)
+ * backend   "nonce"   the frontend's "nonce" whose rings the backend took,
+ *                     written before it touches them, removed once it
+ *                     stopped using them (FEAT_NONCE)
+ * frontend  "nonce"   16 hex digits, never 0: fresh for each ring
+ *                     description, written before "rings" and "q<n>"
  * frontend  "rings"   "<queues> <ring order>"
  * frontend  "q<n>"    "<request ring gref> <response ring gref> <port>"
  *                     for queue n: each ring lies in consecutive data

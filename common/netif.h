@@ -181,6 +181,11 @@ struct pvio_netif_rx_response {
 #define PVIO_NETIF_FEAT_GSO_TCPV4	(1u << 1)
 #define PVIO_NETIF_FEAT_GSO_TCPV6	(1u << 2)
 #define PVIO_NETIF_FEAT_GSO_UDP_L4	(1u << 3)
+/*
+ * The backend claims the frontend's "nonce" in its own (below). Offered
+ * in "back" only; never in "rings", which lists offloads.
+ */
+#define PVIO_NETIF_FEAT_NONCE		(1u << 4)
 
 /* Limits the backend may offer and the frontend may ask for. */
 #define PVIO_NETIF_QUEUES_MAX		8
@@ -193,6 +198,11 @@ struct pvio_netif_rx_response {
  * toolstack "mac"     the frontend's MAC address, "xx:xx:xx:xx:xx:xx"
  * toolstack "queues"  queues the backend may offer, 1 to QUEUES_MAX
  * backend   "back"    "<max queues> <max ring order> <features>"
+ * backend   "nonce"   the frontend's "nonce" whose rings the backend took,
+ *                     written before it touches them, removed once it
+ *                     stopped using them (FEAT_NONCE)
+ * frontend  "nonce"   16 hex digits, never 0: fresh for each ring
+ *                     description, written before "rings" and "q<n>"
  * frontend  "rings"   "<queues> <ring order> <features>": what the
  *                     frontend uses, within what "back" offers
  * frontend  "q<n>"    "<tx req gref> <tx rsp gref> <rx req gref>

@@ -262,7 +262,8 @@ static bool blkfront_fits(struct blkfront_info *info,
 			  const struct blkfront_disk_info *di)
 {
 	const struct blkfront_disk_info *built = &info->disk_di;
-	u32 used = built->features & ~PVIO_BLKIF_FEAT_READONLY;
+	u32 used = built->features & ~(PVIO_BLKIF_FEAT_READONLY |
+				       PVIO_BLKIF_FEAT_NONCE);
 
 	if ((di->features & used) != used)
 		return false;
@@ -309,7 +310,11 @@ static void blkfront_setup(struct blkfront_info *info)
 		blkfront_debugfs_add(info);
 	}
 	blkfront_read_serial(info);
-	ret = blkfront_rings_connect(info);
+	/* A fresh nonce, out before the keys it stands for. */
+	info->nonce = pvio_nonce_new();
+	ret = pvio_nonce_publish(info->pdev, info->nonce);
+	if (!ret)
+		ret = blkfront_rings_connect(info);
 	if (ret) {
 		dev_err(&info->pdev->dev, "cannot publish rings: %d\n", ret);
 		return;
@@ -474,6 +479,22 @@ static void blkfront_connect(struct blkfront_info *info)
 }
 
 /*
+ * Is a Connected backend on the rings we published last? One that claims
+ * nonces must show ours; one that took an earlier description will see
+ * the new one and come back to it (Documentation/blkif.rst, "The ring
+ * nonce"). Under info->lock.
+ */
+static bool blkfront_backend_on_ours(struct blkfront_info *info)
+{
+	if (!(info->di.features & PVIO_BLKIF_FEAT_NONCE) ||
+	    pvio_nonce_peer(info->pdev) == info->nonce)
+		return true;
+	dev_info_ratelimited(&info->pdev->dev,
+			     "backend connected on other rings, waiting for it to take ours\n");
+	return false;
+}
+
+/*
  * Act on where the backend is now (doorbells coalesce, so a restart may
  * show as its last state only). Under info->lock.
  */
@@ -488,7 +509,8 @@ static void blkfront_follow(struct blkfront_info *info, enum pvio_state peer)
 			blkfront_setup(info);
 		break;
 	case PVIO_STATE_CONNECTED:
-		if (info->conn == BLKFRONT_INITIALISED)
+		if (info->conn == BLKFRONT_INITIALISED &&
+		    blkfront_backend_on_ours(info))
 			blkfront_connect(info);
 		break;
 	default:
@@ -679,8 +701,8 @@ static int blkfront_probe(struct pvio_device *pdev)
 	}
 	dev_set_drvdata(&pdev->dev, info);
 	pvio_frontend_state_reset(info->link);
-	info->watch = pvio_state_watch(info->link, PVIO_FRONTEND,
-				       blkfront_backend_changed, info);
+	info->watch = pvio_state_watch_dev(pdev, blkfront_backend_changed,
+					   info);
 	if (IS_ERR(info->watch)) {
 		ret = PTR_ERR(info->watch);
 		goto err_ida;
@@ -696,8 +718,9 @@ err_free:
 
 /*
  * Our ring and pool pages go back to the link's allocator when we go,
- * and a backend still Connected may yet write into them: say we are
- * closing and give a live backend a bounded time to let go.
+ * and a backend still Connected, or connecting on them, may yet write
+ * into them: say we are closing and give a live backend a bounded time
+ * to let go. If it does not, the pages are never reused.
  */
 static void blkfront_close(struct blkfront_info *info)
 {
@@ -705,7 +728,7 @@ static void blkfront_close(struct blkfront_info *info)
 
 	if (self != PVIO_STATE_CLOSED)
 		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);
-	pvio_frontend_wait_released(info->pdev);
+	info->leak_pages = !pvio_frontend_wait_released(info->pdev);
 }
 
 /*

@@ -160,6 +160,8 @@ enum blkfront_conn {
  * @lost_work: disconnects after the backend broke the protocol
  * @add_work: adds @disk (and scans its partitions) without @lock
  * @debugfs: its directory in debugfs, once the rings exist
+ * @nonce: the ring nonce published with our rings
+ * @leak_pages: a backend may still use our pages: never give them back
  * @stats: counters (requests, sectors, errors, replays, and requests
  *	failed because @io_timeout ran out)
  */
@@ -191,6 +193,8 @@ struct blkfront_info {
 	struct work_struct lost_work;
 	struct work_struct add_work;
 	struct dentry *debugfs;
+	u64 nonce;
+	bool leak_pages;
 	struct {
 		atomic64_t requests;
 		atomic64_t sectors;

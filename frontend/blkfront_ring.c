@@ -41,10 +41,10 @@ static void *blkfront_pool_addr(struct blkfront_ring *ring, u32 idx)
 
 /* ---- setting rings up and down ---- */
 
-static void blkfront_ring_free(struct blkfront_ring *ring)
+/* The pages and grants of a ring and its pool go back to the link. */
+static void blkfront_ring_release(struct blkfront_ring *ring)
 {
 	struct pvio_link *link = ring->info->link;
-	u32 i;
 
 	if (ring->pool_gref >= 0)
 		pvio_grant_revoke_range(link, ring->pool_gref, ring->pool_pages);
@@ -57,6 +57,15 @@ static void blkfront_ring_free(struct blkfront_ring *ring)
 	if (ring->req_pages)
 		pvio_data_free(link, ring->ring_page,
 			       ring->req_pages + ring->rsp_pages);
+}
+
+static void blkfront_ring_free(struct blkfront_ring *ring)
+{
+	u32 i;
+
+	/* Else leaked: a backend that never let go may still use them. */
+	if (!ring->info->leak_pages)
+		blkfront_ring_release(ring);
 	if (ring->shadow)
 		for (i = 0; i < ring->req.size; i++)
 			kfree(ring->shadow[i].pages);

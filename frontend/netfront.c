@@ -28,7 +28,7 @@ MODULE_PARM_DESC(ring_order,
 /* ---- what the backend offers ---- */
 
 static int netfront_read_back(struct netfront_info *info, u32 *queues,
-			      u32 *order, u32 *features)
+			      u32 *order, u32 *features, bool *nonce)
 {
 	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
 	int ret;
@@ -42,6 +42,7 @@ static int netfront_read_back(struct netfront_info *info, u32 *queues,
 	    !*queues || *order < PVIO_NETIF_RING_ORDER_MIN ||
 	    *order > PVIO_NETIF_RING_ORDER_MAX)
 		return -EPROTO;
+	*nonce = *features & PVIO_NETIF_FEAT_NONCE;
 	/* Unknown bits are ignored; GSO only with checksum offload. */
 	*features &= NETFRONT_FEATURES;
 	if (!(*features & PVIO_NETIF_FEAT_CSUM))
@@ -71,9 +72,13 @@ static void netfront_lose(struct netfront_info *info)
 static void netfront_setup(struct netfront_info *info)
 {
 	u32 queues, order, features;
+	bool nonce;
 	int ret;
 
-	ret = netfront_read_back(info, &queues, &order, &features);
+	/* The old rings go once the backend let go (netfront_retire_work). */
+	if (info->retiring)
+		return;
+	ret = netfront_read_back(info, &queues, &order, &features, &nonce);
 	if (ret) {
 		netdev_err(info->dev, "backend's offer unusable: %d\n", ret);
 		return;
@@ -108,29 +113,18 @@ static void netfront_setup(struct netfront_info *info)
 		}
 	}
 	WRITE_ONCE(info->features, features);
-	ret = netfront_rings_connect(info);
+	info->back_nonce = nonce;
+	/* A fresh nonce, out before the keys it stands for. */
+	info->nonce = pvio_nonce_new();
+	ret = pvio_nonce_publish(info->pdev, info->nonce);
+	if (!ret)
+		ret = netfront_rings_connect(info);
 	if (ret) {
 		netdev_err(info->dev, "cannot publish rings: %d\n", ret);
 		return;
 	}
 	info->conn = NETFRONT_INITIALISED;
 	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_INITIALISED);
-}
-
-/*
- * ethtool asked for other queues or rings: drop the backend and our
- * rings, and set up anew with it. Under RTNL.
- */
-int netfront_reconfigure(struct netfront_info *info)
-{
-	if (info->removing)
-		return -ENODEV;
-	netfront_lose(info);
-	netfront_rings_free(info);
-	/* A backend waiting already says so no more: set up now. */
-	if (pvio_state_peer(info->link, PVIO_FRONTEND) == PVIO_STATE_INITWAIT)
-		netfront_setup(info);
-	return 0;
 }
 
 /* The backend took our rings: carrier on. Under RTNL. */
@@ -152,6 +146,22 @@ static void netfront_connect(struct netfront_info *info)
 }
 
 /*
+ * Is a Connected backend on the rings we published last? One that claims
+ * nonces must show ours; one that took an earlier description will see
+ * the new one and come back to it (Documentation/netif.rst, "The ring
+ * nonce"). Under RTNL.
+ */
+static bool netfront_backend_on_ours(struct netfront_info *info)
+{
+	if (!info->back_nonce || pvio_nonce_peer(info->pdev) == info->nonce)
+		return true;
+	if (net_ratelimit())
+		netdev_info(info->dev,
+			    "backend connected on other rings, waiting for it to take ours\n");
+	return false;
+}
+
+/*
  * Act on where the backend is now (doorbells coalesce, so a restart may
  * show as its last state only). Under RTNL.
  */
@@ -166,7 +176,8 @@ static void netfront_follow(struct netfront_info *info, enum pvio_state peer)
 			netfront_setup(info);
 		break;
 	case PVIO_STATE_CONNECTED:
-		if (info->conn == NETFRONT_INITIALISED)
+		if (info->conn == NETFRONT_INITIALISED &&
+		    netfront_backend_on_ours(info))
 			netfront_connect(info);
 		break;
 	default:
@@ -197,6 +208,46 @@ static void netfront_lose_and_follow(struct netfront_info *info)
 {
 	netfront_lose(info);
 	netfront_follow(info, pvio_state_peer(info->link, PVIO_FRONTEND));
+}
+
+/*
+ * ethtool asked for other queues or rings: drop the backend, and our
+ * rings once it let go of them. Under RTNL, which the backend's reset
+ * takes too (on the loop provider it runs in this kernel): the wait is
+ * in netfront_retire_work(), without it.
+ */
+int netfront_reconfigure(struct netfront_info *info)
+{
+	if (info->removing)
+		return -ENODEV;
+	netfront_lose(info);
+	info->retiring = true;
+	schedule_work(&info->retire_work);
+	return 0;
+}
+
+/*
+ * Free the rings netfront_reconfigure() dropped, once the backend no
+ * longer uses them (never, if it does not let go), and set up anew.
+ */
+static void netfront_retire_work(struct work_struct *work)
+{
+	struct netfront_info *info = container_of(work, struct netfront_info,
+						  retire_work);
+	bool released = pvio_frontend_wait_released(info->pdev);
+
+	rtnl_lock();
+	/* Removal waits for us, then frees the rings itself. */
+	if (!info->removing && info->retiring) {
+		info->leak_pages = !released;
+		netfront_rings_free(info);
+		info->leak_pages = false;
+		info->retiring = false;
+		/* A backend waiting already says so no more: look now. */
+		netfront_follow(info, pvio_state_peer(info->link,
+						      PVIO_FRONTEND));
+	}
+	rtnl_unlock();
 }
 
 /* The backend broke the protocol: drop it and wait for a sane one. */
@@ -354,6 +405,7 @@ static int netfront_probe(struct pvio_device *pdev)
 	info->want_order = ring_order;
 	netfront_coal_init(info);
 	INIT_WORK(&info->lost_work, netfront_lost_work);
+	INIT_WORK(&info->retire_work, netfront_retire_work);
 	info->queues = kcalloc(max_queues, sizeof(*info->queues), GFP_KERNEL);
 	if (!info->queues) {
 		ret = -ENOMEM;
@@ -386,8 +438,8 @@ static int netfront_probe(struct pvio_device *pdev)
 	if (ret)
 		goto err_queues;
 	pvio_frontend_state_reset(info->link);
-	info->watch = pvio_state_watch(info->link, PVIO_FRONTEND,
-				       netfront_backend_changed, info);
+	info->watch = pvio_state_watch_dev(pdev, netfront_backend_changed,
+					   info);
 	if (IS_ERR(info->watch)) {
 		ret = PTR_ERR(info->watch);
 		goto err_unregister;
@@ -422,10 +474,14 @@ static void netfront_remove(struct pvio_device *pdev)
 	/* Neither may run once we go: they take the RTNL, so not under it. */
 	pvio_state_unwatch(info->watch);
 	cancel_work_sync(&info->lost_work);
+	cancel_work_sync(&info->retire_work);
 
 	unregister_netdev(dev);
-	/* A backend still Connected may yet write into our rx buffers. */
-	pvio_frontend_wait_released(pdev);
+	/*
+	 * A backend still Connected, or connecting on our rings, may yet
+	 * write into our rx buffers: if it does not let go, leak them.
+	 */
+	info->leak_pages = !pvio_frontend_wait_released(pdev);
 	netfront_rings_free(info);
 	if (pvio_state_get(info->link, PVIO_FRONTEND) != PVIO_STATE_CLOSED) {
 		pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CLOSING);

@@ -189,6 +189,7 @@ struct netfront_queue {
  * @dev: pvethN
  * @watch: on the backend's state
  * @lost_work: reconnects after the backend broke the protocol
+ * @retire_work: frees the rings ethtool dropped, once the backend let go
  * @removing: remove() started: never reconnect
  * @conn: enum netfront_conn
  * @max_queues: queues allocated
@@ -199,6 +200,11 @@ struct netfront_queue {
  * @features: PVIO_NETIF_FEAT_* in use with the current backend (READ_ONCE:
  *	the data path reads it)
  * @rings_ready: the queues' rings and pools exist
+ * @retiring: the rings exist but are dropped: @retire_work frees them
+ *	(and sets up anew) once the backend let go
+ * @leak_pages: a backend may still use our pages: never give them back
+ * @nonce: the ring nonce published with our rings
+ * @back_nonce: the backend claims nonces (PVIO_NETIF_FEAT_NONCE)
  * @queues: @max_queues of them
  * @debugfs: its directory in debugfs
  * @xdp_prog: the XDP program, or NULL; set under the RTNL, read by the
@@ -216,6 +222,7 @@ struct netfront_info {
 	struct net_device *dev;
 	struct pvio_state_watch *watch;
 	struct work_struct lost_work;
+	struct work_struct retire_work;
 	bool removing;
 	int conn;
 	unsigned int max_queues;
@@ -225,6 +232,10 @@ struct netfront_info {
 	unsigned int ring_order;
 	u32 features;
 	bool rings_ready;
+	bool retiring;
+	bool leak_pages;
+	u64 nonce;
+	bool back_nonce;
 	struct netfront_queue *queues;
 	struct dentry *debugfs;
 	struct bpf_prog __rcu *xdp_prog;
@@ -241,6 +252,12 @@ enum netfront_conn {
 
 /* netfront.c */
 int netfront_reconfigure(struct netfront_info *info);
+
+/* Rings in use, not dropped by a reconfigure in progress. Under RTNL. */
+static inline bool netfront_rings_kept(const struct netfront_info *info)
+{
+	return info->rings_ready && !info->retiring;
+}
 
 /* netfront_ethtool.c */
 extern const struct ethtool_ops netfront_ethtool_ops;

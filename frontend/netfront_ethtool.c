@@ -91,7 +91,7 @@ static void netfront_get_channels(struct net_device *dev,
 	struct netfront_info *info = netdev_priv(dev);
 
 	ch->max_combined = info->max_queues;
-	ch->combined_count = info->rings_ready ? info->nr_queues :
+	ch->combined_count = netfront_rings_kept(info) ? info->nr_queues :
 			     info->want_queues;
 }
 
@@ -103,7 +103,7 @@ static int netfront_set_channels(struct net_device *dev,
 	if (ch->rx_count || ch->tx_count || ch->other_count ||
 	    !ch->combined_count || ch->combined_count > info->max_queues)
 		return -EINVAL;
-	if (info->rings_ready && ch->combined_count == info->nr_queues)
+	if (netfront_rings_kept(info) && ch->combined_count == info->nr_queues)
 		return 0;
 	info->want_queues = ch->combined_count;
 	return netfront_reconfigure(info);
@@ -115,7 +115,7 @@ static void netfront_get_ringparam(struct net_device *dev,
 				   struct netlink_ext_ack *extack)
 {
 	struct netfront_info *info = netdev_priv(dev);
-	u32 size = 1U << (info->rings_ready ? info->ring_order :
+	u32 size = 1U << (netfront_rings_kept(info) ? info->ring_order :
 			  info->want_order);
 
 	ring->rx_max_pending = 1U << PVIO_NETIF_RING_ORDER_MAX;
@@ -143,7 +143,7 @@ static int netfront_set_ringparam(struct net_device *dev,
 			       "rx and tx the same power of two, 32 to 1024");
 		return -EINVAL;
 	}
-	if (info->rings_ready && size == 1U << info->ring_order)
+	if (netfront_rings_kept(info) && size == 1U << info->ring_order)
 		return 0;
 	info->want_order = ilog2(size);
 	return netfront_reconfigure(info);

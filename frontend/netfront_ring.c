@@ -83,7 +83,8 @@ static int netfront_grant_new(struct pvio_link *link, u32 nr, u32 *page)
 	return gref;
 }
 
-static void netfront_queue_free(struct netfront_queue *q)
+/* The pages and grants of a queue's rings and pools go back to the link. */
+static void netfront_queue_release(struct netfront_queue *q)
 {
 	struct pvio_link *link = q->info->link;
 	u32 size = 1U << q->info->ring_order, total = 0;
@@ -106,6 +107,13 @@ static void netfront_queue_free(struct netfront_queue *q)
 		pvio_grant_revoke_range(link, q->rx_pool_gref, size);
 		pvio_data_free(link, q->rx_pool_page, size);
 	}
+}
+
+static void netfront_queue_free(struct netfront_queue *q)
+{
+	/* Else leaked: a backend that never let go may still use them. */
+	if (!q->info->leak_pages)
+		netfront_queue_release(q);
 	netfront_rxq_exit(q);
 	kfree(q->tx_shadow);
 	kfree(q->tx_id_free);

@@ -4,15 +4,18 @@
  * debugfs: /sys/kernel/debug/pvio/link<id>/ shows a link's header and the
  * counters of its event channels, and lets a test restart one end; with
  * expose_region set, "region" lets a test write the shared region as a
- * hostile peer would.
+ * hostile peer would. /sys/kernel/debug/pvio/hold_connect stops backends
+ * in the middle of their handshake, for a test to act then.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "pvio.h"
 #include "pvio_hv.h"
@@ -185,6 +188,65 @@ void pvio_ring_seq_show(struct seq_file *m, const char *name,
 }
 EXPORT_SYMBOL_GPL(pvio_ring_seq_show);
 
+/*
+ * For tests only: while hold_connect is armed, a backend that took a
+ * frontend's ring description waits in pvio_connect_hold(), before it
+ * looks at the frontend again and goes Connected, until the test writes
+ * 0 (or a minute passed). The test changes the frontend meanwhile.
+ */
+#define PVIO_HOLD_MAX	(60 * HZ)
+
+static bool pvio_hold_armed;
+static atomic_t pvio_hold_held = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(pvio_hold_wq);
+
+void pvio_connect_hold(struct pvio_device *pdev)
+{
+	if (!READ_ONCE(pvio_hold_armed))
+		return;
+	atomic_inc(&pvio_hold_held);
+	dev_info(&pdev->dev, "hold_connect: holding the connect\n");
+	if (!wait_event_timeout(pvio_hold_wq, !READ_ONCE(pvio_hold_armed),
+				PVIO_HOLD_MAX))
+		dev_warn(&pdev->dev, "hold_connect: let go after a minute\n");
+	atomic_dec(&pvio_hold_held);
+}
+EXPORT_SYMBOL_GPL(pvio_connect_hold);
+
+static ssize_t pvio_hold_read(struct file *file, char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	char buf[32];
+	int n;
+
+	n = scnprintf(buf, sizeof(buf), "armed %d held %d\n",
+		      READ_ONCE(pvio_hold_armed), atomic_read(&pvio_hold_held));
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+/* "1" arms; "0" disarms and lets every held backend go on. */
+static ssize_t pvio_hold_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	bool on;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, len, &on);
+	if (ret)
+		return ret;
+	WRITE_ONCE(pvio_hold_armed, on);
+	if (!on)
+		wake_up_all(&pvio_hold_wq);
+	return len;
+}
+
+static const struct file_operations pvio_hold_fops = {
+	.open	= simple_open,
+	.read	= pvio_hold_read,
+	.write	= pvio_hold_write,
+	.llseek	= noop_llseek,
+};
+
 void pvio_debugfs_link_add(struct pvio_link *link)
 {
 	char name[24];
@@ -211,9 +273,14 @@ void pvio_debugfs_link_del(struct pvio_link *link)
 void pvio_debugfs_init(void)
 {
 	pvio_debugfs_root = debugfs_create_dir("pvio", NULL);
+	debugfs_create_file("hold_connect", 0600, pvio_debugfs_root, NULL,
+			    &pvio_hold_fops);
 }
 
 void pvio_debugfs_exit(void)
 {
 	debugfs_remove_recursive(pvio_debugfs_root);
+	/* No backend is left (they depend on us), but be sure. */
+	WRITE_ONCE(pvio_hold_armed, false);
+	wake_up_all(&pvio_hold_wq);
 }

@@ -816,11 +816,81 @@ void pvio_frontend_state_reset(struct pvio_link *link);
  * @pdev: the frontend's device
  *
  * For a frontend that said it is going (Closing, or back to Initialising)
- * and is about to free its ring and pool pages: a backend leaves Connected
- * only once it stopped using them. Waits while the backend is Connected
- * and alive, at most 5 s, then says so in one line and returns. Sleeps.
+ * and is about to free or reuse its ring and pool pages: a backend leaves
+ * Connected, and withdraws its ring nonce, only once it stopped using
+ * them. Waits while the backend is alive and Connected or shows a nonce,
+ * at most 5 s; then says so in one rate-limited line. Sleeps.
+ *
+ * Return: true if the backend let go (or is gone); false if it still may
+ * use the pages, which the caller must then never reuse (leak them).
  */
-void pvio_frontend_wait_released(struct pvio_device *pdev);
+bool pvio_frontend_wait_released(struct pvio_device *pdev);
+
+/*
+ * The ring nonce (Documentation/blkif.rst and netif.rst, "The ring
+ * nonce"): a frontend publishes a fresh one with each ring description;
+ * a backend publishes the one it took before it maps the rings, keeps it
+ * while it uses them and withdraws it when it no longer does.
+ */
+
+/**
+ * pvio_nonce_new() - a fresh ring nonce
+ *
+ * Return: a value never returned before by this kernel, never 0.
+ */
+u64 pvio_nonce_new(void);
+
+/**
+ * pvio_nonce_publish() - publish a ring nonce in this end's store area
+ * @pdev: the device (its role says which area)
+ * @nonce: the nonce; 0 removes it
+ *
+ * Return: 0 or as pvio_store_write().
+ */
+int pvio_nonce_publish(struct pvio_device *pdev, u64 nonce);
+
+/**
+ * pvio_nonce_peer() - the ring nonce the other end of @pdev publishes
+ * @pdev: the device
+ *
+ * Read once and validated (16 hex digits). Sleeps.
+ *
+ * Return: the nonce; 0 if there is none or it is malformed.
+ */
+u64 pvio_nonce_peer(struct pvio_device *pdev);
+
+/**
+ * pvio_backend_claim() - tell the frontend we take the description of @nonce
+ * @pdev: the backend's device
+ * @nonce: the frontend's nonce when we read its description; 0 (a
+ *	frontend without nonces) claims nothing and succeeds
+ *
+ * Publishes @nonce as ours, then checks the frontend still shows
+ * Initialised with @nonce. Call before touching any page it names.
+ *
+ * Return: true if so; false with the claim withdrawn.
+ */
+bool pvio_backend_claim(struct pvio_device *pdev, u64 nonce);
+
+/**
+ * pvio_backend_may_connect() - may the backend go Connected on @nonce?
+ * @pdev: the backend's device
+ * @nonce: the claimed nonce (0: none)
+ *
+ * The last look before Connected: the frontend still shows Initialised
+ * with @nonce. (Where the test knob hold_connect holds a backend.)
+ *
+ * Return: true if so; false: drop the rings and withdraw the claim.
+ */
+bool pvio_backend_may_connect(struct pvio_device *pdev, u64 nonce);
+
+/**
+ * pvio_connect_hold() - tests only: wait while debugfs hold_connect is armed
+ * @pdev: the device held, for the log
+ *
+ * Sleeps, at most a minute.
+ */
+void pvio_connect_hold(struct pvio_device *pdev);
 
 /**
  * pvio_state_transition_valid() - may an end move from one state to another
@@ -883,6 +953,23 @@ struct pvio_state_watch *pvio_state_watch(struct pvio_link *link,
  * When it returns, the watch's function is not running and will not run
  * again. Process context; not from the watch's function itself.
  */
+/**
+ * pvio_state_watch_dev() - watch the other end's state and ring nonce
+ * @pdev: the device; its link and role say what to watch
+ * @fn: told of changes
+ * @data: for @fn
+ *
+ * As pvio_state_watch(), and @fn is also called when the other end
+ * publishes another ring nonce of @pdev in the same state (a frontend
+ * that published new rings and Initialised again; a backend that took
+ * them and is Connected again). @pdev must outlive the watch.
+ *
+ * Return: as pvio_state_watch().
+ */
+struct pvio_state_watch *pvio_state_watch_dev(struct pvio_device *pdev,
+					      pvio_state_watch_fn fn,
+					      void *data);
+
 void pvio_state_unwatch(struct pvio_state_watch *watch);
 
 /* ---- event.c: event channels ---- */

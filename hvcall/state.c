@@ -11,6 +11,7 @@
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/printk.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -227,21 +228,141 @@ void pvio_frontend_state_reset(struct pvio_link *link)
 }
 EXPORT_SYMBOL_GPL(pvio_frontend_state_reset);
 
-void pvio_frontend_wait_released(struct pvio_device *pdev)
+/* ---- the ring nonce (Documentation/blkif.rst, "The ring nonce") ---- */
+
+/* Counts nonces this kernel made: the high half of each, never reused. */
+static atomic_t pvio_nonce_seq = ATOMIC_INIT(0);
+
+u64 pvio_nonce_new(void)
+{
+	u32 seq = atomic_inc_return(&pvio_nonce_seq);
+
+	/*
+	 * The count keeps a device's nonces apart within this kernel, the
+	 * random half across its reboots (the count starts over). Never 0,
+	 * which means "none": the count skips it when it wraps.
+	 */
+	if (!seq)
+		seq = atomic_inc_return(&pvio_nonce_seq);
+	return (u64)seq << 32 | get_random_u32();
+}
+EXPORT_SYMBOL_GPL(pvio_nonce_new);
+
+/* "vbd<index>/nonce" or "vif<index>/nonce": the same name in each area. */
+static void pvio_nonce_key(const struct pvio_device *pdev, char *key)
+{
+	snprintf(key, PVIO_STORE_KEY_MAX, "%s%u/nonce",
+		 pvio_dev_type_name(pdev->type), pdev->index);
+}
+
+static enum pvio_store_writer pvio_store_of(enum pvio_role role)
+{
+	return role == PVIO_BACKEND ? PVIO_STORE_BACKEND : PVIO_STORE_FRONTEND;
+}
+
+int pvio_nonce_publish(struct pvio_device *pdev, u64 nonce)
+{
+	enum pvio_store_writer writer = pvio_store_of(pdev->role);
+	char key[PVIO_STORE_KEY_MAX];
+	int ret;
+
+	pvio_nonce_key(pdev, key);
+	if (!nonce) {
+		ret = pvio_store_remove(pdev->link, writer, key);
+		return ret == -ENOENT ? 0 : ret;
+	}
+	return pvio_store_printf(pdev->link, writer, key, "%016llx", nonce);
+}
+EXPORT_SYMBOL_GPL(pvio_nonce_publish);
+
+/* The other end's nonce of @pdev, read once: exactly 16 hex digits. */
+static u64 pvio_nonce_read(struct pvio_link *link, enum pvio_role self,
+			   const char *key)
+{
+	char buf[PVIO_STORE_VALUE_MAX];
+	u64 nonce;
+
+	if (pvio_store_read(link, pvio_store_of(pvio_peer(self)), key, buf,
+			    sizeof(buf)) ||
+	    strlen(buf) != 16 || kstrtou64(buf, 16, &nonce))
+		return 0;
+	return nonce;
+}
+
+u64 pvio_nonce_peer(struct pvio_device *pdev)
+{
+	char key[PVIO_STORE_KEY_MAX];
+
+	pvio_nonce_key(pdev, key);
+	return pvio_nonce_read(pdev->link, pdev->role, key);
+}
+EXPORT_SYMBOL_GPL(pvio_nonce_peer);
+
+/* Does the frontend still publish the description of @nonce? */
+static bool pvio_frontend_still_on(struct pvio_device *pdev, u64 nonce)
+{
+	return pvio_state_peer(pdev->link, PVIO_BACKEND) ==
+	       PVIO_STATE_INITIALISED && pvio_nonce_peer(pdev) == nonce;
+}
+
+bool pvio_backend_claim(struct pvio_device *pdev, u64 nonce)
+{
+	if (!nonce)
+		return true;
+	if (pvio_nonce_publish(pdev, nonce))
+		return false;
+	/*
+	 * Our claim is out before we look at the frontend again; a frontend
+	 * taking its pages back changes its state or nonce before it looks
+	 * at our claim (the virt_mb() in pvio_frontend_wait_released()).
+	 * One of us sees the other: it waits for us, or we let go.
+	 */
+	virt_mb();
+	if (pvio_frontend_still_on(pdev, nonce))
+		return true;
+	pvio_nonce_publish(pdev, 0);
+	return false;
+}
+EXPORT_SYMBOL_GPL(pvio_backend_claim);
+
+bool pvio_backend_may_connect(struct pvio_device *pdev, u64 nonce)
+{
+	pvio_connect_hold(pdev);
+	return !nonce || pvio_frontend_still_on(pdev, nonce);
+}
+EXPORT_SYMBOL_GPL(pvio_backend_may_connect);
+
+/* Does the backend still use (or may it yet use) the frontend's pages? */
+static bool pvio_backend_holds(struct pvio_device *pdev)
 {
 	struct pvio_link *link = pdev->link;
+
+	if (!pvio_peer_alive(link, PVIO_FRONTEND))
+		return false;
+	return pvio_state_peer(link, PVIO_FRONTEND) == PVIO_STATE_CONNECTED ||
+	       pvio_nonce_peer(pdev);
+}
+
+bool pvio_frontend_wait_released(struct pvio_device *pdev)
+{
 	unsigned long end = jiffies + msecs_to_jiffies(PVIO_RELEASE_WAIT_MS);
 
-	while (pvio_state_peer(link, PVIO_FRONTEND) == PVIO_STATE_CONNECTED &&
-	       pvio_peer_alive(link, PVIO_FRONTEND)) {
+	/*
+	 * What we published to take the pages back (a state, a nonce) is
+	 * out before we look for the backend's claim: pairs with the
+	 * virt_mb() in pvio_backend_claim().
+	 */
+	virt_mb();
+	while (pvio_backend_holds(pdev)) {
 		if (time_after(jiffies, end)) {
-			dev_warn(&pdev->dev,
-				 "backend still connected after %u ms, letting go of the rings\n",
-				 PVIO_RELEASE_WAIT_MS);
-			return;
+			dev_warn_ratelimited(&pdev->dev,
+					     "backend still holds the rings after %u ms, leaving their pages unused\n",
+					     PVIO_RELEASE_WAIT_MS);
+			return false;
 		}
 		msleep(20);
 	}
+	return true;
 }
 EXPORT_SYMBOL_GPL(pvio_frontend_wait_released);
 
@@ -251,20 +372,24 @@ EXPORT_SYMBOL_GPL(pvio_frontend_wait_released);
  * @self: the local end watching
  * @fn: told of changes
  * @data: for @fn
+ * @pdev: the device whose peer's ring nonce is watched too, or NULL
  * @ch: @self's control port
  * @work: reads the peer's state and calls @fn
  * @last: the state last reported to @fn, -1 before the first report; only
  *	@work touches it, and a work item never runs concurrently with
  *	itself
+ * @last_nonce: the peer's nonce when @last was reported (0: none)
  */
 struct pvio_state_watch {
 	struct pvio_link *link;
 	enum pvio_role self;
 	pvio_state_watch_fn fn;
 	void *data;
+	struct pvio_device *pdev;
 	struct pvio_evtchn *ch;
 	struct work_struct work;
 	int last;
+	u64 last_nonce;
 };
 
 static void pvio_state_watch_work(struct work_struct *work)
@@ -272,13 +397,20 @@ static void pvio_state_watch_work(struct work_struct *work)
 	struct pvio_state_watch *w = container_of(work, struct pvio_state_watch,
 						  work);
 	enum pvio_state peer = pvio_state_peer(w->link, w->self);
+	/*
+	 * After the state (pvio_state_peer() orders the reads): a peer
+	 * that published a new ring description and the same state again
+	 * (Initialised, then Initialised) is a change too.
+	 */
+	u64 nonce = w->pdev ? pvio_nonce_peer(w->pdev) : 0;
 
-	if (peer == w->last)
+	if (peer == w->last && nonce == w->last_nonce)
 		return;
 	/* The peer's own kernel tells its monitors; this one tells ours. */
 	if (!(w->link->local_roles & BIT(pvio_peer(w->self))))
 		pvio_link_changed(w->link);
 	w->last = peer;
+	w->last_nonce = nonce;
 	w->fn(w->link, w->self, peer, w->data);
 }
 
@@ -290,9 +422,10 @@ static void pvio_state_control_event(struct pvio_evtchn *ch, void *data)
 	schedule_work(&w->work);
 }
 
-struct pvio_state_watch *pvio_state_watch(struct pvio_link *link,
-					  enum pvio_role self,
-					  pvio_state_watch_fn fn, void *data)
+static struct pvio_state_watch *
+pvio_state_watch_new(struct pvio_link *link, enum pvio_role self,
+		     struct pvio_device *pdev, pvio_state_watch_fn fn,
+		     void *data)
 {
 	struct pvio_state_watch *w;
 
@@ -301,6 +434,7 @@ struct pvio_state_watch *pvio_state_watch(struct pvio_link *link,
 		return ERR_PTR(-ENOMEM);
 	w->link = link;
 	w->self = self;
+	w->pdev = pdev;
 	w->fn = fn;
 	w->data = data;
 	w->last = -1;
@@ -319,7 +453,22 @@ struct pvio_state_watch *pvio_state_watch(struct pvio_link *link,
 	schedule_work(&w->work);
 	return w;
 }
+
+struct pvio_state_watch *pvio_state_watch(struct pvio_link *link,
+					  enum pvio_role self,
+					  pvio_state_watch_fn fn, void *data)
+{
+	return pvio_state_watch_new(link, self, NULL, fn, data);
+}
 EXPORT_SYMBOL_GPL(pvio_state_watch);
+
+struct pvio_state_watch *pvio_state_watch_dev(struct pvio_device *pdev,
+					      pvio_state_watch_fn fn,
+					      void *data)
+{
+	return pvio_state_watch_new(pdev->link, pdev->role, pdev, fn, data);
+}
+EXPORT_SYMBOL_GPL(pvio_state_watch_dev);
 
 void pvio_state_unwatch(struct pvio_state_watch *w)
 {
