@@ -307,6 +307,8 @@ static void blkfront_setup(struct blkfront_info *info)
 			return;
 		}
 		blkfront_debugfs_add(info);
+		/* Every request fits this backend's: never in parts (yet). */
+		info->active_segs = info->max_pages;
 	}
 	blkfront_read_serial(info);
 	ret = blkfront_rings_connect(info);

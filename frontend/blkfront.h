@@ -43,6 +43,9 @@ enum blkfront_shadow_state {
  * @op: the op sent, checked against the response
  * @status: the response's status once answered
  * @nr_pages: pool pages the request holds (data, then indirect)
+ * @nr_data: how many of them hold data
+ * @next: the shadow of the request's next part, or BLKFRONT_NO_PART: a
+ *	request larger than the backend takes goes in several parts
  * @pages: their indices in the pool
  */
 struct blkfront_shadow {
@@ -51,8 +54,12 @@ struct blkfront_shadow {
 	u8 op;
 	u16 status;
 	u32 nr_pages;
+	u32 nr_data;
+	u32 next;
 	u32 *pages;
 };
+
+#define BLKFRONT_NO_PART	U32_MAX
 
 /**
  * struct blkfront_ring - one queue: a request and a response ring
@@ -84,6 +91,7 @@ struct blkfront_shadow {
  *	drops @lock
  * @more_work: takes the responses the handler left for want of budget
  * @deferred: times the handler left them to @more_work
+ * @split: requests sent in parts, larger than the backend takes
  */
 struct blkfront_ring {
 	struct blkfront_info *info;
@@ -112,12 +120,19 @@ struct blkfront_ring {
 	u32 *done;
 	struct work_struct more_work;
 	u64 deferred;
+	u64 split;
 };
 
-/* Per request, after blk-mq's own data. */
+/*
+ * Per request, after blk-mq's own data: its ring, the shadow of its
+ * first part, the parts not answered yet and the first error among
+ * them (both under the ring's lock).
+ */
 struct blkfront_pdu {
 	struct blkfront_ring *ring;
 	u32 id;
+	u32 parts_left;
+	u16 status;
 };
 
 enum blkfront_conn {
@@ -148,6 +163,9 @@ enum blkfront_conn {
  * @nr_queues: queues in use (fixed once the disk exists)
  * @ring_order: log2 of each ring's slots (fixed once the disk exists)
  * @max_pages: pool pages one request may use for data (fixed likewise)
+ * @active_segs: data pages per ring request the current backend takes,
+ *	at most @max_pages; a larger request goes in parts (changed only
+ *	while the queue is quiesced)
  * @rings: @nr_queues rings
  * @tag_set: blk-mq's
  * @disk: /dev/pvdX, once the backend first connected
@@ -180,6 +198,7 @@ struct blkfront_info {
 	unsigned int nr_queues;
 	unsigned int ring_order;
 	u32 max_pages;
+	u32 active_segs;
 	struct blkfront_ring *rings;
 	struct blk_mq_tag_set tag_set;
 	struct gendisk *disk;

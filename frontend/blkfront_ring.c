@@ -34,6 +34,16 @@ static u32 blkfront_nr_indirect(u32 nr_data)
 	return DIV_ROUND_UP(nr_data, PVIO_BLKIF_SEGS_PER_INDIRECT);
 }
 
+/*
+ * Pool pages a request with @nr_data data pages needs when it goes in
+ * parts of at most @segs data pages, each with its own indirect pages.
+ */
+static u32 blkfront_rq_pages(u32 nr_data, u32 segs)
+{
+	return nr_data + nr_data / segs * blkfront_nr_indirect(segs) +
+	       blkfront_nr_indirect(nr_data % segs);
+}
+
 static void *blkfront_pool_addr(struct blkfront_ring *ring, u32 idx)
 {
 	return pvio_data_page(ring->info->link, ring->pool_page + idx);
@@ -230,6 +240,7 @@ static bool blkfront_take_response(struct blkfront_ring *ring,
 {
 	u64 id = le64_to_cpu(rsp->id);
 	struct blkfront_shadow *sh;
+	struct blkfront_pdu *pdu;
 
 	if (id == PVIO_BLKIF_ID_CHANGED && ring->qid == 0) {
 		/*
@@ -249,6 +260,12 @@ static bool blkfront_take_response(struct blkfront_ring *ring,
 		return false;
 	sh->state = BLKFRONT_SHADOW_DONE;
 	sh->status = le16_to_cpu(rsp->status);
+	/* A request in parts is done with its last part; it fails with any. */
+	pdu = blk_mq_rq_to_pdu(sh->rq);
+	if (pdu->status == PVIO_BLKIF_RSP_OK)
+		pdu->status = sh->status;
+	if (--pdu->parts_left)
+		return true;
 	ring->done[(*nr_done)++] = id;
 	return true;
 }
@@ -421,6 +438,17 @@ static void blkfront_shadow_put(struct blkfront_ring *ring, u32 id)
 	ring->shadow_free[ring->shadow_nr_free++] = id;
 }
 
+/* Give back every part of the request whose first part is @id. */
+static void blkfront_parts_put(struct blkfront_ring *ring, u32 id)
+{
+	u32 next;
+
+	for (; id != BLKFRONT_NO_PART; id = next) {
+		next = ring->shadow[id].next;
+		blkfront_shadow_put(ring, id);
+	}
+}
+
 /*
  * The backend is gone (or we are): take every request it had back from
  * the ring and hand it to blk-mq to send again (@replay) or fail it.
@@ -447,8 +475,14 @@ static void blkfront_ring_disconnect(struct blkfront_ring *ring, bool replay)
 	for (id = 0; id < ring->req.size; id++) {
 		if (ring->shadow[id].state != BLKFRONT_SHADOW_SENT)
 			continue;
+		/*
+		 * The whole request goes back, also its parts answered
+		 * already: sending them again is harmless (recovery.rst),
+		 * and blk-mq may build it otherwise the next time.
+		 */
 		rq = ring->shadow[id].rq;
-		blkfront_shadow_put(ring, id);
+		blkfront_parts_put(ring,
+				   ((struct blkfront_pdu *)blk_mq_rq_to_pdu(rq))->id);
 		spin_unlock_irq(&ring->lock);
 		if (replay) {
 			atomic64_inc(&info->stats.replays);
@@ -518,11 +552,13 @@ static int blkfront_op(struct blkfront_info *info, struct request *rq)
 
 /*
  * Copy a request's data between its bio pages and its pool pages, where
- * it lies packed: into the pool for a write (@to_pool), out for a read.
+ * it lies packed, part after part from the shadow @id: into the pool for
+ * a write (@to_pool), out for a read.
  */
 static void blkfront_copy(struct blkfront_ring *ring, struct request *rq,
-			  const struct blkfront_shadow *sh, bool to_pool)
+			  u32 id, bool to_pool)
 {
+	const struct blkfront_shadow *sh = &ring->shadow[id];
 	struct req_iterator iter;
 	struct bio_vec bv;
 	u32 pg = 0, off = 0, done, n;
@@ -531,6 +567,11 @@ static void blkfront_copy(struct blkfront_ring *ring, struct request *rq,
 	/* The iterator advances by bv.bv_len: walk a copy of it. */
 	rq_for_each_segment(bv, rq, iter) {
 		for (done = 0; done < bv.bv_len; done += n) {
+			if (pg == sh->nr_data) {
+				/* Every part but the last is whole pages. */
+				sh = &ring->shadow[sh->next];
+				pg = 0;
+			}
 			n = min_t(u32, bv.bv_len - done, PVIO_PAGE_SIZE - off);
 			pool = blkfront_pool_addr(ring, sh->pages[pg]) + off;
 			if (to_pool)
@@ -602,87 +643,106 @@ static void blkfront_ring_kick(struct blkfront_ring *ring)
 }
 
 /*
- * Take a shadow and @nr pool pages, or say the queue must wait. Under
- * ring->lock.
+ * Take the shadows and pool pages of a request with @nr_data data pages,
+ * sent in parts of at most @segs of them (one part without data), or say
+ * the queue must wait. Returns the first part's id. Under ring->lock.
  */
-static int blkfront_shadow_get(struct blkfront_ring *ring, struct request *rq,
-			       u8 op, u32 nr)
+static int blkfront_parts_get(struct blkfront_ring *ring, struct request *rq,
+			      u8 op, u32 nr_data, u32 segs)
 {
+	u32 nr_parts = nr_data ? DIV_ROUND_UP(nr_data, segs) : 1;
+	u32 id = BLKFRONT_NO_PART, part, n, i;
 	struct blkfront_shadow *sh;
-	u32 id, i;
 
-	if (!ring->connected || !ring->shadow_nr_free ||
-	    ring->pool_nr_free < nr)
+	if (!ring->connected || ring->shadow_nr_free < nr_parts ||
+	    ring->pool_nr_free < blkfront_rq_pages(nr_data, segs))
 		return -EBUSY;
-	id = ring->shadow_free[--ring->shadow_nr_free];
-	sh = &ring->shadow[id];
-	for (i = 0; i < nr; i++)
-		sh->pages[i] = ring->pool_free[--ring->pool_nr_free];
-	sh->nr_pages = nr;
-	sh->rq = rq;
-	sh->op = op;
-	/*
-	 * Not SENT until it is on the ring: a backend answering an id it
-	 * guessed must not complete a request we are still building.
-	 */
-	sh->state = BLKFRONT_SHADOW_RESERVED;
+	if (nr_parts > 1)
+		ring->split++;
+	/* From the last part back, so each links to the one after it. */
+	for (part = nr_parts; part-- > 0; ) {
+		n = nr_data ? min(segs, nr_data - part * segs) : 0;
+		sh = &ring->shadow[ring->shadow_free[--ring->shadow_nr_free]];
+		sh->nr_data = n;
+		sh->nr_pages = n + blkfront_nr_indirect(n);
+		for (i = 0; i < sh->nr_pages; i++)
+			sh->pages[i] = ring->pool_free[--ring->pool_nr_free];
+		sh->rq = rq;
+		sh->op = op;
+		sh->next = id;
+		/*
+		 * Not SENT until it is on the ring: a backend answering an id
+		 * it guessed must not complete a request we are still
+		 * building.
+		 */
+		sh->state = BLKFRONT_SHADOW_RESERVED;
+		id = sh - ring->shadow;
+	}
 	return id;
 }
 
+/* One part: @bytes of data (none but for reads and writes) at @sector. */
 static void blkfront_build(struct blkfront_ring *ring, struct request *rq,
-			   struct pvio_blkif_request *req, u32 id, u8 op)
+			   struct pvio_blkif_request *req, u32 id, u8 op,
+			   u64 sector, u32 bytes)
 {
 	const struct blkfront_shadow *sh = &ring->shadow[id];
-	u32 bytes = blk_rq_bytes(rq);
 
 	memset(req, 0, sizeof(*req));
 	req->id = cpu_to_le64(id);
 	req->op = op;
-	req->sector = cpu_to_le64(blk_rq_pos(rq));
+	req->sector = cpu_to_le64(sector);
 	req->nr_sectors = cpu_to_le32(blk_rq_sectors(rq));
 	if (op == PVIO_BLKIF_OP_WRITE && (rq->cmd_flags & REQ_FUA))
 		req->flags |= PVIO_BLKIF_F_FUA;
 	if (op != PVIO_BLKIF_OP_READ && op != PVIO_BLKIF_OP_WRITE)
 		return;
-	if (op == PVIO_BLKIF_OP_WRITE)
-		blkfront_copy(ring, rq, sh, true);
-	blkfront_fill_segs(ring, req, sh,
-			   DIV_ROUND_UP(bytes, PVIO_PAGE_SIZE), bytes);
+	req->nr_sectors = cpu_to_le32(bytes >> PVIO_BLKIF_SECTOR_SHIFT);
+	blkfront_fill_segs(ring, req, sh, sh->nr_data, bytes);
 }
 
 static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 				      const struct blk_mq_queue_data *bd)
 {
 	struct blkfront_ring *ring = hctx->driver_data;
+	struct blkfront_info *info = ring->info;
 	struct blkfront_pdu *pdu = blk_mq_rq_to_pdu(bd->rq);
 	struct request *rq = bd->rq;
 	struct pvio_blkif_request req;
-	u32 nr_data = 0;
+	u32 nr_data = 0, segs, bytes, left, id, next;
+	u64 sector;
 	void *slot;
-	int op, id;
+	int op, ret;
 
-	if (READ_ONCE(ring->info->removing))
+	if (READ_ONCE(info->removing))
 		return BLK_STS_IOERR;
-	if (READ_ONCE(ring->info->failing)) {
+	if (READ_ONCE(info->failing)) {
 		/* No backend for io_timeout seconds (blkfront.c). */
-		atomic64_inc(&ring->info->stats.timed_out);
-		atomic64_inc(&ring->info->stats.errors);
+		atomic64_inc(&info->stats.timed_out);
+		atomic64_inc(&info->stats.errors);
 		return BLK_STS_IOERR;
 	}
-	op = blkfront_op(ring->info, rq);
+	op = blkfront_op(info, rq);
 	if (op < 0)
 		return BLK_STS_NOTSUPP;
 	if (op == PVIO_BLKIF_OP_READ || op == PVIO_BLKIF_OP_WRITE)
 		nr_data = DIV_ROUND_UP(blk_rq_bytes(rq), PVIO_PAGE_SIZE);
-	if (nr_data > ring->info->max_pages)
+	if (nr_data > info->max_pages)
 		return BLK_STS_IOERR;	/* larger than the limits we set */
+	/*
+	 * Built for an earlier backend's limits, a request may be larger
+	 * than this one takes: it goes in parts. This changes only while
+	 * the queue is quiesced.
+	 */
+	segs = READ_ONCE(info->active_segs);
 
 	blk_mq_start_request(rq);
 	pdu->ring = ring;
+	pdu->parts_left = nr_data ? DIV_ROUND_UP(nr_data, segs) : 1;
+	pdu->status = PVIO_BLKIF_RSP_OK;
 	spin_lock_irq(&ring->lock);
-	id = blkfront_shadow_get(ring, rq, op,
-				 nr_data + blkfront_nr_indirect(nr_data));
-	if (id < 0) {
+	ret = blkfront_parts_get(ring, rq, op, nr_data, segs);
+	if (ret < 0) {
 		blk_mq_stop_hw_queue(hctx);
 		ring->stopped = true;
 		spin_unlock_irq(&ring->lock);
@@ -691,23 +751,35 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	spin_unlock_irq(&ring->lock);
 
 	/* The pages are ours alone now: copy without the lock. */
-	pdu->id = id;
-	blkfront_build(ring, rq, &req, id, op);
+	pdu->id = ret;
+	if (op == PVIO_BLKIF_OP_WRITE)
+		blkfront_copy(ring, rq, pdu->id, true);
+	sector = blk_rq_pos(rq);
+	left = blk_rq_bytes(rq);
+	for (id = pdu->id; id != BLKFRONT_NO_PART; id = next) {
+		/* Once on the ring the part is the backend's to answer. */
+		next = ring->shadow[id].next;
+		bytes = min_t(u32, left,
+			      ring->shadow[id].nr_data * PVIO_PAGE_SIZE);
+		blkfront_build(ring, rq, &req, id, op, sector, bytes);
+		sector += bytes >> PVIO_BLKIF_SECTOR_SHIFT;
+		left -= bytes;
 
-	spin_lock_irq(&ring->lock);
-	slot = pvio_ring_prod_slot(&ring->req);
-	if (slot) {
-		memcpy(slot, &req, sizeof(req));
-		pvio_ring_prod_push(&ring->req);
-		if (bd->last)
-			blkfront_ring_kick(ring);
-	} else if (!ring->broken) {
-		/* Never full with one slot per shadow: the backend lies. */
-		blkfront_ring_broken(ring);
+		spin_lock_irq(&ring->lock);
+		slot = pvio_ring_prod_slot(&ring->req);
+		if (slot) {
+			memcpy(slot, &req, sizeof(req));
+			pvio_ring_prod_push(&ring->req);
+			if (bd->last && next == BLKFRONT_NO_PART)
+				blkfront_ring_kick(ring);
+		} else if (!ring->broken) {
+			/* Never full with one slot per shadow: the backend lies. */
+			blkfront_ring_broken(ring);
+		}
+		/* Either way the disconnect to come must find it and replay it. */
+		ring->shadow[id].state = BLKFRONT_SHADOW_SENT;
+		spin_unlock_irq(&ring->lock);
 	}
-	/* Either way the disconnect to come must find it and replay it. */
-	ring->shadow[id].state = BLKFRONT_SHADOW_SENT;
-	spin_unlock_irq(&ring->lock);
 	return BLK_STS_OK;
 }
 
@@ -726,15 +798,15 @@ static void blkfront_complete_rq(struct request *rq)
 	struct blkfront_pdu *pdu = blk_mq_rq_to_pdu(rq);
 	struct blkfront_ring *ring = pdu->ring;
 	struct blkfront_info *info = ring->info;
-	struct blkfront_shadow *sh = &ring->shadow[pdu->id];
-	blk_status_t status = blkfront_status(sh->status);
+	blk_status_t status = blkfront_status(pdu->status);
 	unsigned long flags;
 	bool restart;
 
-	if (status == BLK_STS_OK && sh->op == PVIO_BLKIF_OP_READ)
-		blkfront_copy(ring, rq, sh, false);
+	if (status == BLK_STS_OK &&
+	    ring->shadow[pdu->id].op == PVIO_BLKIF_OP_READ)
+		blkfront_copy(ring, rq, pdu->id, false);
 	spin_lock_irqsave(&ring->lock, flags);
-	blkfront_shadow_put(ring, pdu->id);
+	blkfront_parts_put(ring, pdu->id);
 	restart = ring->stopped;
 	ring->stopped = false;
 	spin_unlock_irqrestore(&ring->lock, flags);
