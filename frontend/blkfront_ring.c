@@ -38,7 +38,7 @@ static u32 blkfront_nr_indirect(u32 nr_data)
  * Pool pages a request with @nr_data data pages needs when it goes in
  * parts of at most @segs data pages, each with its own indirect pages.
  */
-static u32 blkfront_rq_pages(u32 nr_data, u32 segs)
+u32 blkfront_rq_pages(u32 nr_data, u32 segs)
 {
 	return nr_data + nr_data / segs * blkfront_nr_indirect(segs) +
 	       blkfront_nr_indirect(nr_data % segs);
@@ -68,7 +68,7 @@ static void blkfront_ring_free(struct blkfront_ring *ring)
 		pvio_data_free(link, ring->ring_page,
 			       ring->req_pages + ring->rsp_pages);
 	if (ring->shadow)
-		for (i = 0; i < ring->req.size; i++)
+		for (i = 0; i < ring->nr_shadows; i++)
 			kfree(ring->shadow[i].pages);
 	kfree(ring->shadow);
 	kfree(ring->shadow_free);
@@ -101,6 +101,7 @@ static int blkfront_ring_alloc(struct blkfront_info *info,
 	u32 i;
 
 	ring->req.size = size;
+	ring->nr_shadows = size;
 	ring->shadow = kcalloc(size, sizeof(*ring->shadow), GFP_KERNEL);
 	ring->shadow_free = kcalloc(size, sizeof(u32), GFP_KERNEL);
 	ring->done = kcalloc(size, sizeof(u32), GFP_KERNEL);
@@ -365,6 +366,21 @@ static int blkfront_bind_port(struct blkfront_ring *ring)
 	return 0;
 }
 
+/*
+ * A ring laid out afresh, maybe smaller or larger than the last: the
+ * free shadows are those of its slots not still held by a request
+ * answered before, whose completion gives it back. Under ring->lock.
+ */
+static void blkfront_shadows_reset(struct blkfront_ring *ring)
+{
+	u32 id;
+
+	ring->shadow_nr_free = 0;
+	for (id = ring->req.size; id-- > 0; )
+		if (ring->shadow[id].state == BLKFRONT_SHADOW_FREE)
+			ring->shadow_free[ring->shadow_nr_free++] = id;
+}
+
 /* Fresh rings in the pages we hold, and their key for the backend. */
 static int blkfront_ring_connect(struct blkfront_ring *ring)
 {
@@ -375,15 +391,15 @@ static int blkfront_ring_connect(struct blkfront_ring *ring)
 	char key[PVIO_STORE_KEY_MAX];
 	int ret;
 
-	ret = pvio_ring_init_shared(req, info->ring_order, BLKFRONT_REQ_SIZE);
+	ret = pvio_ring_init_shared(req, info->active_order, BLKFRONT_REQ_SIZE);
 	if (!ret)
-		ret = pvio_ring_init_shared(rsp, info->ring_order,
+		ret = pvio_ring_init_shared(rsp, info->active_order,
 					    BLKFRONT_RSP_SIZE);
 	if (!ret)
-		ret = pvio_ring_attach(&ring->req, req, info->ring_order,
+		ret = pvio_ring_attach(&ring->req, req, info->active_order,
 				       BLKFRONT_REQ_SIZE);
 	if (!ret)
-		ret = pvio_ring_attach(&ring->rsp, rsp, info->ring_order,
+		ret = pvio_ring_attach(&ring->rsp, rsp, info->active_order,
 				       BLKFRONT_RSP_SIZE);
 	if (ret)
 		return ret;
@@ -397,6 +413,7 @@ static int blkfront_ring_connect(struct blkfront_ring *ring)
 	if (ret)
 		return ret;
 	spin_lock_irq(&ring->lock);
+	blkfront_shadows_reset(ring);
 	ring->broken = false;
 	ring->connected = true;
 	spin_unlock_irq(&ring->lock);
@@ -409,7 +426,7 @@ int blkfront_rings_connect(struct blkfront_info *info)
 	unsigned int q;
 	int ret;
 
-	for (q = 0; q < info->nr_queues; q++) {
+	for (q = 0; q < info->nr_active; q++) {
 		ret = blkfront_ring_connect(&info->rings[q]);
 		if (ret) {
 			blkfront_rings_disconnect(info, true);
@@ -418,7 +435,7 @@ int blkfront_rings_connect(struct blkfront_info *info)
 	}
 	snprintf(key, sizeof(key), "vbd%u/rings", info->pdev->index);
 	ret = pvio_store_printf(info->link, PVIO_STORE_FRONTEND, key, "%u %u",
-				info->nr_queues, info->ring_order);
+				info->nr_active, info->active_order);
 	if (ret)
 		blkfront_rings_disconnect(info, true);
 	return ret;
@@ -435,7 +452,9 @@ static void blkfront_shadow_put(struct blkfront_ring *ring, u32 id)
 	sh->nr_pages = 0;
 	sh->rq = NULL;
 	sh->state = BLKFRONT_SHADOW_FREE;
-	ring->shadow_free[ring->shadow_nr_free++] = id;
+	/* Answered under a larger ring than this backend's: not for now. */
+	if (id < ring->req.size)
+		ring->shadow_free[ring->shadow_nr_free++] = id;
 }
 
 /* Give back every part of the request whose first part is @id. */
@@ -472,7 +491,7 @@ static void blkfront_ring_disconnect(struct blkfront_ring *ring, bool replay)
 		ring->ch = NULL;
 	}
 	spin_lock_irq(&ring->lock);
-	for (id = 0; id < ring->req.size; id++) {
+	for (id = 0; id < ring->nr_shadows; id++) {
 		if (ring->shadow[id].state != BLKFRONT_SHADOW_SENT)
 			continue;
 		/*
@@ -701,6 +720,18 @@ static void blkfront_build(struct blkfront_ring *ring, struct request *rq,
 	blkfront_fill_segs(ring, req, sh, sh->nr_data, bytes);
 }
 
+/*
+ * A hardware queue sends on a ring of the current backend's: blk-mq may
+ * have more hardware queues than it takes until blkfront.c reshapes them.
+ */
+static struct blkfront_ring *blkfront_hctx_ring(struct blk_mq_hw_ctx *hctx)
+{
+	struct blkfront_info *info =
+		((struct blkfront_ring *)hctx->driver_data)->info;
+
+	return &info->rings[hctx->queue_num % READ_ONCE(info->nr_active)];
+}
+
 static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 				      const struct blk_mq_queue_data *bd)
 {
@@ -731,9 +762,10 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return BLK_STS_IOERR;	/* larger than the limits we set */
 	/*
 	 * Built for an earlier backend's limits, a request may be larger
-	 * than this one takes: it goes in parts. This changes only while
-	 * the queue is quiesced.
+	 * than this one takes: it goes in parts. Both values change only
+	 * while the queue is quiesced.
 	 */
+	ring = blkfront_hctx_ring(hctx);
 	segs = READ_ONCE(info->active_segs);
 
 	blk_mq_start_request(rq);
@@ -785,7 +817,7 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 static void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
-	struct blkfront_ring *ring = hctx->driver_data;
+	struct blkfront_ring *ring = blkfront_hctx_ring(hctx);
 
 	spin_lock_irq(&ring->lock);
 	blkfront_ring_kick(ring);
