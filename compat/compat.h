@@ -72,6 +72,34 @@
 #endif
 
 /*
+ * A disk's segments per request and largest request, changed on a live
+ * disk, queue frozen: with an atomic update of its limits since 6.9, by
+ * setting each on the queue before. 0 or a negative errno.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define pvio_compat_blk_set_max_segs(q, segs, sectors) ({		\
+	struct queue_limits __lim;					\
+	int __ret;							\
+									\
+	blk_mq_freeze_queue(q);						\
+	__lim = queue_limits_start_update(q);				\
+	__lim.max_segments = (segs);					\
+	__lim.max_hw_sectors = (sectors);				\
+	__ret = queue_limits_commit_update(q, &__lim);			\
+	blk_mq_unfreeze_queue(q);					\
+	__ret;								\
+})
+#else
+#define pvio_compat_blk_set_max_segs(q, segs, sectors) ({		\
+	blk_mq_freeze_queue(q);						\
+	blk_queue_max_segments(q, segs);				\
+	blk_queue_max_hw_sectors(q, sectors);				\
+	blk_mq_unfreeze_queue(q);					\
+	0;								\
+})
+#endif
+
+/*
  * A dump's request attributes, parsed with its op's policy: in the
  * struct genl_info of the dump since 6.6, beside the op before.
  */

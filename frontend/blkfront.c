@@ -253,10 +253,31 @@ static void blkfront_lose(struct blkfront_info *info)
 }
 
 /*
- * Can a disk set up for an earlier backend work with this one? Its queue
- * limits and rings are fixed: the new backend must offer at least as
- * much, every feature the disk advertises included (read-only aside,
- * which the disk follows).
+ * What of our rings the backend @di takes: as many as it offers of those
+ * we have, of its ring order up to theirs, with requests of its segments
+ * up to ours (a larger request goes in parts). Usable only if the
+ * largest request the disk may hold, built for an earlier backend, fits
+ * one ring's slots and pool at once, in parts.
+ */
+static bool blkfront_negotiate(struct blkfront_info *info,
+			       const struct blkfront_disk_info *di,
+			       unsigned int *nr, unsigned int *order,
+			       u32 *segs)
+{
+	*nr = min_t(unsigned int, info->nr_queues, di->max_queues);
+	*order = min_t(unsigned int, info->ring_order, di->max_ring_order);
+	*segs = min(info->max_pages, di->max_segs);
+	return DIV_ROUND_UP(info->max_pages, *segs) <= 1U << *order &&
+	       blkfront_rq_pages(info->max_pages, *segs) <=
+	       info->rings[0].pool_pages;
+}
+
+/*
+ * Can a disk set up for an earlier backend work with this one? It takes
+ * fewer queues, a smaller ring and fewer segments (blkfront_negotiate()),
+ * not less of the rest: every feature the disk advertises (read-only
+ * aside, which the disk follows), its block size, its discard
+ * granularity.
  */
 static bool blkfront_fits(struct blkfront_info *info,
 			  const struct blkfront_disk_info *di)
@@ -264,16 +285,88 @@ static bool blkfront_fits(struct blkfront_info *info,
 	const struct blkfront_disk_info *built = &info->disk_di;
 	u32 used = built->features & ~(PVIO_BLKIF_FEAT_READONLY |
 				       PVIO_BLKIF_FEAT_NONCE);
+	unsigned int nr, order;
+	u32 segs;
 
 	if ((di->features & used) != used)
 		return false;
 	if ((used & PVIO_BLKIF_FEAT_DISCARD) &&
 	    di->discard_granularity > built->discard_granularity)
 		return false;
-	return di->max_queues >= info->nr_queues &&
-	       di->max_ring_order >= info->ring_order &&
-	       di->max_segs >= info->max_pages &&
+	return blkfront_negotiate(info, di, &nr, &order, &segs) &&
 	       di->logical_block_size == built->logical_block_size;
+}
+
+/*
+ * Use as many rings, slots and segments as this backend takes; with the
+ * queue quiesced (or failing, or no disk yet): ->queue_rq() reads them.
+ * Under info->lock.
+ */
+static void blkfront_take_shape(struct blkfront_info *info,
+				const struct blkfront_disk_info *di)
+{
+	unsigned int nr, order;
+	u32 segs;
+
+	blkfront_negotiate(info, di, &nr, &order, &segs);
+	if (info->nr_active && (nr != info->nr_active ||
+				order != info->active_order ||
+				segs != info->active_segs))
+		dev_info(&info->pdev->dev,
+			 "backend takes %u queues of order %u, %u segments per request (was %u, %u, %u)\n",
+			 nr, order, segs, info->nr_active, info->active_order,
+			 info->active_segs);
+	WRITE_ONCE(info->nr_active, nr);
+	info->active_order = order;
+	WRITE_ONCE(info->active_segs, segs);
+}
+
+/*
+ * Bring blk-mq to the current backend's shape: its queue limits (what
+ * requests are built for from now on) and its number of hardware
+ * queues. Both freeze the queue, waiting for the requests in flight,
+ * which need the backend: so without info->lock, after the disk's first
+ * partition scan, and again if another backend came meanwhile.
+ */
+static void blkfront_reshape_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(work, struct blkfront_info,
+						  reshape_work);
+	struct request_queue *q = info->disk->queue;
+	unsigned int nr;
+	bool stop;
+	u32 segs;
+	int ret;
+
+	flush_work(&info->add_work);
+	for (;;) {
+		mutex_lock(&info->lock);
+		stop = info->removing || !info->disk_added;
+		nr = info->nr_active;
+		segs = info->active_segs;
+		mutex_unlock(&info->lock);
+		if (stop || (info->tag_set.nr_hw_queues == nr &&
+			     queue_max_segments(q) == segs))
+			return;
+		if (queue_max_segments(q) != segs) {
+			ret = pvio_compat_blk_set_max_segs(q, segs, segs <<
+					(PVIO_PAGE_SHIFT - PVIO_BLKIF_SECTOR_SHIFT));
+			if (ret) {
+				/* Requests still go in parts: they work. */
+				dev_warn(&info->pdev->dev,
+					 "cannot set %u segments: %d\n",
+					 segs, ret);
+				return;
+			}
+		}
+		if (info->tag_set.nr_hw_queues != nr) {
+			blk_mq_update_nr_hw_queues(&info->tag_set, nr);
+			if (info->tag_set.nr_hw_queues != nr)
+				return;	/* blk-mq kept its queues: they work */
+		}
+		dev_info(&info->pdev->dev, "%s: %u queues, %u segments\n",
+			 info->disk->disk_name, nr, segs);
+	}
 }
 
 /* The backend waits for us: publish rings. Under info->lock. */
@@ -309,6 +402,7 @@ static void blkfront_setup(struct blkfront_info *info)
 		}
 		blkfront_debugfs_add(info);
 	}
+	blkfront_take_shape(info, &di);
 	blkfront_read_serial(info);
 	/* A fresh nonce, out before the keys it stands for. */
 	info->nonce = pvio_nonce_new();
@@ -373,9 +467,9 @@ static void blkfront_limits(struct blkfront_info *info,
 
 	lim->logical_block_size = di->logical_block_size;
 	lim->physical_block_size = di->physical_block_size;
-	lim->max_hw_sectors = info->max_pages <<
+	lim->max_hw_sectors = info->active_segs <<
 			      (PVIO_PAGE_SHIFT - PVIO_BLKIF_SECTOR_SHIFT);
-	lim->max_segments = min_t(u32, info->max_pages, USHRT_MAX);
+	lim->max_segments = min_t(u32, info->active_segs, USHRT_MAX);
 	if (di->features & PVIO_BLKIF_FEAT_DISCARD) {
 		lim->max_hw_discard_sectors = PVIO_BLKIF_ZERO_SECTORS_MAX;
 		lim->discard_granularity = di->discard_granularity;
@@ -392,7 +486,7 @@ static int blkfront_create_disk(struct blkfront_info *info)
 	int ret;
 
 	set->ops = &blkfront_mq_ops;
-	set->nr_hw_queues = info->nr_queues;
+	set->nr_hw_queues = info->nr_active;
 	set->queue_depth = 1U << info->ring_order;
 	set->numa_node = NUMA_NO_NODE;
 	set->cmd_size = sizeof(struct blkfront_pdu);
@@ -459,7 +553,7 @@ static void blkfront_connect(struct blkfront_info *info)
 		}
 		dev_info(&info->pdev->dev, "%s: %llu sectors, %u queues\n",
 			 info->disk->disk_name, info->di.sectors,
-			 info->nr_queues);
+			 info->nr_active);
 		schedule_work(&info->add_work);
 	} else {
 		set_capacity_and_notify(info->disk, info->di.sectors);
@@ -471,10 +565,12 @@ static void blkfront_connect(struct blkfront_info *info)
 		blkfront_quiesce(info, false);
 		blkfront_rings_resume(info);
 		dev_info(&info->pdev->dev, "backend back, I/O resumed\n");
+		/* Its shape may not be the last one's. */
+		schedule_work(&info->reshape_work);
 	}
 	info->conn = BLKFRONT_CONNECTED;
-	info->pdev->ring_order = info->ring_order;
-	info->pdev->nr_rings = info->nr_queues;
+	info->pdev->ring_order = info->active_order;
+	info->pdev->nr_rings = info->nr_active;
 	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CONNECTED);
 }
 
@@ -691,6 +787,7 @@ static int blkfront_probe(struct pvio_device *pdev)
 	INIT_WORK(&info->changed_work, blkfront_changed_work);
 	INIT_WORK(&info->lost_work, blkfront_lost_work);
 	INIT_WORK(&info->add_work, blkfront_add_work);
+	INIT_WORK(&info->reshape_work, blkfront_reshape_work);
 	INIT_DELAYED_WORK(&info->timeout_work, blkfront_timeout_work);
 	info->io_timeout = READ_ONCE(io_timeout);
 	info->index = ida_alloc_max(&blkfront_ida, BLKFRONT_DISKS_MAX - 1,
@@ -757,6 +854,8 @@ static void blkfront_remove(struct pvio_device *pdev)
 		blkfront_fail_waiting(info);
 	/* A partition scan in progress ends now that its I/O fails. */
 	cancel_work_sync(&info->add_work);
+	/* A freeze it waits in ends once the I/O failed too. */
+	cancel_work_sync(&info->reshape_work);
 	cancel_work_sync(&info->changed_work);
 	cancel_work_sync(&info->lost_work);
 	blkfront_close(info);

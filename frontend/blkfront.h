@@ -43,6 +43,9 @@ enum blkfront_shadow_state {
  * @op: the op sent, checked against the response
  * @status: the response's status once answered
  * @nr_pages: pool pages the request holds (data, then indirect)
+ * @nr_data: how many of them hold data
+ * @next: the shadow of the request's next part, or BLKFRONT_NO_PART: a
+ *	request larger than the backend takes goes in several parts
  * @pages: their indices in the pool
  */
 struct blkfront_shadow {
@@ -51,8 +54,12 @@ struct blkfront_shadow {
 	u8 op;
 	u16 status;
 	u32 nr_pages;
+	u32 nr_data;
+	u32 next;
 	u32 *pages;
 };
+
+#define BLKFRONT_NO_PART	U32_MAX
 
 /**
  * struct blkfront_ring - one queue: a request and a response ring
@@ -78,12 +85,15 @@ struct blkfront_shadow {
  * @pool_free: stack of free pool page indices
  * @pool_nr_free: entries on @pool_free
  * @shadow: one per ring slot, indexed by request id
+ * @nr_shadows: shadows allocated, one per slot of the largest ring; ids
+ *	at and above @req.size are not used with a smaller ring
  * @shadow_free: stack of free shadow ids
  * @shadow_nr_free: entries on @shadow_free
  * @done: ids the event handler found answered, to complete after it
  *	drops @lock
  * @more_work: takes the responses the handler left for want of budget
  * @deferred: times the handler left them to @more_work
+ * @split: requests sent in parts, larger than the backend takes
  */
 struct blkfront_ring {
 	struct blkfront_info *info;
@@ -107,17 +117,25 @@ struct blkfront_ring {
 	u32 *pool_free;
 	u32 pool_nr_free;
 	struct blkfront_shadow *shadow;
+	u32 nr_shadows;
 	u32 *shadow_free;
 	u32 shadow_nr_free;
 	u32 *done;
 	struct work_struct more_work;
 	u64 deferred;
+	u64 split;
 };
 
-/* Per request, after blk-mq's own data. */
+/*
+ * Per request, after blk-mq's own data: its ring, the shadow of its
+ * first part, the parts not answered yet and the first error among
+ * them (both under the ring's lock).
+ */
 struct blkfront_pdu {
 	struct blkfront_ring *ring;
 	u32 id;
+	u32 parts_left;
+	u16 status;
 };
 
 enum blkfront_conn {
@@ -143,11 +161,17 @@ enum blkfront_conn {
  * @lost_at: jiffies when the last connected backend was lost
  * @timeout_work: sets @failing @io_timeout seconds after @lost_at
  * @di: what the backend offers
- * @disk_di: what the first backend offered: the disk's queue limits and
- *	features, which every later backend must offer too
- * @nr_queues: queues in use (fixed once the disk exists)
- * @ring_order: log2 of each ring's slots (fixed once the disk exists)
+ * @disk_di: what the first backend offered: the disk's features, which
+ *	every later backend must offer too
+ * @nr_queues: rings allocated, for the first backend (fixed)
+ * @ring_order: log2 of their slots (fixed: the rings' pages)
  * @max_pages: pool pages one request may use for data (fixed likewise)
+ * @nr_active: rings the current backend uses, at most @nr_queues; blk-mq
+ *	hardware queue i sends on ring i % @nr_active (changed only while
+ *	the queue is quiesced)
+ * @active_order: their ring order, at most @ring_order (likewise)
+ * @active_segs: data pages per ring request the current backend takes,
+ *	at most @max_pages; a larger request goes in parts (likewise)
  * @rings: @nr_queues rings
  * @tag_set: blk-mq's
  * @disk: /dev/pvdX, once the backend first connected
@@ -159,6 +183,8 @@ enum blkfront_conn {
  *	@changed_work; another one meanwhile breaks the protocol
  * @lost_work: disconnects after the backend broke the protocol
  * @add_work: adds @disk (and scans its partitions) without @lock
+ * @reshape_work: brings blk-mq's hardware queues and the queue limits
+ *	to @nr_active and @active_segs, without @lock (it waits for I/O)
  * @debugfs: its directory in debugfs, once the rings exist
  * @nonce: the ring nonce published with our rings
  * @leak_pages: a backend may still use our pages: never give them back
@@ -182,6 +208,9 @@ struct blkfront_info {
 	unsigned int nr_queues;
 	unsigned int ring_order;
 	u32 max_pages;
+	unsigned int nr_active;
+	unsigned int active_order;
+	u32 active_segs;
 	struct blkfront_ring *rings;
 	struct blk_mq_tag_set tag_set;
 	struct gendisk *disk;
@@ -192,6 +221,7 @@ struct blkfront_info {
 	unsigned long changed_pending;
 	struct work_struct lost_work;
 	struct work_struct add_work;
+	struct work_struct reshape_work;
 	struct dentry *debugfs;
 	u64 nonce;
 	bool leak_pages;
@@ -222,6 +252,7 @@ void blkfront_rings_free(struct blkfront_info *info);
 int blkfront_rings_connect(struct blkfront_info *info);
 void blkfront_rings_disconnect(struct blkfront_info *info, bool replay);
 void blkfront_rings_resume(struct blkfront_info *info);
+u32 blkfront_rq_pages(u32 nr_data, u32 segs);
 u64 blkfront_in_flight(struct blkfront_info *info);
 
 #endif /* _PVIO_BLKFRONT_H */

@@ -28,6 +28,7 @@ static int blkfront_queue_show(struct seq_file *m, void *unused)
 		   ring->pool_pages);
 	seq_printf(m, "responses left to a work item %llu times\n",
 		   ring->deferred);
+	seq_printf(m, "requests sent in parts %llu\n", ring->split);
 	pvio_ring_seq_show(m, "requests", &ring->req);
 	pvio_ring_seq_show(m, "responses", &ring->rsp);
 	spin_unlock_irq(&ring->lock);

@@ -34,6 +34,16 @@ static u32 blkfront_nr_indirect(u32 nr_data)
 	return DIV_ROUND_UP(nr_data, PVIO_BLKIF_SEGS_PER_INDIRECT);
 }
 
+/*
+ * Pool pages a request with @nr_data data pages needs when it goes in
+ * parts of at most @segs data pages, each with its own indirect pages.
+ */
+u32 blkfront_rq_pages(u32 nr_data, u32 segs)
+{
+	return nr_data + nr_data / segs * blkfront_nr_indirect(segs) +
+	       blkfront_nr_indirect(nr_data % segs);
+}
+
 static void *blkfront_pool_addr(struct blkfront_ring *ring, u32 idx)
 {
 	return pvio_data_page(ring->info->link, ring->pool_page + idx);
@@ -67,7 +77,7 @@ static void blkfront_ring_free(struct blkfront_ring *ring)
 	if (!ring->info->leak_pages)
 		blkfront_ring_release(ring);
 	if (ring->shadow)
-		for (i = 0; i < ring->req.size; i++)
+		for (i = 0; i < ring->nr_shadows; i++)
 			kfree(ring->shadow[i].pages);
 	kfree(ring->shadow);
 	kfree(ring->shadow_free);
@@ -100,6 +110,7 @@ static int blkfront_ring_alloc(struct blkfront_info *info,
 	u32 i;
 
 	ring->req.size = size;
+	ring->nr_shadows = size;
 	ring->shadow = kcalloc(size, sizeof(*ring->shadow), GFP_KERNEL);
 	ring->shadow_free = kcalloc(size, sizeof(u32), GFP_KERNEL);
 	ring->done = kcalloc(size, sizeof(u32), GFP_KERNEL);
@@ -239,6 +250,7 @@ static bool blkfront_take_response(struct blkfront_ring *ring,
 {
 	u64 id = le64_to_cpu(rsp->id);
 	struct blkfront_shadow *sh;
+	struct blkfront_pdu *pdu;
 
 	if (id == PVIO_BLKIF_ID_CHANGED && ring->qid == 0) {
 		/*
@@ -258,6 +270,12 @@ static bool blkfront_take_response(struct blkfront_ring *ring,
 		return false;
 	sh->state = BLKFRONT_SHADOW_DONE;
 	sh->status = le16_to_cpu(rsp->status);
+	/* A request in parts is done with its last part; it fails with any. */
+	pdu = blk_mq_rq_to_pdu(sh->rq);
+	if (pdu->status == PVIO_BLKIF_RSP_OK)
+		pdu->status = sh->status;
+	if (--pdu->parts_left)
+		return true;
 	ring->done[(*nr_done)++] = id;
 	return true;
 }
@@ -357,6 +375,21 @@ static int blkfront_bind_port(struct blkfront_ring *ring)
 	return 0;
 }
 
+/*
+ * A ring laid out afresh, maybe smaller or larger than the last: the
+ * free shadows are those of its slots not still held by a request
+ * answered before, whose completion gives it back. Under ring->lock.
+ */
+static void blkfront_shadows_reset(struct blkfront_ring *ring)
+{
+	u32 id;
+
+	ring->shadow_nr_free = 0;
+	for (id = ring->req.size; id-- > 0; )
+		if (ring->shadow[id].state == BLKFRONT_SHADOW_FREE)
+			ring->shadow_free[ring->shadow_nr_free++] = id;
+}
+
 /* Fresh rings in the pages we hold, and their key for the backend. */
 static int blkfront_ring_connect(struct blkfront_ring *ring)
 {
@@ -367,15 +400,15 @@ static int blkfront_ring_connect(struct blkfront_ring *ring)
 	char key[PVIO_STORE_KEY_MAX];
 	int ret;
 
-	ret = pvio_ring_init_shared(req, info->ring_order, BLKFRONT_REQ_SIZE);
+	ret = pvio_ring_init_shared(req, info->active_order, BLKFRONT_REQ_SIZE);
 	if (!ret)
-		ret = pvio_ring_init_shared(rsp, info->ring_order,
+		ret = pvio_ring_init_shared(rsp, info->active_order,
 					    BLKFRONT_RSP_SIZE);
 	if (!ret)
-		ret = pvio_ring_attach(&ring->req, req, info->ring_order,
+		ret = pvio_ring_attach(&ring->req, req, info->active_order,
 				       BLKFRONT_REQ_SIZE);
 	if (!ret)
-		ret = pvio_ring_attach(&ring->rsp, rsp, info->ring_order,
+		ret = pvio_ring_attach(&ring->rsp, rsp, info->active_order,
 				       BLKFRONT_RSP_SIZE);
 	if (ret)
 		return ret;
@@ -389,6 +422,7 @@ static int blkfront_ring_connect(struct blkfront_ring *ring)
 	if (ret)
 		return ret;
 	spin_lock_irq(&ring->lock);
+	blkfront_shadows_reset(ring);
 	ring->broken = false;
 	ring->connected = true;
 	spin_unlock_irq(&ring->lock);
@@ -401,7 +435,7 @@ int blkfront_rings_connect(struct blkfront_info *info)
 	unsigned int q;
 	int ret;
 
-	for (q = 0; q < info->nr_queues; q++) {
+	for (q = 0; q < info->nr_active; q++) {
 		ret = blkfront_ring_connect(&info->rings[q]);
 		if (ret) {
 			blkfront_rings_disconnect(info, true);
@@ -410,7 +444,7 @@ int blkfront_rings_connect(struct blkfront_info *info)
 	}
 	snprintf(key, sizeof(key), "vbd%u/rings", info->pdev->index);
 	ret = pvio_store_printf(info->link, PVIO_STORE_FRONTEND, key, "%u %u",
-				info->nr_queues, info->ring_order);
+				info->nr_active, info->active_order);
 	if (ret)
 		blkfront_rings_disconnect(info, true);
 	return ret;
@@ -427,7 +461,20 @@ static void blkfront_shadow_put(struct blkfront_ring *ring, u32 id)
 	sh->nr_pages = 0;
 	sh->rq = NULL;
 	sh->state = BLKFRONT_SHADOW_FREE;
-	ring->shadow_free[ring->shadow_nr_free++] = id;
+	/* Answered under a larger ring than this backend's: not for now. */
+	if (id < ring->req.size)
+		ring->shadow_free[ring->shadow_nr_free++] = id;
+}
+
+/* Give back every part of the request whose first part is @id. */
+static void blkfront_parts_put(struct blkfront_ring *ring, u32 id)
+{
+	u32 next;
+
+	for (; id != BLKFRONT_NO_PART; id = next) {
+		next = ring->shadow[id].next;
+		blkfront_shadow_put(ring, id);
+	}
 }
 
 /*
@@ -454,11 +501,17 @@ static void blkfront_ring_disconnect(struct blkfront_ring *ring, bool replay)
 		ring->ch = NULL;
 	}
 	spin_lock_irq(&ring->lock);
-	for (id = 0; id < ring->req.size; id++) {
+	for (id = 0; id < ring->nr_shadows; id++) {
 		if (ring->shadow[id].state != BLKFRONT_SHADOW_SENT)
 			continue;
+		/*
+		 * The whole request goes back, also its parts answered
+		 * already: sending them again is harmless (recovery.rst),
+		 * and blk-mq may build it otherwise the next time.
+		 */
 		rq = ring->shadow[id].rq;
-		blkfront_shadow_put(ring, id);
+		blkfront_parts_put(ring,
+				   ((struct blkfront_pdu *)blk_mq_rq_to_pdu(rq))->id);
 		spin_unlock_irq(&ring->lock);
 		if (replay) {
 			atomic64_inc(&info->stats.replays);
@@ -531,11 +584,13 @@ static int blkfront_op(struct blkfront_info *info, struct request *rq)
 
 /*
  * Copy a request's data between its bio pages and its pool pages, where
- * it lies packed: into the pool for a write (@to_pool), out for a read.
+ * it lies packed, part after part from the shadow @id: into the pool for
+ * a write (@to_pool), out for a read.
  */
 static void blkfront_copy(struct blkfront_ring *ring, struct request *rq,
-			  const struct blkfront_shadow *sh, bool to_pool)
+			  u32 id, bool to_pool)
 {
+	const struct blkfront_shadow *sh = &ring->shadow[id];
 	struct req_iterator iter;
 	struct bio_vec bv;
 	u32 pg = 0, off = 0, done, n;
@@ -544,6 +599,11 @@ static void blkfront_copy(struct blkfront_ring *ring, struct request *rq,
 	/* The iterator advances by bv.bv_len: walk a copy of it. */
 	rq_for_each_segment(bv, rq, iter) {
 		for (done = 0; done < bv.bv_len; done += n) {
+			if (pg == sh->nr_data) {
+				/* Every part but the last is whole pages. */
+				sh = &ring->shadow[sh->next];
+				pg = 0;
+			}
 			n = min_t(u32, bv.bv_len - done, PVIO_PAGE_SIZE - off);
 			pool = blkfront_pool_addr(ring, sh->pages[pg]) + off;
 			if (to_pool)
@@ -615,87 +675,119 @@ static void blkfront_ring_kick(struct blkfront_ring *ring)
 }
 
 /*
- * Take a shadow and @nr pool pages, or say the queue must wait. Under
- * ring->lock.
+ * Take the shadows and pool pages of a request with @nr_data data pages,
+ * sent in parts of at most @segs of them (one part without data), or say
+ * the queue must wait. Returns the first part's id. Under ring->lock.
  */
-static int blkfront_shadow_get(struct blkfront_ring *ring, struct request *rq,
-			       u8 op, u32 nr)
+static int blkfront_parts_get(struct blkfront_ring *ring, struct request *rq,
+			      u8 op, u32 nr_data, u32 segs)
 {
+	u32 nr_parts = nr_data ? DIV_ROUND_UP(nr_data, segs) : 1;
+	u32 id = BLKFRONT_NO_PART, part, n, i;
 	struct blkfront_shadow *sh;
-	u32 id, i;
 
-	if (!ring->connected || !ring->shadow_nr_free ||
-	    ring->pool_nr_free < nr)
+	if (!ring->connected || ring->shadow_nr_free < nr_parts ||
+	    ring->pool_nr_free < blkfront_rq_pages(nr_data, segs))
 		return -EBUSY;
-	id = ring->shadow_free[--ring->shadow_nr_free];
-	sh = &ring->shadow[id];
-	for (i = 0; i < nr; i++)
-		sh->pages[i] = ring->pool_free[--ring->pool_nr_free];
-	sh->nr_pages = nr;
-	sh->rq = rq;
-	sh->op = op;
-	/*
-	 * Not SENT until it is on the ring: a backend answering an id it
-	 * guessed must not complete a request we are still building.
-	 */
-	sh->state = BLKFRONT_SHADOW_RESERVED;
+	if (nr_parts > 1)
+		ring->split++;
+	/* From the last part back, so each links to the one after it. */
+	for (part = nr_parts; part-- > 0; ) {
+		n = nr_data ? min(segs, nr_data - part * segs) : 0;
+		sh = &ring->shadow[ring->shadow_free[--ring->shadow_nr_free]];
+		sh->nr_data = n;
+		sh->nr_pages = n + blkfront_nr_indirect(n);
+		for (i = 0; i < sh->nr_pages; i++)
+			sh->pages[i] = ring->pool_free[--ring->pool_nr_free];
+		sh->rq = rq;
+		sh->op = op;
+		sh->next = id;
+		/*
+		 * Not SENT until it is on the ring: a backend answering an id
+		 * it guessed must not complete a request we are still
+		 * building.
+		 */
+		sh->state = BLKFRONT_SHADOW_RESERVED;
+		id = sh - ring->shadow;
+	}
 	return id;
 }
 
+/* One part: @bytes of data (none but for reads and writes) at @sector. */
 static void blkfront_build(struct blkfront_ring *ring, struct request *rq,
-			   struct pvio_blkif_request *req, u32 id, u8 op)
+			   struct pvio_blkif_request *req, u32 id, u8 op,
+			   u64 sector, u32 bytes)
 {
 	const struct blkfront_shadow *sh = &ring->shadow[id];
-	u32 bytes = blk_rq_bytes(rq);
 
 	memset(req, 0, sizeof(*req));
 	req->id = cpu_to_le64(id);
 	req->op = op;
-	req->sector = cpu_to_le64(blk_rq_pos(rq));
+	req->sector = cpu_to_le64(sector);
 	req->nr_sectors = cpu_to_le32(blk_rq_sectors(rq));
 	if (op == PVIO_BLKIF_OP_WRITE && (rq->cmd_flags & REQ_FUA))
 		req->flags |= PVIO_BLKIF_F_FUA;
 	if (op != PVIO_BLKIF_OP_READ && op != PVIO_BLKIF_OP_WRITE)
 		return;
-	if (op == PVIO_BLKIF_OP_WRITE)
-		blkfront_copy(ring, rq, sh, true);
-	blkfront_fill_segs(ring, req, sh,
-			   DIV_ROUND_UP(bytes, PVIO_PAGE_SIZE), bytes);
+	req->nr_sectors = cpu_to_le32(bytes >> PVIO_BLKIF_SECTOR_SHIFT);
+	blkfront_fill_segs(ring, req, sh, sh->nr_data, bytes);
+}
+
+/*
+ * A hardware queue sends on a ring of the current backend's: blk-mq may
+ * have more hardware queues than it takes until blkfront.c reshapes them.
+ */
+static struct blkfront_ring *blkfront_hctx_ring(struct blk_mq_hw_ctx *hctx)
+{
+	struct blkfront_info *info =
+		((struct blkfront_ring *)hctx->driver_data)->info;
+
+	return &info->rings[hctx->queue_num % READ_ONCE(info->nr_active)];
 }
 
 static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 				      const struct blk_mq_queue_data *bd)
 {
 	struct blkfront_ring *ring = hctx->driver_data;
+	struct blkfront_info *info = ring->info;
 	struct blkfront_pdu *pdu = blk_mq_rq_to_pdu(bd->rq);
 	struct request *rq = bd->rq;
 	struct pvio_blkif_request req;
-	u32 nr_data = 0;
+	u32 nr_data = 0, segs, bytes, left, id, next;
+	u64 sector;
 	void *slot;
-	int op, id;
+	int op, ret;
 
-	if (READ_ONCE(ring->info->removing))
+	if (READ_ONCE(info->removing))
 		return BLK_STS_IOERR;
-	if (READ_ONCE(ring->info->failing)) {
+	if (READ_ONCE(info->failing)) {
 		/* No backend for io_timeout seconds (blkfront.c). */
-		atomic64_inc(&ring->info->stats.timed_out);
-		atomic64_inc(&ring->info->stats.errors);
+		atomic64_inc(&info->stats.timed_out);
+		atomic64_inc(&info->stats.errors);
 		return BLK_STS_IOERR;
 	}
-	op = blkfront_op(ring->info, rq);
+	op = blkfront_op(info, rq);
 	if (op < 0)
 		return BLK_STS_NOTSUPP;
 	if (op == PVIO_BLKIF_OP_READ || op == PVIO_BLKIF_OP_WRITE)
 		nr_data = DIV_ROUND_UP(blk_rq_bytes(rq), PVIO_PAGE_SIZE);
-	if (nr_data > ring->info->max_pages)
+	if (nr_data > info->max_pages)
 		return BLK_STS_IOERR;	/* larger than the limits we set */
+	/*
+	 * Built for an earlier backend's limits, a request may be larger
+	 * than this one takes: it goes in parts. Both values change only
+	 * while the queue is quiesced.
+	 */
+	ring = blkfront_hctx_ring(hctx);
+	segs = READ_ONCE(info->active_segs);
 
 	blk_mq_start_request(rq);
 	pdu->ring = ring;
+	pdu->parts_left = nr_data ? DIV_ROUND_UP(nr_data, segs) : 1;
+	pdu->status = PVIO_BLKIF_RSP_OK;
 	spin_lock_irq(&ring->lock);
-	id = blkfront_shadow_get(ring, rq, op,
-				 nr_data + blkfront_nr_indirect(nr_data));
-	if (id < 0) {
+	ret = blkfront_parts_get(ring, rq, op, nr_data, segs);
+	if (ret < 0) {
 		blk_mq_stop_hw_queue(hctx);
 		ring->stopped = true;
 		spin_unlock_irq(&ring->lock);
@@ -704,29 +796,41 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	spin_unlock_irq(&ring->lock);
 
 	/* The pages are ours alone now: copy without the lock. */
-	pdu->id = id;
-	blkfront_build(ring, rq, &req, id, op);
+	pdu->id = ret;
+	if (op == PVIO_BLKIF_OP_WRITE)
+		blkfront_copy(ring, rq, pdu->id, true);
+	sector = blk_rq_pos(rq);
+	left = blk_rq_bytes(rq);
+	for (id = pdu->id; id != BLKFRONT_NO_PART; id = next) {
+		/* Once on the ring the part is the backend's to answer. */
+		next = ring->shadow[id].next;
+		bytes = min_t(u32, left,
+			      ring->shadow[id].nr_data * PVIO_PAGE_SIZE);
+		blkfront_build(ring, rq, &req, id, op, sector, bytes);
+		sector += bytes >> PVIO_BLKIF_SECTOR_SHIFT;
+		left -= bytes;
 
-	spin_lock_irq(&ring->lock);
-	slot = pvio_ring_prod_slot(&ring->req);
-	if (slot) {
-		memcpy(slot, &req, sizeof(req));
-		pvio_ring_prod_push(&ring->req);
-		if (bd->last)
-			blkfront_ring_kick(ring);
-	} else if (!ring->broken) {
-		/* Never full with one slot per shadow: the backend lies. */
-		blkfront_ring_broken(ring);
+		spin_lock_irq(&ring->lock);
+		slot = pvio_ring_prod_slot(&ring->req);
+		if (slot) {
+			memcpy(slot, &req, sizeof(req));
+			pvio_ring_prod_push(&ring->req);
+			if (bd->last && next == BLKFRONT_NO_PART)
+				blkfront_ring_kick(ring);
+		} else if (!ring->broken) {
+			/* Never full with one slot per shadow: the backend lies. */
+			blkfront_ring_broken(ring);
+		}
+		/* Either way the disconnect to come must find it and replay it. */
+		ring->shadow[id].state = BLKFRONT_SHADOW_SENT;
+		spin_unlock_irq(&ring->lock);
 	}
-	/* Either way the disconnect to come must find it and replay it. */
-	ring->shadow[id].state = BLKFRONT_SHADOW_SENT;
-	spin_unlock_irq(&ring->lock);
 	return BLK_STS_OK;
 }
 
 static void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
-	struct blkfront_ring *ring = hctx->driver_data;
+	struct blkfront_ring *ring = blkfront_hctx_ring(hctx);
 
 	spin_lock_irq(&ring->lock);
 	blkfront_ring_kick(ring);
@@ -739,15 +843,15 @@ static void blkfront_complete_rq(struct request *rq)
 	struct blkfront_pdu *pdu = blk_mq_rq_to_pdu(rq);
 	struct blkfront_ring *ring = pdu->ring;
 	struct blkfront_info *info = ring->info;
-	struct blkfront_shadow *sh = &ring->shadow[pdu->id];
-	blk_status_t status = blkfront_status(sh->status);
+	blk_status_t status = blkfront_status(pdu->status);
 	unsigned long flags;
 	bool restart;
 
-	if (status == BLK_STS_OK && sh->op == PVIO_BLKIF_OP_READ)
-		blkfront_copy(ring, rq, sh, false);
+	if (status == BLK_STS_OK &&
+	    ring->shadow[pdu->id].op == PVIO_BLKIF_OP_READ)
+		blkfront_copy(ring, rq, pdu->id, false);
 	spin_lock_irqsave(&ring->lock, flags);
-	blkfront_shadow_put(ring, pdu->id);
+	blkfront_parts_put(ring, pdu->id);
 	restart = ring->stopped;
 	ring->stopped = false;
 	spin_unlock_irqrestore(&ring->lock, flags);

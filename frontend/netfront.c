@@ -68,6 +68,63 @@ static void netfront_lose(struct netfront_info *info)
 	pvio_frontend_state_reset(info->link);
 }
 
+/*
+ * Allocate @nr rings of @order and show the stack as many queues. Under
+ * RTNL, without rings.
+ */
+static int netfront_rings_make(struct netfront_info *info, unsigned int nr,
+			       unsigned int order)
+{
+	int ret;
+
+	info->nr_queues = nr;
+	info->ring_order = order;
+	ret = netfront_rings_alloc(info);
+	if (!ret)
+		ret = netif_set_real_num_tx_queues(info->dev, info->nr_queues);
+	if (!ret)
+		ret = netif_set_real_num_rx_queues(info->dev, info->nr_queues);
+	if (ret) {
+		netfront_rings_free(info);
+		netdev_err(info->dev, "cannot set up %u queues on the link: %d\n",
+			   info->nr_queues, ret);
+	}
+	return ret;
+}
+
+/*
+ * Rings for this backend: as many queues and slots as asked for
+ * (module parameters, ethtool) and as it offers. A new backend may offer
+ * fewer or more than the last one: packets are not held across a loss
+ * (recovery.rst), so the rings are simply made again, unconnected.
+ * Should a larger shape not fit the link, the last one is kept if the
+ * backend takes it. Under RTNL.
+ */
+static int netfront_rings_shape(struct netfront_info *info, u32 queues,
+				u32 order)
+{
+	unsigned int nr = min3(queues, info->want_queues, num_online_cpus());
+	unsigned int ord = min(order, info->want_order);
+	unsigned int old_nr = 0, old_ord = 0;
+	int ret;
+
+	if (info->rings_ready) {
+		if (nr == info->nr_queues && ord == info->ring_order)
+			return 0;
+		old_nr = info->nr_queues;
+		old_ord = info->ring_order;
+		netdev_info(info->dev,
+			    "backend takes %u queues of order %u (was %u, %u)\n",
+			    nr, ord, old_nr, old_ord);
+		netfront_rings_free(info);
+	}
+	ret = netfront_rings_make(info, nr, ord);
+	if (ret && old_nr && (nr > old_nr || ord > old_ord))
+		ret = netfront_rings_make(info, min(nr, old_nr),
+					  min(ord, old_ord));
+	return ret;
+}
+
 /* The backend waits for us: publish rings. Under RTNL. */
 static void netfront_setup(struct netfront_info *info)
 {
@@ -86,32 +143,8 @@ static void netfront_setup(struct netfront_info *info)
 	/* XDP sees whole packets with whole checksums (netfront_xdp.c). */
 	if (rtnl_dereference(info->xdp_prog))
 		features = 0;
-	if (info->rings_ready &&
-	    (queues < info->nr_queues || order < info->ring_order)) {
-		netdev_err(info->dev,
-			   "new backend offers less than the device uses, waiting\n");
+	if (netfront_rings_shape(info, queues, order))
 		return;
-	}
-	if (!info->rings_ready) {
-		/* Fixed until ethtool asks for others. */
-		info->nr_queues = min3(queues, info->want_queues,
-				       num_online_cpus());
-		info->ring_order = min(order, info->want_order);
-		ret = netfront_rings_alloc(info);
-		if (!ret)
-			ret = netif_set_real_num_tx_queues(info->dev,
-							   info->nr_queues);
-		if (!ret)
-			ret = netif_set_real_num_rx_queues(info->dev,
-							   info->nr_queues);
-		if (ret) {
-			netfront_rings_free(info);
-			netdev_err(info->dev,
-				   "cannot set up %u queues on the link: %d\n",
-				   info->nr_queues, ret);
-			return;
-		}
-	}
 	WRITE_ONCE(info->features, features);
 	info->back_nonce = nonce;
 	/* A fresh nonce, out before the keys it stands for. */
