@@ -66,13 +66,15 @@ lane() {
 # make the guest slower, so it runs the core and link tests and a block
 # tier: netlink configuration, fio verify (blk_demo, which moves less
 # data there), vbds from an fd, a vanished backing, the block ops, 4
-# queues and recovery under I/O; pvio_ivshmem against a host peer
+# queues, recovery under I/O and to a backend that offers less
+# (recover_shrink); pvio_ivshmem against a host peer
 # (ivshmem_probe: unbind and bind, rmmod while bound, the peer hanging
 # up); a net tier: ping, counters and iperf3 (net_basic), either end
 # breaking the protocol (net_evil) or going under traffic (net_recover),
 # a guest that posts no buffers (net_stall: bounded queue, carrier down
 # and back on timers), XDP (net_xdp), interrupt moderation and DIM
-# switched under traffic (net_coalesce), a driver domain and a guest in
+# switched under traffic (net_coalesce), the frontend going while the
+# backend connects (recover_midconnect), a driver domain and a guest in
 # two VMs (ivshmem_two_vms: fio verify, ping, a backend reload); and
 # the three-VM test (a guest killed three times, kmemleak in the driver
 # domain after each death), alone: it takes about 15 minutes there; and
@@ -86,8 +88,8 @@ check-vm-debug-3 debug ivshmem_three_vms
 check-ivshmem stock ivshmem_*
 check-recover stock recover_*
 check-recover-debug debug recover_dd_kill
-check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,blk_timeout,ivshmem_probe
-check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms
+check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,blk_timeout,ivshmem_probe,recover_shrink
+check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms,recover_midconnect
 EOQ
 
 # next_suite: take the first suite whose kernel is ready off the queue
