@@ -159,6 +159,9 @@ enum blkfront_conn {
  *	@changed_work; another one meanwhile breaks the protocol
  * @lost_work: disconnects after the backend broke the protocol
  * @add_work: adds @disk (and scans its partitions) without @lock
+ * @connect_work: an attempt to connect, paced by @backoff: reads the
+ *	backend's keys without @lock, then sets up under it
+ * @backoff: how soon the next attempt may run (under @lock)
  * @debugfs: its directory in debugfs, once the rings exist
  * @nonce: the ring nonce published with our rings
  * @leak_pages: a backend may still use our pages: never give them back
@@ -192,6 +195,8 @@ struct blkfront_info {
 	unsigned long changed_pending;
 	struct work_struct lost_work;
 	struct work_struct add_work;
+	struct delayed_work connect_work;
+	struct pvio_backoff backoff;
 	struct dentry *debugfs;
 	u64 nonce;
 	bool leak_pages;
