@@ -117,13 +117,17 @@ int blkfront_read_disk_info(struct blkfront_info *info,
 	return 0;
 }
 
-/* The serial number, printable or nothing. */
-static void blkfront_read_serial(struct blkfront_info *info)
+/*
+ * The serial number into @serial (PVIO_BLKIF_SERIAL_MAX + 1 bytes),
+ * printable or nothing. Sleeps, like every store read: not under
+ * info->lock.
+ */
+static void blkfront_read_serial(struct blkfront_info *info, char *serial)
 {
 	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
 	size_t i;
 
-	info->serial[0] = '\0';
+	serial[0] = '\0';
 	snprintf(key, sizeof(key), "vbd%u/serial", info->pdev->index);
 	if (pvio_store_read(info->link, PVIO_STORE_BACKEND, key, buf,
 			    sizeof(buf)) ||
@@ -132,7 +136,7 @@ static void blkfront_read_serial(struct blkfront_info *info)
 	for (i = 0; buf[i]; i++)
 		if (!isgraph(buf[i]))
 			return;
-	strscpy(info->serial, buf, sizeof(info->serial));
+	strscpy(serial, buf, PVIO_BLKIF_SERIAL_MAX + 1);
 }
 
 /* ---- our state ---- */
@@ -248,6 +252,7 @@ static void blkfront_lose(struct blkfront_info *info)
 		blkfront_quiesce(info, true);
 	blkfront_rings_disconnect(info, true);
 	info->conn = BLKFRONT_DISCONNECTED;
+	pvio_backoff_down(&info->backoff);
 	pvio_frontend_state_reset(info->link);
 	blkfront_timeout_update(info);
 }
@@ -369,52 +374,64 @@ static void blkfront_reshape_work(struct work_struct *work)
 	}
 }
 
-/* The backend waits for us: publish rings. Under info->lock. */
-static void blkfront_setup(struct blkfront_info *info)
+/*
+ * The backend waits for us: publish rings, on the disk info and serial
+ * it published (read before info->lock was taken). Under info->lock.
+ */
+static int blkfront_setup(struct blkfront_info *info,
+			  const struct blkfront_disk_info *di,
+			  const char *serial)
 {
-	struct blkfront_disk_info di;
 	int ret;
 
-	ret = blkfront_read_disk_info(info, &di);
-	if (ret) {
-		dev_err(&info->pdev->dev, "backend's disk info unusable: %d\n",
-			ret);
-		return;
+	if (info->rings && !blkfront_fits(info, di)) {
+		dev_err_ratelimited(&info->pdev->dev,
+				    "new backend offers less than the disk uses, waiting\n");
+		return -ENOSPC;
 	}
-	if (info->rings && !blkfront_fits(info, &di)) {
-		dev_err(&info->pdev->dev,
-			"new backend offers less than the disk uses, waiting\n");
-		return;
-	}
-	info->di = di;
+	info->di = *di;
 	if (!info->rings) {
 		/* The first backend fixes the disk's geometry for good. */
-		info->disk_di = di;
-		info->nr_queues = min3(di.max_queues, max_queues,
+		info->disk_di = *di;
+		info->nr_queues = min3(di->max_queues, max_queues,
 				       nr_cpu_ids);
-		info->ring_order = min(di.max_ring_order, ring_order);
+		info->ring_order = min(di->max_ring_order, ring_order);
 		ret = blkfront_rings_alloc(info);
 		if (ret) {
-			dev_err(&info->pdev->dev,
-				"cannot set up %u rings on the link: %d\n",
-				info->nr_queues, ret);
-			return;
+			dev_err_ratelimited(&info->pdev->dev,
+					    "cannot set up %u rings on the link: %d\n",
+					    info->nr_queues, ret);
+			return ret;
 		}
 		blkfront_debugfs_add(info);
 	}
-	blkfront_take_shape(info, &di);
-	blkfront_read_serial(info);
+	blkfront_take_shape(info, di);
+	strscpy(info->serial, serial, sizeof(info->serial));
 	/* A fresh nonce, out before the keys it stands for. */
 	info->nonce = pvio_nonce_new();
 	ret = pvio_nonce_publish(info->pdev, info->nonce);
 	if (!ret)
 		ret = blkfront_rings_connect(info);
 	if (ret) {
-		dev_err(&info->pdev->dev, "cannot publish rings: %d\n", ret);
-		return;
+		dev_err_ratelimited(&info->pdev->dev,
+				    "cannot publish rings: %d\n", ret);
+		return ret;
 	}
 	info->conn = BLKFRONT_INITIALISED;
 	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_INITIALISED);
+	return 0;
+}
+
+/*
+ * A backend waits for us: attempt to connect from blkfront_connect_work(),
+ * no sooner than the backoff allows. A pending attempt is not put off.
+ * Under info->lock.
+ */
+static void blkfront_schedule_connect(struct blkfront_info *info)
+{
+	if (!info->removing)
+		queue_delayed_work(system_wq, &info->connect_work,
+				   pvio_backoff_wait(&info->backoff));
 }
 
 /* ---- the disk ---- */
@@ -571,6 +588,7 @@ static void blkfront_connect(struct blkfront_info *info)
 	info->conn = BLKFRONT_CONNECTED;
 	info->pdev->ring_order = info->active_order;
 	info->pdev->nr_rings = info->nr_active;
+	pvio_backoff_up(&info->backoff);
 	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CONNECTED);
 }
 
@@ -602,7 +620,7 @@ static void blkfront_follow(struct blkfront_info *info, enum pvio_state peer)
 		if (info->conn == BLKFRONT_CONNECTED)
 			blkfront_lose(info);
 		if (info->conn == BLKFRONT_DISCONNECTED)
-			blkfront_setup(info);
+			blkfront_schedule_connect(info);
 		break;
 	case PVIO_STATE_CONNECTED:
 		if (info->conn == BLKFRONT_INITIALISED &&
@@ -613,6 +631,61 @@ static void blkfront_follow(struct blkfront_info *info, enum pvio_state peer)
 		blkfront_lose(info);
 		break;
 	}
+}
+
+/*
+ * A backend waits, and we have nothing connected nor set up. Under
+ * info->lock.
+ */
+static bool blkfront_may_connect(struct blkfront_info *info)
+{
+	return !info->removing && info->conn == BLKFRONT_DISCONNECTED &&
+	       pvio_state_peer(info->link, PVIO_FRONTEND) ==
+	       PVIO_STATE_INITWAIT;
+}
+
+/*
+ * One attempt to connect to a backend in InitWait. Its keys are read
+ * first, without info->lock: a torn store area stretches a read to tens
+ * of milliseconds, and whoever wants the lock (netlink's vbd-get under
+ * the device lock, sysfs, removal) would wait behind every flap of a
+ * hostile backend. A failed attempt is tried again as the backoff
+ * allows, since a backend may mend its store without changing its state.
+ */
+static void blkfront_connect_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(to_delayed_work(work),
+						  struct blkfront_info,
+						  connect_work);
+	char serial[PVIO_BLKIF_SERIAL_MAX + 1];
+	struct blkfront_disk_info di;
+	bool go;
+	int ret;
+
+	/* Counted before the reads, the costly part, so that reads back off. */
+	mutex_lock(&info->lock);
+	go = blkfront_may_connect(info);
+	if (go)
+		pvio_backoff_attempt(&info->backoff);
+	mutex_unlock(&info->lock);
+	if (!go)
+		return;
+	ret = blkfront_read_disk_info(info, &di);
+	if (!ret)
+		blkfront_read_serial(info, serial);
+	mutex_lock(&info->lock);
+	/* Gone from InitWait meanwhile: its next InitWait schedules us. */
+	if (!blkfront_may_connect(info))
+		goto out;
+	if (ret)
+		dev_err_ratelimited(&info->pdev->dev,
+				    "backend's disk info unusable: %d\n", ret);
+	else
+		ret = blkfront_setup(info, &di, serial);
+	if (ret)
+		blkfront_schedule_connect(info);
+out:
+	mutex_unlock(&info->lock);
 }
 
 static void blkfront_backend_changed(struct pvio_link *link,
@@ -645,13 +718,16 @@ static void blkfront_changed_work(struct work_struct *work)
 						  changed_work);
 	struct blkfront_disk_info di;
 
+	int ret;
+
 	/* A notice from now on is for a later change. */
 	clear_bit(0, &info->changed_pending);
 	/* The bit is clear before we read "disk" (the handler set it). */
 	smp_mb__after_atomic();
+	/* Not under info->lock: a torn store area stretches the read. */
+	ret = blkfront_read_disk_info(info, &di);
 	mutex_lock(&info->lock);
-	if (!info->removing && info->disk &&
-	    !blkfront_read_disk_info(info, &di)) {
+	if (!info->removing && info->disk && !ret) {
 		info->di.sectors = di.sectors;
 		if (set_capacity_and_notify(info->disk, di.sectors))
 			dev_info(&info->pdev->dev, "%s: resized to %llu sectors\n",
@@ -788,6 +864,7 @@ static int blkfront_probe(struct pvio_device *pdev)
 	INIT_WORK(&info->lost_work, blkfront_lost_work);
 	INIT_WORK(&info->add_work, blkfront_add_work);
 	INIT_WORK(&info->reshape_work, blkfront_reshape_work);
+	INIT_DELAYED_WORK(&info->connect_work, blkfront_connect_work);
 	INIT_DELAYED_WORK(&info->timeout_work, blkfront_timeout_work);
 	info->io_timeout = READ_ONCE(io_timeout);
 	info->index = ida_alloc_max(&blkfront_ida, BLKFRONT_DISKS_MAX - 1,
@@ -842,6 +919,8 @@ static void blkfront_remove(struct pvio_device *pdev)
 	/* It takes info->lock and finds ->removing: it arms itself no more. */
 	cancel_delayed_work_sync(&info->timeout_work);
 	pvio_state_unwatch(info->watch);
+	/* Finds ->removing if it runs: it sets up and re-arms no more. */
+	cancel_delayed_work_sync(&info->connect_work);
 	blkfront_debugfs_del(info);
 
 	if (info->rings) {

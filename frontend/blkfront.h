@@ -185,6 +185,9 @@ enum blkfront_conn {
  * @add_work: adds @disk (and scans its partitions) without @lock
  * @reshape_work: brings blk-mq's hardware queues and the queue limits
  *	to @nr_active and @active_segs, without @lock (it waits for I/O)
+ * @connect_work: an attempt to connect, paced by @backoff: reads the
+ *	backend's keys without @lock, then sets up under it
+ * @backoff: how soon the next attempt may run (under @lock)
  * @debugfs: its directory in debugfs, once the rings exist
  * @nonce: the ring nonce published with our rings
  * @leak_pages: a backend may still use our pages: never give them back
@@ -222,6 +225,8 @@ struct blkfront_info {
 	struct work_struct lost_work;
 	struct work_struct add_work;
 	struct work_struct reshape_work;
+	struct delayed_work connect_work;
+	struct pvio_backoff backoff;
 	struct dentry *debugfs;
 	u64 nonce;
 	bool leak_pages;

@@ -78,6 +78,7 @@ void blkfront_debugfs_add(struct blkfront_info *info)
 		debugfs_create_file(name, 0600, info->debugfs,
 				    &info->rings[q], &blkfront_queue_fops);
 	}
+	pvio_backoff_debugfs(info->debugfs, &info->backoff);
 }
 
 /* Waits for a reader or writer inside; then no file refers to @info. */

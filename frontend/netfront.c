@@ -27,8 +27,19 @@ MODULE_PARM_DESC(ring_order,
 
 /* ---- what the backend offers ---- */
 
-static int netfront_read_back(struct netfront_info *info, u32 *queues,
-			      u32 *order, u32 *features, bool *nonce)
+struct netfront_offer {
+	u32 queues;
+	u32 order;
+	u32 features;
+	bool nonce;
+};
+
+/*
+ * Sleeps: a torn store area makes the read retry for tens of ms, so
+ * never under the RTNL (netfront_connect_work()).
+ */
+static int netfront_read_back(struct netfront_info *info,
+			      struct netfront_offer *o)
 {
 	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
 	int ret;
@@ -38,15 +49,15 @@ static int netfront_read_back(struct netfront_info *info, u32 *queues,
 			      sizeof(buf));
 	if (ret)
 		return ret;
-	if (sscanf(buf, "%u %u %u", queues, order, features) != 3 ||
-	    !*queues || *order < PVIO_NETIF_RING_ORDER_MIN ||
-	    *order > PVIO_NETIF_RING_ORDER_MAX)
+	if (sscanf(buf, "%u %u %u", &o->queues, &o->order, &o->features) != 3 ||
+	    !o->queues || o->order < PVIO_NETIF_RING_ORDER_MIN ||
+	    o->order > PVIO_NETIF_RING_ORDER_MAX)
 		return -EPROTO;
-	*nonce = *features & PVIO_NETIF_FEAT_NONCE;
+	o->nonce = o->features & PVIO_NETIF_FEAT_NONCE;
 	/* Unknown bits are ignored; GSO only with checksum offload. */
-	*features &= NETFRONT_FEATURES;
-	if (!(*features & PVIO_NETIF_FEAT_CSUM))
-		*features = 0;
+	o->features &= NETFRONT_FEATURES;
+	if (!(o->features & PVIO_NETIF_FEAT_CSUM))
+		o->features = 0;
 	return 0;
 }
 
@@ -65,6 +76,7 @@ static void netfront_lose(struct netfront_info *info)
 	netfront_rings_disconnect(info);
 	info->conn = NETFRONT_DISCONNECTED;
 	info->pdev->nr_rings = 0;
+	pvio_backoff_down(&info->backoff);
 	pvio_frontend_state_reset(info->link);
 }
 
@@ -125,39 +137,50 @@ static int netfront_rings_shape(struct netfront_info *info, u32 queues,
 	return ret;
 }
 
-/* The backend waits for us: publish rings. Under RTNL. */
-static void netfront_setup(struct netfront_info *info)
+/*
+ * The backend waits for us: publish rings, on the offer it made (read
+ * before the RTNL was taken). Under RTNL.
+ */
+static int netfront_setup(struct netfront_info *info,
+			  const struct netfront_offer *o)
 {
-	u32 queues, order, features;
-	bool nonce;
+	u32 features = o->features;
 	int ret;
 
-	/* The old rings go once the backend let go (netfront_retire_work). */
-	if (info->retiring)
-		return;
-	ret = netfront_read_back(info, &queues, &order, &features, &nonce);
-	if (ret) {
-		netdev_err(info->dev, "backend's offer unusable: %d\n", ret);
-		return;
-	}
 	/* XDP sees whole packets with whole checksums (netfront_xdp.c). */
 	if (rtnl_dereference(info->xdp_prog))
 		features = 0;
-	if (netfront_rings_shape(info, queues, order))
-		return;
+	ret = netfront_rings_shape(info, o->queues, o->order);
+	if (ret)
+		return ret;
 	WRITE_ONCE(info->features, features);
-	info->back_nonce = nonce;
+	info->back_nonce = o->nonce;
 	/* A fresh nonce, out before the keys it stands for. */
 	info->nonce = pvio_nonce_new();
 	ret = pvio_nonce_publish(info->pdev, info->nonce);
 	if (!ret)
 		ret = netfront_rings_connect(info);
 	if (ret) {
-		netdev_err(info->dev, "cannot publish rings: %d\n", ret);
-		return;
+		if (net_ratelimit())
+			netdev_err(info->dev, "cannot publish rings: %d\n",
+				   ret);
+		return ret;
 	}
 	info->conn = NETFRONT_INITIALISED;
 	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_INITIALISED);
+	return 0;
+}
+
+/*
+ * A backend waits for us: attempt to connect from netfront_connect_work(),
+ * no sooner than the backoff allows. A pending attempt is not put off.
+ * Under RTNL.
+ */
+static void netfront_schedule_connect(struct netfront_info *info)
+{
+	if (!info->removing)
+		queue_delayed_work(system_wq, &info->connect_work,
+				   pvio_backoff_wait(&info->backoff));
 }
 
 /* The backend took our rings: carrier on. Under RTNL. */
@@ -166,6 +189,7 @@ static void netfront_connect(struct netfront_info *info)
 	info->conn = NETFRONT_CONNECTED;
 	info->pdev->ring_order = info->ring_order;
 	info->pdev->nr_rings = info->nr_queues;
+	pvio_backoff_up(&info->backoff);
 	pvio_state_set(info->link, PVIO_FRONTEND, PVIO_STATE_CONNECTED);
 	/* Offloads as this backend takes them (fix_features). */
 	netdev_update_features(info->dev);
@@ -206,7 +230,7 @@ static void netfront_follow(struct netfront_info *info, enum pvio_state peer)
 		if (info->conn == NETFRONT_CONNECTED)
 			netfront_lose(info);
 		if (info->conn == NETFRONT_DISCONNECTED)
-			netfront_setup(info);
+			netfront_schedule_connect(info);
 		break;
 	case PVIO_STATE_CONNECTED:
 		if (info->conn == NETFRONT_INITIALISED &&
@@ -217,6 +241,62 @@ static void netfront_follow(struct netfront_info *info, enum pvio_state peer)
 		netfront_lose(info);
 		break;
 	}
+}
+
+/*
+ * A backend waits, and we have nothing connected nor set up, nor rings
+ * that ethtool dropped still retiring (netfront_retire_work() follows
+ * the backend once they went). Under RTNL.
+ */
+static bool netfront_may_connect(struct netfront_info *info)
+{
+	return !info->removing && !info->retiring &&
+	       info->conn == NETFRONT_DISCONNECTED &&
+	       pvio_state_peer(info->link, PVIO_FRONTEND) ==
+	       PVIO_STATE_INITWAIT;
+}
+
+/*
+ * One attempt to connect to a backend in InitWait. Its offer is read
+ * first, without the RTNL: a torn store area stretches the read to tens
+ * of milliseconds, and a flapping backend would hold every `ip link`
+ * behind it. An attempt that fails (torn, garbled, too little offered)
+ * is tried again as the backoff allows, since a backend may mend its
+ * store without changing its state.
+ */
+static void netfront_connect_work(struct work_struct *work)
+{
+	struct netfront_info *info = container_of(to_delayed_work(work),
+						  struct netfront_info,
+						  connect_work);
+	struct netfront_offer offer;
+	bool go;
+	int ret;
+
+	/* Counted before the read, the costly part, so that reads back off. */
+	rtnl_lock();
+	go = netfront_may_connect(info);
+	if (go)
+		pvio_backoff_attempt(&info->backoff);
+	rtnl_unlock();
+	if (!go)
+		return;
+	ret = netfront_read_back(info, &offer);
+	rtnl_lock();
+	/* Gone from InitWait meanwhile: its next InitWait schedules us. */
+	if (!netfront_may_connect(info))
+		goto out;
+	if (ret) {
+		if (net_ratelimit())
+			netdev_err(info->dev, "backend's offer unusable: %d\n",
+				   ret);
+	} else {
+		ret = netfront_setup(info, &offer);
+	}
+	if (ret)
+		netfront_schedule_connect(info);
+out:
+	rtnl_unlock();
 }
 
 static void netfront_backend_changed(struct pvio_link *link,
@@ -439,6 +519,7 @@ static int netfront_probe(struct pvio_device *pdev)
 	netfront_coal_init(info);
 	INIT_WORK(&info->lost_work, netfront_lost_work);
 	INIT_WORK(&info->retire_work, netfront_retire_work);
+	INIT_DELAYED_WORK(&info->connect_work, netfront_connect_work);
 	info->queues = kcalloc(max_queues, sizeof(*info->queues), GFP_KERNEL);
 	if (!info->queues) {
 		ret = -ENOMEM;
@@ -508,6 +589,8 @@ static void netfront_remove(struct pvio_device *pdev)
 	pvio_state_unwatch(info->watch);
 	cancel_work_sync(&info->lost_work);
 	cancel_work_sync(&info->retire_work);
+	/* Finds ->removing if it runs: it sets up and re-arms no more. */
+	cancel_delayed_work_sync(&info->connect_work);
 
 	unregister_netdev(dev);
 	/*

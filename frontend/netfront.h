@@ -190,6 +190,9 @@ struct netfront_queue {
  * @watch: on the backend's state
  * @lost_work: reconnects after the backend broke the protocol
  * @retire_work: frees the rings ethtool dropped, once the backend let go
+ * @connect_work: an attempt to connect, paced by @backoff: reads the
+ *	backend's offer without the RTNL, then sets up under it
+ * @backoff: how soon the next attempt may run (under the RTNL)
  * @removing: remove() started: never reconnect
  * @conn: enum netfront_conn
  * @max_queues: queues allocated
@@ -223,6 +226,8 @@ struct netfront_info {
 	struct pvio_state_watch *watch;
 	struct work_struct lost_work;
 	struct work_struct retire_work;
+	struct delayed_work connect_work;
+	struct pvio_backoff backoff;
 	bool removing;
 	int conn;
 	unsigned int max_queues;

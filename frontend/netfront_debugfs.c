@@ -121,6 +121,7 @@ void netfront_debugfs_add(struct netfront_info *info)
 	}
 	debugfs_create_file("inject", 0200, info->debugfs, info,
 			    &netfront_inject_fops);
+	pvio_backoff_debugfs(info->debugfs, &info->backoff);
 }
 
 /* Waits for a reader or writer inside; then no file refers to @info. */

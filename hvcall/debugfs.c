@@ -4,8 +4,9 @@
  * debugfs: /sys/kernel/debug/pvio/link<id>/ shows a link's header and the
  * counters of its event channels, and lets a test restart one end; with
  * expose_region set, "region" lets a test write the shared region as a
- * hostile peer would. /sys/kernel/debug/pvio/hold_connect stops backends
- * in the middle of their handshake, for a test to act then.
+ * hostile peer would, and "notify" ring an end's port as its peer would.
+ * /sys/kernel/debug/pvio/hold_connect stops backends in the middle of
+ * their handshake, for a test to act then.
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -146,6 +147,48 @@ static loff_t pvio_region_llseek(struct file *file, loff_t off, int whence)
 	return fixed_size_llseek(file, off, whence, pvio_region_size(link));
 }
 
+/*
+ * Tests only: write "<backend|frontend> <port>" to ring that end's port
+ * as its peer would, after writing the peer's state or store through
+ * "region" (what a hostile peer in another VM does through its own
+ * doorbell). Only where this kernel holds both ends (the loop provider):
+ * a test plays the peer of a local end, never rings another VM.
+ */
+static ssize_t pvio_notify_write(struct file *file, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	struct pvio_link *link = file->private_data;
+	char buf[24], name[10];
+	unsigned int port;
+	enum pvio_role to;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%9s %u", name, &port) != 2)
+		return -EINVAL;
+	if (!strcmp(name, "backend"))
+		to = PVIO_BACKEND;
+	else if (!strcmp(name, "frontend"))
+		to = PVIO_FRONTEND;
+	else
+		return -EINVAL;
+	if (port >= link->nr_ports ||
+	    (link->local_roles & (BIT(PVIO_BACKEND) | BIT(PVIO_FRONTEND))) !=
+	    (BIT(PVIO_BACKEND) | BIT(PVIO_FRONTEND)))
+		return -EINVAL;
+	pvio_notify_peer(link, pvio_peer(to), port);
+	return len;
+}
+
+static const struct file_operations pvio_notify_fops = {
+	.open	= simple_open,
+	.write	= pvio_notify_write,
+	.llseek	= noop_llseek,
+};
+
 static const struct file_operations pvio_region_fops = {
 	.open	= simple_open,
 	.read	= pvio_region_read,
@@ -259,9 +302,12 @@ void pvio_debugfs_link_add(struct pvio_link *link)
 			    &pvio_events_fops);
 	debugfs_create_file("restart", 0200, link->debugfs, link,
 			    &pvio_restart_fops);
-	if (expose_region)
+	if (expose_region) {
 		debugfs_create_file("region", 0600, link->debugfs, link,
 				    &pvio_region_fops);
+		debugfs_create_file("notify", 0200, link->debugfs, link,
+				    &pvio_notify_fops);
+	}
 }
 
 void pvio_debugfs_link_del(struct pvio_link *link)

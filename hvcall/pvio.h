@@ -32,6 +32,7 @@
 
 struct pvio_link;
 struct pvio_evtchn;
+struct dentry;
 struct pvio_state_watch;
 struct pvio_store_shadow;
 struct pvio_liveness;
@@ -971,6 +972,74 @@ struct pvio_state_watch *pvio_state_watch_dev(struct pvio_device *pdev,
 					      void *data);
 
 void pvio_state_unwatch(struct pvio_state_watch *watch);
+
+/* ---- backoff.c: pacing a frontend's reconnect attempts ---- */
+
+/* The first wait after an attempt, its bound, and what counts as stable. */
+#define PVIO_BACKOFF_MIN_MS	10
+#define PVIO_BACKOFF_MAX_MS	1280
+#define PVIO_BACKOFF_STABLE_MS	10000
+
+/**
+ * struct pvio_backoff - how soon a frontend may try to connect again
+ * @delay_ms: how long after @last the next attempt may start; 0 at first,
+ *	then %PVIO_BACKOFF_MIN_MS doubling up to %PVIO_BACKOFF_MAX_MS
+ * @last: jiffies of the last attempt
+ * @up_since: jiffies when the connection came up, valid while @up
+ * @up: connected now
+ * @attempts: attempts so far, for debugfs
+ *
+ * A backend that flaps its state, or keeps a torn store area, would
+ * otherwise get a full teardown and setup (and a store read) per flap.
+ * The driver serializes the calls (its own lock); debugfs reads
+ * @attempts and @delay_ms without it.
+ */
+struct pvio_backoff {
+	unsigned int delay_ms;
+	unsigned long last;
+	unsigned long up_since;
+	bool up;
+	unsigned long attempts;
+};
+
+/**
+ * pvio_backoff_wait() - how long to wait before the next attempt
+ * @b: the backoff
+ *
+ * Return: jiffies from now, 0 if an attempt may start at once.
+ */
+unsigned long pvio_backoff_wait(const struct pvio_backoff *b);
+
+/**
+ * pvio_backoff_attempt() - an attempt starts now
+ * @b: the backoff
+ *
+ * Counts it; the next one waits twice as long as this one had to, within
+ * the bounds.
+ */
+void pvio_backoff_attempt(struct pvio_backoff *b);
+
+/**
+ * pvio_backoff_up() - the frontend connected
+ * @b: the backoff
+ */
+void pvio_backoff_up(struct pvio_backoff *b);
+
+/**
+ * pvio_backoff_down() - the frontend lost its backend
+ * @b: the backoff
+ *
+ * A connection that stayed up %PVIO_BACKOFF_STABLE_MS or longer resets the
+ * wait: the next attempt starts at once.
+ */
+void pvio_backoff_down(struct pvio_backoff *b);
+
+/**
+ * pvio_backoff_debugfs() - show @b as file "reconnect" in @dir
+ * @dir: the driver's debugfs directory of the device
+ * @b: the backoff, alive as long as @dir
+ */
+void pvio_backoff_debugfs(struct dentry *dir, struct pvio_backoff *b);
 
 /* ---- event.c: event channels ---- */
 

@@ -359,6 +359,81 @@ static int cmd_ring_flood(char **argv, const char *kick)
 	return 0;
 }
 
+/*
+ * Hold AREA torn, as a writer that died mid-update leaves it: its count
+ * odd (readers retry, then give up with -EIO), or even again (mend).
+ */
+static int cmd_tear(int area, int torn)
+{
+	off_t seq = area_off(area) + offsetof(struct pvio_store_area, seq);
+	uint32_t v = rd32(seq);
+
+	if (torn)
+		wr32(seq, v | 1);
+	else if (v & 1)
+		wr32(seq, v + 1);
+	return 0;
+}
+
+/* KEY's entry half-written: its value runs to the end, no terminator. */
+static int cmd_garble(int area, const char *key)
+{
+	struct pvio_store_entry e;
+	int i = find_entry(area, key, 1);
+
+	if (i < 0 || strlen(key) >= sizeof(e.key)) {
+		fprintf(stderr, "pvio_region: area full or key too long\n");
+		return 1;
+	}
+	memset(&e, 0, sizeof(e));
+	strcpy(e.key, key);
+	memset(e.value, '7', sizeof(e.value));
+	put_entry(area, i, &e);
+	return 0;
+}
+
+/*
+ * Flap END's state ROUNDS times between Closing and InitWait, ringing
+ * the other end's control port (writing "<other> 0" to the debugfs file
+ * NOTIFY) after each move and pausing PAUSE_US microseconds, as a
+ * backend that keeps dying and coming back would. Ends in InitWait.
+ */
+static int cmd_flap(const char *end, const char *nrounds, const char *notify,
+		    const char *pause)
+{
+	unsigned long rounds = strtoul(nrounds, NULL, 0), r;
+	unsigned long us = pause ? strtoul(pause, NULL, 0) : 200;
+	char field[32], msg[16];
+	const uint32_t states[2] = { PVIO_STATE_CLOSING, PVIO_STATE_INITWAIT };
+	size_t size, mlen;
+	off_t off;
+	int nfd, i;
+
+	if (strcmp(end, "backend") && strcmp(end, "frontend")) {
+		fprintf(stderr, "pvio_region: no end %s\n", end);
+		return 2;
+	}
+	snprintf(field, sizeof(field), "%s.state", end);
+	off = field_off(field, &size);
+	mlen = snprintf(msg, sizeof(msg), "%s 0",
+			strcmp(end, "backend") ? "backend" : "frontend");
+	nfd = open(notify, O_WRONLY);
+	if (nfd < 0)
+		die(notify);
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < 2; i++) {
+			wr32(off, states[i]);
+			if (write(nfd, msg, mlen) != (ssize_t)mlen)
+				die(notify);
+			if (us)
+				usleep(us);
+		}
+	}
+	close(nfd);
+	printf("%lu flaps\n", r);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -379,6 +454,15 @@ static void usage(FILE *f)
 		"                           its consumer with the entry HEX (bytes\n"
 		"                           in hex, zero-padded), then write kick\n"
 		"                           to the debugfs file KICK\n"
+		"  tear AREA                hold AREA's store torn (count odd)\n"
+		"  mend AREA                make its count even again\n"
+		"  garble AREA KEY          write KEY with an unterminated value\n"
+		"  flap END ROUNDS NOTIFY [PAUSE_US]\n"
+		"                           move END's state Closing, InitWait,\n"
+		"                           ROUNDS times, ringing the other end's\n"
+		"                           control port through the debugfs file\n"
+		"                           NOTIFY (pvio/link<N>/notify) after each\n"
+		"                           move and pausing PAUSE_US (200) us\n"
 		"AREA: toolstack, backend or frontend\n"
 		"FIELD: magic, abi_version, region_pages, generation,\n"
 		"       backend_id, frontend_id, backend_peer, frontend_peer, or\n"
@@ -407,6 +491,15 @@ int main(int argc, char **argv)
 		return cmd_get(argv[3]);
 	if (!strcmp(argv[2], "set") && argc == 5)
 		return cmd_set(argv[3], argv[4]);
+	if (!strcmp(argv[2], "tear") && argc == 4)
+		return cmd_tear(area_of(argv[3]), 1);
+	if (!strcmp(argv[2], "mend") && argc == 4)
+		return cmd_tear(area_of(argv[3]), 0);
+	if (!strcmp(argv[2], "garble") && argc == 5)
+		return cmd_garble(area_of(argv[3]), argv[4]);
+	if (!strcmp(argv[2], "flap") && (argc == 6 || argc == 7))
+		return cmd_flap(argv[3], argv[4], argv[5],
+				argc == 7 ? argv[6] : NULL);
 	if (!strcmp(argv[2], "ring-flood") && (argc == 8 || argc == 9))
 		return cmd_ring_flood(argv + 3, argc == 9 ? argv[8] : NULL);
 	usage(stderr);
