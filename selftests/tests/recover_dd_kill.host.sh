@@ -351,7 +351,10 @@ assert len(links) == 4, links
 for l in links:
     assert l["frontend_state"] == "connected", l
     assert l["frontend_reconnects"] >= int(sys.argv[2]), l
-    assert l["frontend_last_downtime_ms"] > 0, l
+# A kill costs seconds (the new driver domain boots); a slow guest may
+# reconnect once more, briefly, after it: not every link last saw the
+# long outage, but some must have.
+assert max(l["frontend_last_downtime_ms"] for l in links) > 1000, links
 ' "$tmp/status.json" "$cycles"
 check "pvio status: the guests' disks published the replays they counted" \
 	python3 -c '
