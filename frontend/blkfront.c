@@ -789,7 +789,6 @@ static void blkfront_get_stats(struct pvio_device *pdev,
 	stats->requests = atomic64_read(&info->stats.requests);
 	stats->sectors = atomic64_read(&info->stats.sectors);
 	stats->errors = atomic64_read(&info->stats.errors);
-	stats->replays = atomic64_read(&info->stats.replays);
 	mutex_lock(&info->lock);
 	stats->in_flight = blkfront_in_flight(info);
 	mutex_unlock(&info->lock);

@@ -191,8 +191,8 @@ enum blkfront_conn {
  * @debugfs: its directory in debugfs, once the rings exist
  * @nonce: the ring nonce published with our rings
  * @leak_pages: a backend may still use our pages: never give them back
- * @stats: counters (requests, sectors, errors, replays, and requests
- *	failed because @io_timeout ran out)
+ * @stats: counters (requests, sectors, errors, and requests failed
+ *	because @io_timeout ran out); the core counts the replays
  */
 struct blkfront_info {
 	struct pvio_device *pdev;
@@ -234,7 +234,6 @@ struct blkfront_info {
 		atomic64_t requests;
 		atomic64_t sectors;
 		atomic64_t errors;
-		atomic64_t replays;
 		atomic64_t timed_out;
 	} stats;
 };

@@ -514,7 +514,6 @@ static void blkfront_ring_disconnect(struct blkfront_ring *ring, bool replay)
 				   ((struct blkfront_pdu *)blk_mq_rq_to_pdu(rq))->id);
 		spin_unlock_irq(&ring->lock);
 		if (replay) {
-			atomic64_inc(&info->stats.replays);
 			replayed++;
 			blk_mq_requeue_request(rq, false);
 		} else {
@@ -524,7 +523,7 @@ static void blkfront_ring_disconnect(struct blkfront_ring *ring, bool replay)
 		spin_lock_irq(&ring->lock);
 	}
 	spin_unlock_irq(&ring->lock);
-	/* For the toolstack too (pvio status). */
+	/* Counted by the core: sysfs, netlink and pvio status. */
 	pvio_recovery_replayed(info->link, PVIO_FRONTEND, replayed);
 }
 

@@ -328,7 +328,8 @@ struct pvio_device {
  * @requests: requests (vbd) or packets (vif) completed
  * @sectors: 512-byte sectors moved (vbd) or bytes (vif)
  * @errors: requests completed with an error, or refused as invalid
- * @replays: requests sent again after the other end came back (frontend)
+ * @replays: requests sent again after the other end came back (filled by
+ *	the core from pvio_recovery_replayed())
  * @in_flight: requests under way now
  * @generation: the link's generation (filled by the core)
  * @reconnects: times the end went Connected again after the first (core)

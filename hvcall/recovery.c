@@ -111,7 +111,6 @@ void pvio_recovery_get(struct pvio_link *link, enum pvio_role self,
 	rec = link->recovery[self];
 	spin_unlock_irqrestore(&link->state_lock, flags);
 
-	/* The driver's own count may restart when it binds again. */
 	stats->replays = rec.replays;
 	stats->generation = pvio_link_generation(link);
 	stats->reconnects = rec.connects ? rec.connects - 1 : 0;
