@@ -276,25 +276,17 @@ int pvio_nonce_publish(struct pvio_device *pdev, u64 nonce)
 EXPORT_SYMBOL_GPL(pvio_nonce_publish);
 
 /* The other end's nonce of @pdev, read once: exactly 16 hex digits. */
-static u64 pvio_nonce_read(struct pvio_link *link, enum pvio_role self,
-			   const char *key)
+u64 pvio_nonce_peer(struct pvio_device *pdev)
 {
-	char buf[PVIO_STORE_VALUE_MAX];
+	char key[PVIO_STORE_KEY_MAX], buf[PVIO_STORE_VALUE_MAX];
 	u64 nonce;
 
-	if (pvio_store_read(link, pvio_store_of(pvio_peer(self)), key, buf,
-			    sizeof(buf)) ||
+	pvio_nonce_key(pdev, key);
+	if (pvio_store_read(pdev->link, pvio_store_of(pvio_peer(pdev->role)),
+			    key, buf, sizeof(buf)) ||
 	    strlen(buf) != 16 || kstrtou64(buf, 16, &nonce))
 		return 0;
 	return nonce;
-}
-
-u64 pvio_nonce_peer(struct pvio_device *pdev)
-{
-	char key[PVIO_STORE_KEY_MAX];
-
-	pvio_nonce_key(pdev, key);
-	return pvio_nonce_read(pdev->link, pdev->role, key);
 }
 EXPORT_SYMBOL_GPL(pvio_nonce_peer);
 
