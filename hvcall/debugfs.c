@@ -86,6 +86,30 @@ static int pvio_events_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(pvio_events);
 
+/* A write of @len bytes into @buf (@size), NUL-terminated. */
+static int pvio_debugfs_copy(char *buf, size_t size,
+			     const char __user *ubuf, size_t len)
+{
+	if (len >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	return 0;
+}
+
+/* "backend" or "frontend" (a trailing newline allowed). */
+static int pvio_debugfs_role(const char *name, enum pvio_role *role)
+{
+	if (sysfs_streq(name, "backend"))
+		*role = PVIO_BACKEND;
+	else if (sysfs_streq(name, "frontend"))
+		*role = PVIO_FRONTEND;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 /* Write "backend" or "frontend": that end dies and comes back. */
 static ssize_t pvio_restart_write(struct file *file, const char __user *ubuf,
 				  size_t len, loff_t *ppos)
@@ -95,18 +119,9 @@ static ssize_t pvio_restart_write(struct file *file, const char __user *ubuf,
 	char buf[16];
 	int ret;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	if (sysfs_streq(buf, "backend"))
-		role = PVIO_BACKEND;
-	else if (sysfs_streq(buf, "frontend"))
-		role = PVIO_FRONTEND;
-	else
-		return -EINVAL;
-	ret = pvio_link_restart_end(link, role);
+	ret = pvio_debugfs_copy(buf, sizeof(buf), ubuf, len) ?:
+	      pvio_debugfs_role(buf, &role) ?:
+	      pvio_link_restart_end(link, role);
 	return ret ?: len;
 }
 
@@ -161,19 +176,13 @@ static ssize_t pvio_notify_write(struct file *file, const char __user *ubuf,
 	char buf[24], name[10];
 	unsigned int port;
 	enum pvio_role to;
+	int ret;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	if (sscanf(buf, "%9s %u", name, &port) != 2)
-		return -EINVAL;
-	if (!strcmp(name, "backend"))
-		to = PVIO_BACKEND;
-	else if (!strcmp(name, "frontend"))
-		to = PVIO_FRONTEND;
-	else
+	ret = pvio_debugfs_copy(buf, sizeof(buf), ubuf, len);
+	if (ret)
+		return ret;
+	if (sscanf(buf, "%9s %u", name, &port) != 2 ||
+	    pvio_debugfs_role(name, &to))
 		return -EINVAL;
 	if (port >= link->nr_ports ||
 	    (link->local_roles & (BIT(PVIO_BACKEND) | BIT(PVIO_FRONTEND))) !=
