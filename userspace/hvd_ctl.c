@@ -233,20 +233,20 @@ static int hvd_cmd_link_add(char **argv, int argc, const char **err)
  * recovery figures, each read once. The end wrote them; they are shown,
  * never acted on.
  */
+static uint32_t hvd_load_le32(const __le32 *p)
+{
+	return le32toh(__atomic_load_n(p, __ATOMIC_RELAXED));
+}
+
 static void hvd_out_end_status(struct hvd_client *c, const char *role,
 			       const struct pvio_link_end *rec)
 {
-	uint32_t state = le32toh(__atomic_load_n(&rec->state,
-						 __ATOMIC_RELAXED));
-
 	hvd_out(c, ",\"%s_state\":\"%s\",\"%s_connects\":%u,"
 		"\"%s_last_downtime_ms\":%u,\"%s_replays\":%u", role,
-		state_name(state), role,
-		le32toh(__atomic_load_n(&rec->connects, __ATOMIC_RELAXED)),
-		role, le32toh(__atomic_load_n(&rec->last_downtime_ms,
-					      __ATOMIC_RELAXED)),
-		role, le32toh(__atomic_load_n(&rec->replays,
-					      __ATOMIC_RELAXED)));
+		state_name(hvd_load_le32(&rec->state)),
+		role, hvd_load_le32(&rec->connects),
+		role, hvd_load_le32(&rec->last_downtime_ms),
+		role, hvd_load_le32(&rec->replays));
 }
 
 static void hvd_out_end(struct hvd_client *c, const char *role,

@@ -293,6 +293,12 @@ struct pvio_state {
 static const char *const kind_name[] = { "vbd", "vif", "spare" };
 static const char *const type_name[] = { "none", "driver", "guest" };
 
+/* A domain's on-crash, as pvio.cfg(5) spells it. */
+static const char *on_crash_name(bool restart)
+{
+	return restart ? "restart" : "destroy";
+}
+
 /*
  * Take the run directory's lock. Only `up` creates the directory; for
  * the other commands a missing one means that nothing is up.
@@ -413,7 +419,7 @@ static void state_save(const struct pvio_state *st)
 		d = &st->domains[i];
 		fprintf(f, "domain %s %u %s %d %llu %s %u %s\n", d->name, d->id,
 			type_name[d->type], (int)d->pid, d->start, d->state,
-			d->starts, d->restart ? "restart" : "destroy");
+			d->starts, on_crash_name(d->restart));
 	}
 	for (i = 0; i < st->nr_links; i++) {
 		l = &st->links[i];
@@ -1278,7 +1284,7 @@ static int cmd_restart(int argc, char **argv)
 
 /* What the watch remembers of a domain between its looks. */
 struct pvio_watched {
-	double dead_since;	/* when it saw the QEMU gone; 0: alive */
+	bool seen_dead;		/* it saw the QEMU gone and said so */
 	double next_try;	/* no start before */
 	unsigned int early_deaths;	/* in a row, each before "ready" */
 };
@@ -1296,8 +1302,8 @@ static void watch_domain(struct pvio_state *st, struct pvio_sdomain *d,
 	double now = pvio_now();
 	unsigned int delay = 0;
 
-	if (!w->dead_since) {
-		w->dead_since = now;
+	if (!w->seen_dead) {
+		w->seen_dead = true;
 		/* The console is still the boot that died. */
 		if (console_ready(d->name))
 			w->early_deaths = 0;
@@ -1318,7 +1324,7 @@ static void watch_domain(struct pvio_state *st, struct pvio_sdomain *d,
 		w->next_try = now + PVIO_WATCH_BACKOFF_MAX_S;
 		return;
 	}
-	w->dead_since = 0;
+	w->seen_dead = false;
 	if (domain_kill(st, d) && domain_start(st, d))
 		say("%s: started again, QEMU pid %d (start %u)", d->name,
 		    (int)d->pid, d->starts);
@@ -1360,7 +1366,7 @@ static int cmd_watch(int argc, char **argv)
 			if (d->restart && !strcmp(domain_state(d), "dead"))
 				watch_domain(&st, d, &w[i]);
 			else
-				w[i].dead_since = 0;
+				w[i].seen_dead = false;
 		}
 		pvio_unlock();
 		pvio_sleep_ms(PVIO_WATCH_PERIOD_MS);
@@ -1818,14 +1824,14 @@ static int cmd_status(int argc, char **argv)
 			printf(",\"pid\":%d", pid);
 			json_kv_str("state", s, true);
 			printf(",\"starts\":%u", d->starts);
-			json_kv_str("on_crash", d->restart ? "restart" : "destroy",
+			json_kv_str("on_crash", on_crash_name(d->restart),
 				    true);
 			json_kv_str("console", pvio_path("%s.console", d->name), true);
 			printf("}");
 		} else {
 			printf("%-16s %5u %-6s %8d %-8s %6u %s\n", d->name,
 			       d->id, type_name[d->type], pid, s, d->starts,
-			       d->restart ? "restart" : "destroy");
+			       on_crash_name(d->restart));
 		}
 	}
 	if (json)
@@ -1906,7 +1912,7 @@ static int cmd_check(int argc, char **argv)
 		       d->name, d->id, type_name[d->type],
 		       (unsigned long long)(d->memory >> 20), d->vcpus,
 		       d->nr_disks, d->nr_nics,
-		       pvio_domain_restarts(d) ? "restart" : "destroy");
+		       on_crash_name(pvio_domain_restarts(d)));
 	}
 	for (i = 0; i < cfg->nr_domains; i++) {
 		struct pvio_domain *g = &cfg->domains[i];
