@@ -24,6 +24,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/vm/tap.sh"
 # shellcheck source=SCRIPTDIR/../vm/procs.sh
 . "$top/selftests/vm/procs.sh"
+# shellcheck source=SCRIPTDIR/../vm/results.sh
+. "$top/selftests/vm/results.sh"
 pvio=$top/userspace/pvio
 # A short path: pvio-hvd's socket names must fit sun_path.
 tmp=$(mktemp -d /tmp/pvio-ts.XXXXXX)
@@ -241,9 +243,7 @@ check "the restarted driver domain sees its 5 devices, the hot-plugged one at bo
 # --- a guest that dies by itself --------------------------------------------
 # SIGKILL behind the toolstack's back: g1 is dead, and stays dead (its
 # on-crash is destroy) while pvio watch looks ten times.
-g1pid=$("$pvio" status -j | python3 -c '
-import json, sys
-print([d["pid"] for d in json.load(sys.stdin)["domains"] if d["name"] == "g1"][0])')
+g1pid=$(pid_of g1)
 check "SIGKILL to g1's QEMU" kill -KILL "$g1pid"
 for _ in $(seq 100); do gone "$g1pid" && break; sleep 0.1; done
 check "g1's QEMU has exited" gone "$g1pid"

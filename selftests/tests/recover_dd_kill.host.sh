@@ -115,7 +115,7 @@ back() {
 kill_restart() {
 	local c=$1 ddpid=$2 starts
 	if [ $((c % 2)) = 1 ]; then
-		starts=$(starts_of dd)
+		starts=$(domain_of dd starts)
 		kill -KILL "$ddpid"
 		check "cycle $c: the driver domain's QEMU died of SIGKILL" \
 			until_ 30 gone "$ddpid"
@@ -125,16 +125,9 @@ kill_restart() {
 	fi
 }
 
-# starts_of NAME: how many times the toolstack started the domain.
-starts_of() {
-	"$pvio" status -j | python3 -c "
-import json, sys
-print([d['starts'] for d in json.load(sys.stdin)['domains'] if d['name'] == '$1'][0])"
-}
-
 # started_since NAME N: the domain was started more than N times.
 started_since() {
-	[ "$(starts_of "$1")" -gt "$2" ]
+	[ "$(domain_of "$1" starts)" -gt "$2" ]
 }
 
 # watched_restart N STARTS: the driver domain's QEMU exited by itself;
@@ -155,7 +148,7 @@ watched_restart() {
 # -no-reboot), and the toolstack starts it again. Sets ticks and what.
 panic_restart() {
 	local c=$1 ddpid=$2 starts
-	starts=$(starts_of dd)
+	starts=$(domain_of dd starts)
 	# Only this boot's console may say it panicked: the one before goes
 	# out of the way of pvio watch's restart, which moves the console
 	# aside to dd.console.prev.

@@ -20,7 +20,9 @@
 # positive LINE KEY            KEY's value is a number above 0
 # all_good NAME WHAT           every line of that kind has err=0
 # until_ SECONDS COMMAND...    until COMMAND succeeds
-# pid_of NAME                  the domain's QEMU pid (pvio status -j)
+# domain_of NAME KEY           a key of the domain in pvio status -j
+#                              (pid, state, starts, ...)
+# pid_of NAME                  the domain's QEMU pid
 
 result() {
 	grep -aE "^DEMO name=$1 what=$2([[:space:]]|$)" "${3:-$run/$1.console}" 2>/dev/null |
@@ -79,8 +81,12 @@ until_() {
 }
 
 # shellcheck disable=SC2154 # $pvio is the sourcing test's
-pid_of() {
+domain_of() {
 	"$pvio" status -j | python3 -c "
 import json, sys
-print([d['pid'] for d in json.load(sys.stdin)['domains'] if d['name'] == '$1'][0])"
+print([d[sys.argv[2]] for d in json.load(sys.stdin)['domains'] if d['name'] == sys.argv[1]][0])" "$1" "$2"
+}
+
+pid_of() {
+	domain_of "$1" pid
 }
