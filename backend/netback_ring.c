@@ -432,7 +432,7 @@ static bool netback_rx_fill(struct netback_queue *q, struct sk_buff *skb,
 			return false;
 		}
 		/* Cannot fail: the range lies inside the skb. */
-		skb_copy_bits(skb, done, buf, n);
+		pvio_copy_from_skb(skb, done, buf, n);
 		rsp->id = req->id;
 		rsp->len = cpu_to_le16(n);
 		if (i + 1 < need)

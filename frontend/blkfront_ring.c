@@ -593,7 +593,7 @@ static void blkfront_copy(struct blkfront_ring *ring, struct request *rq,
 	struct req_iterator iter;
 	struct bio_vec bv;
 	u32 pg = 0, off = 0, done, n;
-	void *pool;
+	void *pool, *bio;
 
 	/* The iterator advances by bv.bv_len: walk a copy of it. */
 	rq_for_each_segment(bv, rq, iter) {
@@ -605,12 +605,14 @@ static void blkfront_copy(struct blkfront_ring *ring, struct request *rq,
 			}
 			n = min_t(u32, bv.bv_len - done, PVIO_PAGE_SIZE - off);
 			pool = blkfront_pool_addr(ring, sh->pages[pg]) + off;
-			if (to_pool)
-				memcpy_from_page(pool, bv.bv_page,
-						 bv.bv_offset + done, n);
-			else
-				memcpy_to_page(bv.bv_page, bv.bv_offset + done,
-					       pool, n);
+			bio = kmap_local_page(bv.bv_page) + bv.bv_offset + done;
+			if (to_pool) {
+				pvio_copy(pool, bio, n);
+			} else {
+				pvio_copy(bio, pool, n);
+				flush_dcache_page(bv.bv_page);
+			}
+			kunmap_local(bio);
 			off += n;
 			if (off == PVIO_PAGE_SIZE) {
 				pg++;

@@ -335,8 +335,8 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	for (i = 0; i < nr; i++) {
 		n = min_t(u32, len - i * PVIO_PAGE_SIZE, PVIO_PAGE_SIZE);
 		/* Cannot fail: the range lies inside the skb. */
-		skb_copy_bits(skb, i * PVIO_PAGE_SIZE,
-			      netfront_tx_page(q, sh->pages[i]), n);
+		pvio_copy_from_skb(skb, i * PVIO_PAGE_SIZE,
+				   netfront_tx_page(q, sh->pages[i]), n);
 		req.seg[i].gref = cpu_to_le32(q->tx_pool_gref + sh->pages[i]);
 		req.seg[i].len = cpu_to_le16(n);
 	}
@@ -407,8 +407,8 @@ bool netfront_tx_frame(struct netfront_queue *q, const void *data, u32 len)
 	for (i = 0; i < nr; i++) {
 		sh->pages[i] = q->tx_pool_free[--q->tx_pool_nr_free];
 		n = min_t(u32, len - i * PVIO_PAGE_SIZE, PVIO_PAGE_SIZE);
-		memcpy(netfront_tx_page(q, sh->pages[i]),
-		       data + i * PVIO_PAGE_SIZE, n);
+		pvio_copy(netfront_tx_page(q, sh->pages[i]),
+			  data + i * PVIO_PAGE_SIZE, n);
 		req.seg[i].gref = cpu_to_le32(q->tx_pool_gref + sh->pages[i]);
 		req.seg[i].len = cpu_to_le16(n);
 	}
@@ -615,7 +615,7 @@ static void netfront_rx_append(struct netfront_queue *q, const void *src,
 		page = page_pool_dev_alloc_pages(q->rx_pp);
 		if (!page)
 			goto drop;
-		memcpy(page_address(page) + NETFRONT_RX_HEADROOM, src, n);
+		pvio_copy(page_address(page) + NETFRONT_RX_HEADROOM, src, n);
 		q->rx_skb = netfront_rx_build(q, page, NETFRONT_RX_HEADROOM, n);
 		if (!q->rx_skb)
 			goto drop;
@@ -625,7 +625,7 @@ static void netfront_rx_append(struct netfront_queue *q, const void *src,
 	page = page_pool_dev_alloc_pages(q->rx_pp);
 	if (!page)
 		goto drop;
-	memcpy(page_address(page), src + n, len - n);
+	pvio_copy(page_address(page), src + n, len - n);
 	skb_add_rx_frag(q->rx_skb, skb_shinfo(q->rx_skb)->nr_frags, page, 0,
 			len - n, PAGE_SIZE);
 	return;

@@ -174,7 +174,7 @@ void netfront_xdp_rx(struct netfront_queue *q, struct bpf_prog *prog,
 		q->rx_discard = true;
 		return;
 	}
-	memcpy(page_address(page) + NETFRONT_RX_HEADROOM, src, len);
+	pvio_copy(page_address(page) + NETFRONT_RX_HEADROOM, src, len);
 	netfront_xdp_run(q, prog, page, len);
 }
 

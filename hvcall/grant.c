@@ -276,7 +276,7 @@ int pvio_grant_copy_from(struct pvio_link *link, u32 gref, u32 offset,
 	page = pvio_grant_map(link, gref, PVIO_GRANT_READ);
 	if (IS_ERR(page))
 		return PTR_ERR(page);
-	memcpy(dst, page + offset, len);
+	pvio_copy(dst, page + offset, len);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(pvio_grant_copy_from);
@@ -291,7 +291,7 @@ int pvio_grant_copy_to(struct pvio_link *link, u32 gref, u32 offset,
 	page = pvio_grant_map(link, gref, PVIO_GRANT_WRITE);
 	if (IS_ERR(page))
 		return PTR_ERR(page);
-	memcpy(page + offset, src, len);
+	pvio_copy(page + offset, src, len);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(pvio_grant_copy_to);

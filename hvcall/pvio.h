@@ -625,6 +625,37 @@ int pvio_grant_copy_from(struct pvio_link *link, u32 gref, u32 offset,
 int pvio_grant_copy_to(struct pvio_link *link, u32 gref, u32 offset,
 		       const void *src, u32 len);
 
+/* ---- copy.c: copies between the pool and bios or skbs ---- */
+
+/**
+ * pvio_copy() - copy data to or from a link's pool
+ * @dst: where to copy to
+ * @src: what to copy
+ * @len: bytes to copy
+ *
+ * memcpy() at the cost of the CPU's best copy: whole pages, both ends
+ * page aligned, through copy_page(); other large copies by rep movsq on
+ * x86-64; small ones by memcpy(). The ranges must not overlap. Any
+ * context.
+ */
+void pvio_copy(void *dst, const void *src, size_t len);
+
+struct sk_buff;
+
+/**
+ * pvio_copy_from_skb() - skb_copy_bits() through pvio_copy()
+ * @skb: the packet
+ * @off: where to start in it
+ * @to: where to copy to
+ * @len: bytes to copy
+ *
+ * The head and page fragments are copied here; an skb with a frag list
+ * goes to skb_copy_bits(). Any context.
+ *
+ * Return: 0, or -EFAULT if the range is not inside @skb.
+ */
+int pvio_copy_from_skb(const struct sk_buff *skb, u32 off, void *to, u32 len);
+
 /* ---- store.c: the config store (replaces xenstore) ---- */
 
 /*
