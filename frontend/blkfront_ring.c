@@ -314,6 +314,8 @@ static void blkfront_more_work(struct work_struct *work)
 	pvio_evtchn_inject(ring->ch);
 }
 
+static void blkfront_complete_pass(struct blkfront_ring *ring, u32 nr_done);
+
 /*
  * At most a ring's worth of responses per run: a backend that keeps
  * moving its index must not keep us here with interrupts off.
@@ -322,7 +324,7 @@ static void blkfront_ring_event(struct pvio_evtchn *ch, void *data)
 {
 	struct blkfront_ring *ring = data;
 	struct pvio_blkif_response rsp;
-	u32 budget = ring->rsp.size, nr_done = 0, i;
+	u32 budget = ring->rsp.size, nr_done = 0;
 	bool kick = false;
 
 	spin_lock(&ring->lock);
@@ -349,9 +351,8 @@ out:
 	spin_unlock(&ring->lock);
 	if (kick)
 		pvio_evtchn_notify(ch);
-	/* Outside the lock: ->complete() may run right here and takes it. */
-	for (i = 0; i < nr_done; i++)
-		blk_mq_complete_request(ring->shadow[ring->done[i]].rq);
+	/* Outside the lock: the completions take it. */
+	blkfront_complete_pass(ring, nr_done);
 }
 
 /* ---- connecting rings to a backend ---- */
@@ -838,19 +839,33 @@ static void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx)
 	spin_unlock_irq(&ring->lock);
 }
 
-/* Softirq (or the handler's context): finish an answered request. */
-static void blkfront_complete_rq(struct request *rq)
+/* Copy a read's data out of the pool and count the request. */
+static blk_status_t blkfront_finish_rq(struct request *rq)
 {
 	struct blkfront_pdu *pdu = blk_mq_rq_to_pdu(rq);
 	struct blkfront_ring *ring = pdu->ring;
 	struct blkfront_info *info = ring->info;
 	blk_status_t status = blkfront_status(pdu->status);
-	unsigned long flags;
-	bool restart;
 
 	if (status == BLK_STS_OK &&
 	    ring->shadow[pdu->id].op == PVIO_BLKIF_OP_READ)
 		blkfront_copy(ring, rq, pdu->id, false);
+	atomic64_inc(&info->stats.requests);
+	atomic64_add(blk_rq_sectors(rq), &info->stats.sectors);
+	if (status != BLK_STS_OK)
+		atomic64_inc(&info->stats.errors);
+	return status;
+}
+
+/* Softirq (or the handler's context): finish an answered request. */
+static void blkfront_complete_rq(struct request *rq)
+{
+	struct blkfront_pdu *pdu = blk_mq_rq_to_pdu(rq);
+	struct blkfront_ring *ring = pdu->ring;
+	blk_status_t status = blkfront_finish_rq(rq);
+	unsigned long flags;
+	bool restart;
+
 	spin_lock_irqsave(&ring->lock, flags);
 	blkfront_parts_put(ring, pdu->id);
 	restart = ring->stopped;
@@ -858,12 +873,60 @@ static void blkfront_complete_rq(struct request *rq)
 	spin_unlock_irqrestore(&ring->lock, flags);
 	if (restart)
 		blk_mq_start_stopped_hw_queues(rq->q, true);
-
-	atomic64_inc(&info->stats.requests);
-	atomic64_add(blk_rq_sectors(rq), &info->stats.sectors);
-	if (status != BLK_STS_OK)
-		atomic64_inc(&info->stats.errors);
 	blk_mq_end_request(rq, status);
+}
+
+/*
+ * The handler's successful answers of one pass, all of one ring, ended
+ * as one batch (as nvme_irq() does): their slots given back under one
+ * lock, blk-mq's accounting done once.
+ */
+static void blkfront_complete_batch(struct io_comp_batch *iob)
+{
+	struct request *first = rq_list_peek(&iob->req_list), *rq;
+	struct blkfront_pdu *pdu = blk_mq_rq_to_pdu(first);
+	struct blkfront_ring *ring = pdu->ring;
+	unsigned long flags;
+	bool restart;
+
+	rq_list_for_each(&iob->req_list, rq)
+		blkfront_finish_rq(rq);
+	spin_lock_irqsave(&ring->lock, flags);
+	rq_list_for_each(&iob->req_list, rq) {
+		pdu = blk_mq_rq_to_pdu(rq);
+		blkfront_parts_put(ring, pdu->id);
+	}
+	restart = ring->stopped;
+	ring->stopped = false;
+	spin_unlock_irqrestore(&ring->lock, flags);
+	if (restart)
+		blk_mq_start_stopped_hw_queues(first->q, true);
+	blk_mq_end_request_batch(iob);
+}
+
+/*
+ * Complete what a pass of the handler took: on the submitting CPU where
+ * blk-mq wants it there, else here, in one batch where it can be.
+ */
+static void blkfront_complete_pass(struct blkfront_ring *ring, u32 nr_done)
+{
+	DEFINE_IO_COMP_BATCH(iob);
+	struct blkfront_pdu *pdu;
+	struct request *rq;
+	u32 i;
+
+	for (i = 0; i < nr_done; i++) {
+		rq = ring->shadow[ring->done[i]].rq;
+		if (blk_mq_complete_request_remote(rq))
+			continue;
+		pdu = blk_mq_rq_to_pdu(rq);
+		if (!blk_mq_add_to_batch(rq, &iob,
+					 pdu->status != PVIO_BLKIF_RSP_OK,
+					 blkfront_complete_batch))
+			blkfront_complete_rq(rq);
+	}
+	if (iob.complete)
+		iob.complete(&iob);
 }
 
 /*
