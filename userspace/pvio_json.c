@@ -2,9 +2,12 @@
 /* Copyright (C) 2026 The pvio authors. */
 /*
  * JSON through json-c for pvio and pvioctl. What comes in (pvio-hvd's
- * answers, QEMU's QMP) is parsed strictly, bounded in depth, and read
- * only through look-ups that check each member's type. Duplicate keys
- * keep the last value, as json-c does; integers beyond 64 bits saturate.
+ * answers, QEMU's QMP) is parsed in json-c's strict mode, bounded in
+ * depth, and read only through look-ups that check each member's type.
+ * json-c's own choices stand, and selftests/hvd/json_limits.c pins
+ * them: a duplicate key keeps its last value, integers beyond 64 bits
+ * saturate, strings are not checked to be UTF-8, and strict mode still
+ * takes NaN, Infinity and single quotes (none of them an integer).
  */
 #include <errno.h>
 #include <stdarg.h>
