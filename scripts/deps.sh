@@ -9,17 +9,19 @@
 set -euo pipefail
 
 # Compiler, kernel headers for both target kernels, the static checkers,
-# and DKMS and openssl (make check-dkms, make sign).
+# DKMS and openssl (make check-dkms, make sign), and the libraries of the
+# userspace programs (libmnl: pvioctl's netlink; json-c: every JSON they
+# read or write).
 build_pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev pkgconf
 	    kmod sparse linux-headers-6.12-amd64 linux-headers-amd64
-	    libmnl-dev libbpf-dev python3 python3-yaml python3-jsonschema perl rsync
+	    libmnl-dev libjson-c-dev libbpf-dev python3 python3-yaml python3-jsonschema perl rsync
 	    dkms openssl)
 # VM harness: QEMU, a static busybox for the initramfs, and the programs the
-# guest runs from the host's /usr over 9p.
+# guest runs from the host's /usr over 9p (pvioctl there needs libjson-c5).
 test_pkgs=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod fio iperf3
 	   ethtool iproute2 util-linux fdisk e2fsprogs dosfstools
 	   linux-source-6.12
-	   libasan8 libubsan1)
+	   libasan8 libubsan1 libjson-c5)
 bench_pkgs=(libdpdk-dev linux-perf)
 
 want=()

@@ -10,7 +10,6 @@
  * hvd.idle seconds without a request.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json.h>
+
 #include "hvd.h"
 #include "state_name.h"
 
@@ -26,11 +27,15 @@ struct hvd_client {
 	struct hvd_watch w;
 	time_t last;			/* monotonic seconds of the last request */
 	bool eof;			/* no more requests: close once flushed */
+	bool broken;			/* an answer was lost: close at once */
 	size_t inlen;
 	char in[HVD_MAX_LINE + 1];	/* + the NUL of a last line */
 	char *out;
 	size_t outlen, outcap;
 };
+
+/* An answer is one line: no spaces, '/' as it is (socket paths). */
+#define HVD_JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static struct hvd_watch hvd_ctl_listen_w = { .fd = -1 };
 static char hvd_ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -57,22 +62,12 @@ static void hvd_client_close(struct hvd_client *c)
 	free(c);
 }
 
-/* Append to the client's answer; false once it holds too much. */
-static bool hvd_out(struct hvd_client *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static bool hvd_out(struct hvd_client *c, const char *fmt, ...)
+/* Append @len bytes to the client's answer; false once it holds too much. */
+static bool hvd_out(struct hvd_client *c, const char *s, size_t len)
 {
-	va_list ap;
-	size_t need;
-	int n;
+	size_t need = c->outlen + len;
 	char *p;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return false;
-	need = c->outlen + n + 1;
 	if (need > HVD_MAX_OUTPUT)
 		return false;
 	if (need > c->outcap) {
@@ -86,27 +81,70 @@ static bool hvd_out(struct hvd_client *c, const char *fmt, ...)
 		c->out = p;
 		c->outcap = cap;
 	}
-	va_start(ap, fmt);
-	vsnprintf(c->out + c->outlen, n + 1, fmt, ap);
-	va_end(ap);
-	c->outlen += n;
+	memcpy(c->out + c->outlen, s, len);
+	c->outlen += len;
 	return true;
 }
 
-/* A JSON string: keys and values are printable ASCII, checked on input. */
-static void hvd_out_str(struct hvd_client *c, const char *s)
+/*
+ * Members of an answer are added through these: false, and @v dropped,
+ * if an allocation failed (@v NULL) or @o cannot take it.
+ */
+static bool hvd_json_add(struct json_object *o, const char *key,
+			 struct json_object *v)
 {
-	hvd_out(c, "\"");
-	for (; *s; s++)
-		hvd_out(c, *s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
-	hvd_out(c, "\"");
+	if (v && !json_object_object_add(o, key, v))
+		return true;
+	json_object_put(v);
+	return false;
+}
+
+static bool hvd_json_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	return hvd_json_add(o, key, json_object_new_uint64(v));
+}
+
+static bool hvd_json_str(struct json_object *o, const char *key,
+			 const char *s)
+{
+	return hvd_json_add(o, key, json_object_new_string(s));
+}
+
+/* {"ok":false,"error":@err}, or NULL. */
+static struct json_object *hvd_json_error(const char *err)
+{
+	struct json_object *j = json_object_new_object();
+
+	if (j && hvd_json_add(j, "ok", json_object_new_boolean(false)) &&
+	    hvd_json_str(j, "error", err))
+		return j;
+	json_object_put(j);
+	return NULL;
+}
+
+/*
+ * Answer @j (put here), one line. An answer that cannot be built or
+ * does not fit ends the client: it would wait for it in vain.
+ */
+static void hvd_reply(struct hvd_client *c, struct json_object *j)
+{
+	const char *s = NULL;
+	size_t len;
+
+	if (!j)
+		j = hvd_json_error("out of memory");
+	if (j)
+		s = json_object_to_json_string_length(j, HVD_JSON_FLAGS, &len);
+	if (!s || !hvd_out(c, s, len) || !hvd_out(c, "\n", 1)) {
+		hvd_log(LOG_WARNING, "control: an answer could not be sent: client closed");
+		c->broken = true;
+	}
+	json_object_put(j);
 }
 
 static void hvd_out_error(struct hvd_client *c, const char *err)
 {
-	hvd_out(c, "{\"ok\":false,\"error\":");
-	hvd_out_str(c, err);
-	hvd_out(c, "}\n");
+	hvd_reply(c, hvd_json_error(err));
 }
 
 /* Send what we can; watch for room if something is left. */
@@ -238,67 +276,114 @@ static uint32_t hvd_load_le32(const __le32 *p)
 	return le32toh(__atomic_load_n(p, __ATOMIC_RELAXED));
 }
 
-static void hvd_out_end_status(struct hvd_client *c, const char *role,
-			       const struct pvio_link_end *rec)
+/* An end's members of a link: "ROLE_socket", "ROLE_peer", "ROLE_state"... */
+static bool hvd_json_end(struct json_object *o, const char *role,
+			 const struct hvd_end *end)
 {
-	hvd_out(c, ",\"%s_state\":\"%s\",\"%s_connects\":%u,"
-		"\"%s_last_downtime_ms\":%u,\"%s_replays\":%u", role,
-		state_name(hvd_load_le32(&rec->state)),
-		role, hvd_load_le32(&rec->connects),
-		role, hvd_load_le32(&rec->last_downtime_ms),
-		role, hvd_load_le32(&rec->replays));
+	const struct pvio_link_end *rec =
+		&hvd_link_header(end->link)->ends[end->role];
+	char key[48];
+
+#define HVD_END_KEY(name) \
+	(snprintf(key, sizeof(key), "%s_" name, role), key)
+	return hvd_json_str(o, HVD_END_KEY("socket"), end->path) &&
+	       hvd_json_u64(o, HVD_END_KEY("peer"),
+			    end->peer ? end->peer->id : 0) &&
+	       hvd_json_str(o, HVD_END_KEY("state"),
+			    state_name(hvd_load_le32(&rec->state))) &&
+	       hvd_json_u64(o, HVD_END_KEY("connects"),
+			    hvd_load_le32(&rec->connects)) &&
+	       hvd_json_u64(o, HVD_END_KEY("last_downtime_ms"),
+			    hvd_load_le32(&rec->last_downtime_ms)) &&
+	       hvd_json_u64(o, HVD_END_KEY("replays"),
+			    hvd_load_le32(&rec->replays));
+#undef HVD_END_KEY
 }
 
-static void hvd_out_end(struct hvd_client *c, const char *role,
-			const struct hvd_end *end)
+/* A link as status and link-add show it, or NULL. */
+static struct json_object *hvd_json_link(const struct hvd_link *link)
 {
-	struct pvio_link_header *hdr = hvd_link_header(end->link);
-
-	hvd_out(c, "\"%s_socket\":", role);
-	hvd_out_str(c, end->path);
-	hvd_out(c, ",\"%s_peer\":%u", role, end->peer ? end->peer->id : 0);
-	hvd_out_end_status(c, role, &hdr->ends[end->role]);
-}
-
-static void hvd_out_link(struct hvd_client *c, const struct hvd_link *link)
-{
+	struct json_object *o = json_object_new_object(), *keys;
 	unsigned int i;
 
-	hvd_out(c, "{\"id\":%u,\"serial\":%u,\"backend\":%u,\"frontend\":%u,"
-		"\"size\":%zu,\"grants\":%u,\"vectors\":%u,\"generation\":%u,",
-		link->id, link->serial, link->dom[PVIO_BACKEND],
-		link->dom[PVIO_FRONTEND], link->shm.size, link->grants,
-		link->vectors, link->generation);
-	hvd_out_end(c, "backend", &link->end[PVIO_BACKEND]);
-	hvd_out(c, ",");
-	hvd_out_end(c, "frontend", &link->end[PVIO_FRONTEND]);
-	hvd_out(c, ",\"keys\":{");
-	for (i = 0; i < link->nr_keys; i++) {
-		hvd_out(c, i ? "," : "");
-		hvd_out_str(c, link->keys[i].key);
-		hvd_out(c, ":");
-		hvd_out_str(c, link->keys[i].value);
-	}
-	hvd_out(c, "}}");
+	if (!o)
+		return NULL;
+	keys = json_object_new_object();
+	if (!hvd_json_u64(o, "id", link->id) ||
+	    !hvd_json_u64(o, "serial", link->serial) ||
+	    !hvd_json_u64(o, "backend", link->dom[PVIO_BACKEND]) ||
+	    !hvd_json_u64(o, "frontend", link->dom[PVIO_FRONTEND]) ||
+	    !hvd_json_u64(o, "size", link->shm.size) ||
+	    !hvd_json_u64(o, "grants", link->grants) ||
+	    !hvd_json_u64(o, "vectors", link->vectors) ||
+	    !hvd_json_u64(o, "generation", link->generation) ||
+	    !hvd_json_end(o, "backend", &link->end[PVIO_BACKEND]) ||
+	    !hvd_json_end(o, "frontend", &link->end[PVIO_FRONTEND]) ||
+	    !hvd_json_add(o, "keys", keys))
+		goto fail;
+	for (i = 0; i < link->nr_keys; i++)
+		if (!hvd_json_str(keys, link->keys[i].key, link->keys[i].value))
+			goto fail;
+	return o;
+fail:
+	json_object_put(o);
+	return NULL;
 }
 
-static void hvd_cmd_status(struct hvd_client *c)
+/* {"ok":true}, with @key: @v (put here) if @key; or NULL. */
+static struct json_object *hvd_json_ok(const char *key, struct json_object *v)
 {
-	unsigned int i, n = 0;
+	struct json_object *j = json_object_new_object();
 
-	hvd_out(c, "{\"ok\":true,\"pid\":%d,\"next_peer\":%u,"
-		"\"control\":{\"socket\":", (int)getpid(), hvd.next_peer_id);
-	hvd_out_str(c, hvd.ctl_end.path);
-	hvd_out(c, ",\"peer\":%u,\"vectors\":%u,\"generation\":%u},"
-		"\"links\":[", hvd.ctl_end.peer ? hvd.ctl_end.peer->id : 0,
-		hvd.ctl_vectors, hvd.ctl_generation);
+	if (!j || !hvd_json_add(j, "ok", json_object_new_boolean(true))) {
+		json_object_put(v);
+		json_object_put(j);
+		return NULL;
+	}
+	if (key && !hvd_json_add(j, key, v)) {
+		json_object_put(j);
+		return NULL;
+	}
+	return j;
+}
+
+static struct json_object *hvd_json_status(void)
+{
+	struct json_object *j = hvd_json_ok(NULL, NULL), *ctl, *links;
+	unsigned int i;
+
+	if (!j)
+		return NULL;
+	ctl = json_object_new_object();
+	links = json_object_new_array();
+	if (!hvd_json_u64(j, "pid", getpid()) ||
+	    !hvd_json_u64(j, "next_peer", hvd.next_peer_id) ||
+	    !hvd_json_add(j, "control", ctl)) {
+		json_object_put(links);
+		goto fail;
+	}
+	if (!hvd_json_str(ctl, "socket", hvd.ctl_end.path) ||
+	    !hvd_json_u64(ctl, "peer",
+			  hvd.ctl_end.peer ? hvd.ctl_end.peer->id : 0) ||
+	    !hvd_json_u64(ctl, "vectors", hvd.ctl_vectors) ||
+	    !hvd_json_u64(ctl, "generation", hvd.ctl_generation) ||
+	    !hvd_json_add(j, "links", links))
+		goto fail;
 	for (i = 0; i < HVD_MAX_LINKS; i++) {
+		struct json_object *l;
+
 		if (!hvd.links[i])
 			continue;
-		hvd_out(c, n++ ? "," : "");
-		hvd_out_link(c, hvd.links[i]);
+		l = hvd_json_link(hvd.links[i]);
+		if (!l || json_object_array_add(links, l)) {
+			json_object_put(l);
+			goto fail;
+		}
 	}
-	hvd_out(c, "]}\n");
+	return j;
+fail:
+	json_object_put(j);
+	return NULL;
 }
 
 #define HVD_MAX_ARGS 8
@@ -311,6 +396,8 @@ static void hvd_request(struct hvd_client *c, char *line, size_t len)
 	struct hvd_link *link;
 	int argc = 0, ret = 0;
 
+	if (c->broken)
+		return;		/* its answer would be lost: do not act on it */
 	if (len && line[len - 1] == '\r')
 		line[--len] = '\0';
 	for (p = line; p < line + len; p++) {
@@ -335,15 +422,13 @@ static void hvd_request(struct hvd_client *c, char *line, size_t len)
 	if (!argc)
 		return;		/* an empty line asks nothing */
 	if (!strcmp(argv[0], "status") && argc == 1) {
-		hvd_cmd_status(c);
+		hvd_reply(c, hvd_json_status());
 		return;
 	} else if (!strcmp(argv[0], "link-add")) {
 		ret = hvd_cmd_link_add(argv, argc, &err);
 		if (!ret) {
 			link = hvd_link_get(strtoul(argv[1], NULL, 10));
-			hvd_out(c, "{\"ok\":true,\"link\":");
-			hvd_out_link(c, link);
-			hvd_out(c, "}\n");
+			hvd_reply(c, hvd_json_ok("link", hvd_json_link(link)));
 			return;
 		}
 	} else if (!strcmp(argv[0], "link-del") && argc == 2) {
@@ -376,7 +461,7 @@ static void hvd_request(struct hvd_client *c, char *line, size_t len)
 	if (ret)
 		hvd_out_error(c, err ? err : strerror(-ret));
 	else
-		hvd_out(c, "{\"ok\":true}\n");
+		hvd_reply(c, hvd_json_ok(NULL, NULL));
 }
 
 static void hvd_client_event(struct hvd_watch *w, uint32_t events)
@@ -418,6 +503,10 @@ static void hvd_client_event(struct hvd_watch *w, uint32_t events)
 			hvd_request(c, c->in, c->inlen);
 			c->inlen = 0;
 		}
+		if (c->broken) {
+			hvd_client_close(c);
+			return;
+		}
 		if (c->outlen > HVD_MAX_OUTPUT - 1024) {
 			hvd_log(LOG_WARNING, "control client reads too slowly: closed");
 			hvd_client_close(c);
@@ -430,9 +519,9 @@ static void hvd_client_event(struct hvd_watch *w, uint32_t events)
 
 static void hvd_ctl_accept(struct hvd_watch *w, uint32_t events)
 {
-	static const char busy[] =
-		"{\"ok\":false,\"error\":\"too many clients\"}\n";
+	struct json_object *busy;
 	struct hvd_client *c;
+	const char *s;
 	unsigned int i;
 	int sock;
 
@@ -446,8 +535,19 @@ static void hvd_ctl_accept(struct hvd_watch *w, uint32_t events)
 	if (!c) {
 		hvd_log(LOG_WARNING, "control: refused a client: too many");
 		/* Best effort: otherwise it learns from the hang-up. */
-		(void)!send(sock, busy, sizeof(busy) - 1,
-			    MSG_NOSIGNAL | MSG_DONTWAIT);
+		busy = hvd_json_error("too many clients");
+		s = busy ? json_object_to_json_string_ext(busy, HVD_JSON_FLAGS) :
+			   NULL;
+		if (s) {
+			struct iovec iov[] = {
+				{ .iov_base = (char *)s, .iov_len = strlen(s) },
+				{ .iov_base = "\n", .iov_len = 1 },
+			};
+			struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+
+			(void)!sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		}
+		json_object_put(busy);
 		close(sock);
 		return;
 	}

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -457,11 +458,20 @@ static void slink_driver(const struct pvio_slink *l, char *buf)
 
 /* --- pvio-hvd's control socket ---------------------------------------------- */
 
-/* One request, one answer: the parsed JSON, or NULL with @err set. */
-static struct pvio_json *hvd_call(const char *req, char *err, size_t errlen)
+/*
+ * pvio-hvd's answers stay below its HVD_MAX_OUTPUT (8 MiB) of unread
+ * output; a longer line is not one of its answers.
+ */
+#define HVD_MAX_ANSWER	(8u << 20)
+
+/*
+ * One request, one answer: the parsed JSON (an object whose "ok" is
+ * true), or NULL with @err set.
+ */
+static struct json_object *hvd_call(const char *req, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct pvio_json *j = NULL;
+	struct json_object *j = NULL, *ok;
 	size_t len = 0, cap = 65536;
 	char *buf = NULL, *nl = NULL;
 	struct pollfd pfd;
@@ -484,8 +494,15 @@ static struct pvio_json *hvd_call(const char *req, char *err, size_t errlen)
 	buf = malloc(cap);
 	while (buf && !nl) {
 		if (len + 1 >= cap) {
-			char *t = realloc(buf, cap * 2);
+			char *t;
 
+			if (cap >= HVD_MAX_ANSWER) {
+				snprintf(err, errlen,
+					 "pvio-hvd: answer to '%s' too long",
+					 req);
+				goto out;
+			}
+			t = realloc(buf, cap * 2);
 			if (!t)
 				break;
 			buf = t;
@@ -502,22 +519,24 @@ static struct pvio_json *hvd_call(const char *req, char *err, size_t errlen)
 			snprintf(err, errlen, "pvio-hvd: hung up on '%s'", req);
 			goto out;
 		}
+		nl = memchr(buf + len, '\n', n);
 		len += n;
-		buf[len] = '\0';
-		nl = strchr(buf, '\n');
 	}
 	if (!nl) {
 		snprintf(err, errlen, "pvio-hvd: out of memory");
 		goto out;
 	}
 	*nl = '\0';
-	j = pvio_json_parse(buf);
-	if (!j) {
+	j = pvio_json_parse(buf, nl - buf);
+	ok = pvio_json_get(j, "ok", json_type_boolean);
+	if (!ok) {
 		snprintf(err, errlen, "pvio-hvd: bad answer to '%s'", req);
-	} else if (!pvio_json_get(j, "ok") || !pvio_json_get(j, "ok")->b) {
+		json_object_put(j);
+		j = NULL;
+	} else if (!json_object_get_boolean(ok)) {
 		snprintf(err, errlen, "pvio-hvd: '%s': %s", req,
 			 pvio_json_str(j, "error") ?: "failed");
-		pvio_json_free(j);
+		json_object_put(j);
 		j = NULL;
 	}
 out:
@@ -531,7 +550,7 @@ static void hvd_do(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void hvd_do(const char *fmt, ...)
 {
 	char req[1024], err[512];
-	struct pvio_json *j;
+	struct json_object *j;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -540,7 +559,7 @@ static void hvd_do(const char *fmt, ...)
 	j = hvd_call(req, err, sizeof(err));
 	if (!j)
 		die("%s", err);
-	pvio_json_free(j);
+	json_object_put(j);
 }
 
 /* --- domains ------------------------------------------------------------------ */
@@ -781,28 +800,30 @@ static void domain_argv(const struct pvio_config *cfg,
 static int domain_ends(const struct pvio_sdomain *d, unsigned int *up,
 		       unsigned int *down)
 {
-	struct pvio_json *j, *links, *l;
+	struct json_object *j, *links, *l;
 	const char *end = slink_end(d->type);
 	char err[512], key[16];
-
-	double peer;
+	int64_t peer;
+	size_t i;
 
 	*up = *down = 0;
 	j = hvd_call("status", err, sizeof(err));
 	if (!j)
 		return -1;
 	if (d->type == PVIO_DRIVER) {
-		peer = pvio_json_num(pvio_json_get(j, "control"), "peer");
+		peer = pvio_json_int(pvio_json_get(j, "control",
+						   json_type_object), "peer");
 		*(peer > 0 ? up : down) += 1;
 	}
 	snprintf(key, sizeof(key), "%s_peer", end);
-	links = pvio_json_get(j, "links");
-	for (l = links ? links->child : NULL; l; l = l->next) {
-		if (pvio_json_num(l, end) != d->id)
+	links = pvio_json_get(j, "links", json_type_array);
+	for (i = 0; i < json_object_array_length(links); i++) {
+		l = json_object_array_get_idx(links, i);
+		if (pvio_json_int(l, end) != d->id)
 			continue;
-		*(pvio_json_num(l, key) > 0 ? up : down) += 1;
+		*(pvio_json_int(l, key) > 0 ? up : down) += 1;
 	}
-	pvio_json_free(j);
+	json_object_put(j);
 	return 0;
 }
 
@@ -1000,7 +1021,6 @@ static void state_stop_all(struct pvio_state *st)
 {
 	unsigned int i, k;
 	char err[256];
-	struct pvio_json *j;
 	glob_t g;
 
 	/* The watch first, or it would start what is being stopped. */
@@ -1022,8 +1042,7 @@ static void state_stop_all(struct pvio_state *st)
 		d->pid = 0;
 	}
 	if (st->hvd_pid && proc_alive(st->hvd_pid, st->hvd_start)) {
-		j = hvd_call("quit", err, sizeof(err));
-		pvio_json_free(j);
+		json_object_put(hvd_call("quit", err, sizeof(err)));
 		if (!proc_stop(st->hvd_pid, st->hvd_start, SIGTERM, 5))
 			say("pvio-hvd %d does not exit", (int)st->hvd_pid);
 	}
@@ -1120,7 +1139,7 @@ static int cmd_up(int argc, char **argv)
 		char cv[16], *hargv[] = { cfg->hvd, "-d", (char *)pvio_dir,
 					 "-c", cv, NULL };
 		double until = pvio_now() + 10;
-		struct pvio_json *js = NULL;
+		struct json_object *js = NULL;
 		char err[512];
 
 		snprintf(cv, sizeof(cv), "%u", cfg->control_vectors);
@@ -1138,7 +1157,7 @@ static int cmd_up(int argc, char **argv)
 			}
 			pvio_sleep_ms(20);
 		}
-		pvio_json_free(js);
+		json_object_put(js);
 	}
 	/* The links: guests in order, their vbds and vifs, then spares. */
 	for (i = 0; i < cfg->nr_domains; i++) {
@@ -1465,46 +1484,27 @@ static struct pvio_slink *spare_for(struct pvio_state *st,
 static unsigned int free_link_id(const struct pvio_state *st)
 {
 	bool used[PVIO_MAX_LINKS] = { false };
-	struct pvio_json *j, *l;
+	struct json_object *j, *links;
 	char err[512];
 	unsigned int i;
-	double id;
+	int64_t id;
 
 	for (i = 0; i < st->nr_links; i++)
 		used[st->links[i].id] = true;
 	j = hvd_call("status", err, sizeof(err));
 	if (!j)
 		die("%s", err);
-	l = pvio_json_get(j, "links");
-	for (l = l ? l->child : NULL; l; l = l->next) {
-		id = pvio_json_num(l, "id");
+	links = pvio_json_get(j, "links", json_type_array);
+	for (i = 0; i < json_object_array_length(links); i++) {
+		id = pvio_json_int(json_object_array_get_idx(links, i), "id");
 		if (id >= 0 && id < PVIO_MAX_LINKS)
-			used[(unsigned int)id] = true;
+			used[id] = true;
 	}
-	pvio_json_free(j);
+	json_object_put(j);
 	for (i = 0; i < PVIO_MAX_LINKS; i++)
 		if (!used[i])
 			return i;
 	die("attach: all %u link ids are in use", PVIO_MAX_LINKS);
-}
-
-/* One QMP command, formatted; -1 with q->err set. */
-static int qmp_do(struct pvio_qmp *q, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int qmp_do(struct pvio_qmp *q, const char *fmt, ...)
-{
-	char *cmd;
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = vasprintf(&cmd, fmt, ap);
-	va_end(ap);
-	if (ret < 0)
-		die("out of memory");
-	ret = pvio_qmp_cmd(q, cmd);
-	free(cmd);
-	return ret;
 }
 
 /*
@@ -1517,9 +1517,8 @@ static int qmp_do(struct pvio_qmp *q, const char *fmt, ...)
 static int link_plug(struct pvio_sdomain *d, const struct pvio_slink *l,
 		     const char *tag, char *err, size_t errlen)
 {
+	struct json_object *addr;
 	struct pvio_qmp q;
-	char path[PATH_MAX * 2];
-	FILE *f;
 	int ret = -1;
 
 	if (!proc_alive(d->pid, d->start)) {
@@ -1530,24 +1529,29 @@ static int link_plug(struct pvio_sdomain *d, const struct pvio_slink *l,
 		snprintf(err, errlen, "%s: %s", d->name, q.err);
 		return -1;
 	}
-	f = fmemopen(path, sizeof(path), "w");
-	if (!f)
-		die("fmemopen: %s", strerror(errno));
-	pvio_json_print_str(f, pvio_path("link%u-%s.sock", l->id,
-					 slink_end(d->type)));
-	fclose(f);
-	if (qmp_do(&q, "{\"execute\":\"chardev-add\",\"arguments\":{\"id\":\"%s\","
-		   "\"backend\":{\"type\":\"socket\",\"data\":{\"server\":false,"
-		   "\"addr\":{\"type\":\"unix\",\"data\":{\"path\":%s}}}}}}",
-		   tag, path))
+	addr = pvio_json_new_obj("type", pvio_json_new_str("unix"),
+		"data", pvio_json_new_obj("path", pvio_json_new_str(
+			pvio_path("link%u-%s.sock", l->id, slink_end(d->type))),
+			NULL),
+		NULL);
+	if (pvio_qmp_cmd(&q, "chardev-add", pvio_json_new_obj(
+			"id", pvio_json_new_str(tag),
+			"backend", pvio_json_new_obj(
+				"type", pvio_json_new_str("socket"),
+				"data", pvio_json_new_obj(
+					"server", pvio_json_new_bool(false),
+					"addr", addr, NULL),
+				NULL),
+			NULL)))
 		goto out;
-	if (qmp_do(&q, "{\"execute\":\"device_add\",\"arguments\":{"
-		   "\"driver\":\"ivshmem-doorbell\",\"id\":\"%s\","
-		   "\"chardev\":\"%s\",\"vectors\":%u}}", tag, tag,
-		   l->vectors)) {
+	if (pvio_qmp_cmd(&q, "device_add", pvio_json_new_obj(
+			"driver", pvio_json_new_str("ivshmem-doorbell"),
+			"id", pvio_json_new_str(tag),
+			"chardev", pvio_json_new_str(tag),
+			"vectors", pvio_json_new_int(l->vectors), NULL))) {
 		snprintf(err, errlen, "%s: %s", d->name, q.err);
-		qmp_do(&q, "{\"execute\":\"chardev-remove\",\"arguments\":{\"id\":\"%s\"}}",
-		       tag);
+		pvio_qmp_cmd(&q, "chardev-remove", pvio_json_new_obj(
+			"id", pvio_json_new_str(tag), NULL));
 		pvio_qmp_close(&q);
 		return -1;
 	}
@@ -1566,8 +1570,8 @@ static void link_unplug(struct pvio_sdomain *d, const char *tag)
 
 	if (pvio_qmp_open(&q, pvio_path("qmp-%s.sock", d->name)))
 		return;
-	qmp_do(&q, "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"%s\"}}",
-	       tag);
+	pvio_qmp_cmd(&q, "device_del",
+		     pvio_json_new_obj("id", pvio_json_new_str(tag), NULL));
 	pvio_qmp_close(&q);
 }
 
@@ -1596,7 +1600,7 @@ static int cmd_trigger(int argc, char **argv)
 	if (!proc_alive(d->pid, d->start))
 		die("%s: its QEMU is not running", d->name);
 	if (pvio_qmp_open(&q, pvio_path("qmp-%s.sock", d->name)) ||
-	    pvio_qmp_cmd(&q, "{\"execute\":\"inject-nmi\"}"))
+	    pvio_qmp_cmd(&q, "inject-nmi", NULL))
 		die("%s: %s", d->name, q.err);
 	pvio_qmp_close(&q);
 	return 0;
@@ -1714,46 +1718,140 @@ static int cmd_attach(int argc, char **argv)
 	return 0;
 }
 
-static void json_kv_str(const char *key, const char *val, bool comma)
-{
-	printf("%s\"%s\":", comma ? "," : "", key);
-	pvio_json_print_str(stdout, val);
-}
-
 /*
  * Times an end of link @hl (hvd's status) reconnected: what it published
  * as its connects, less its first.
  */
-static double end_reconnects(struct pvio_json *hl, const char *role)
+static int64_t end_reconnects(const struct json_object *hl, const char *role)
 {
 	char key[32];
-	double n;
+	int64_t n;
 
 	snprintf(key, sizeof(key), "%s_connects", role);
-	n = pvio_json_num(hl, key);
+	n = pvio_json_int(hl, key);
 	return n > 1 ? n - 1 : 0;
 }
 
-/* An end's published state and recovery figures, as JSON members. */
-static void json_end_status(struct pvio_json *hl, const char *role)
+/* An end's published state and recovery figures, as members of @o. */
+static void json_end_status(struct json_object *o,
+			    const struct json_object *hl, const char *role)
 {
 	char key[48];
 	const char *state;
 
 	snprintf(key, sizeof(key), "%s_state", role);
 	state = pvio_json_str(hl, key);
-	json_kv_str(key, state ? state : "unknown", true);
-	printf(",\"%s_reconnects\":%.0f", role, end_reconnects(hl, role));
+	pvio_json_add(o, key, pvio_json_new_str(state ?: "unknown"));
+	snprintf(key, sizeof(key), "%s_reconnects", role);
+	pvio_json_add(o, key, pvio_json_new_int(end_reconnects(hl, role)));
 	snprintf(key, sizeof(key), "%s_last_downtime_ms", role);
-	printf(",\"%s\":%.0f", key, pvio_json_num(hl, key));
+	pvio_json_add(o, key, pvio_json_new_int(pvio_json_int(hl, key)));
 	snprintf(key, sizeof(key), "%s_replays", role);
-	printf(",\"%s\":%.0f", key, pvio_json_num(hl, key));
+	pvio_json_add(o, key, pvio_json_new_int(pvio_json_int(hl, key)));
+}
+
+/* pvio-hvd's status of link @id, or NULL. */
+static struct json_object *hvd_link_status(const struct json_object *links,
+					   unsigned int id)
+{
+	struct json_object *hl;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(links); i++) {
+		hl = json_object_array_get_idx(links, i);
+		if (pvio_json_int(hl, "id") == id)
+			return hl;
+	}
+	return NULL;
+}
+
+/* status -j: one object, what the table of status shows and more. */
+static void status_json(const struct pvio_state *st,
+			const struct json_object *hs, bool hvd_up,
+			bool watch_up)
+{
+	struct json_object *links = pvio_json_get(hs, "links", json_type_array);
+	struct json_object *ctl = pvio_json_get(hs, "control", json_type_object);
+	struct json_object *j, *doms, *ls, *o, *keys, *hk, *hl;
+	char drv[PVIO_NAME_MAX];
+	unsigned int i;
+
+	doms = pvio_json_new_array();
+	ls = pvio_json_new_array();
+	j = pvio_json_new_obj(
+		"up", pvio_json_new_bool(true),
+		"rundir", pvio_json_new_str(pvio_dir),
+		"watch", pvio_json_new_obj(
+			"pid", pvio_json_new_int(st->watch_pid),
+			"running", pvio_json_new_bool(watch_up), NULL),
+		"hvd", pvio_json_new_obj(
+			"pid", pvio_json_new_int(st->hvd_pid),
+			"running", pvio_json_new_bool(hvd_up),
+			"next_peer", pvio_json_new_int(pvio_json_int(hs, "next_peer")),
+			"control_peer", pvio_json_new_int(pvio_json_int(ctl, "peer")),
+			"control_generation",
+			pvio_json_new_int(pvio_json_int(ctl, "generation")),
+			NULL),
+		"domains", doms,
+		"links", ls, NULL);
+	for (i = 0; i < st->nr_domains; i++) {
+		const struct pvio_sdomain *d = &st->domains[i];
+
+		pvio_json_append(doms, pvio_json_new_obj(
+			"name", pvio_json_new_str(d->name),
+			"id", pvio_json_new_int(d->id),
+			"type", pvio_json_new_str(type_name[d->type]),
+			"pid", pvio_json_new_int(proc_alive(d->pid, d->start) ?
+						 d->pid : 0),
+			"state", pvio_json_new_str(domain_state(d)),
+			"starts", pvio_json_new_int(d->starts),
+			"on_crash", pvio_json_new_str(on_crash_name(d->restart)),
+			"console", pvio_json_new_str(pvio_path("%s.console",
+							       d->name)),
+			NULL));
+	}
+	for (i = 0; i < st->nr_links; i++) {
+		const struct pvio_slink *l = &st->links[i];
+		struct json_object_iter it;
+
+		hl = hvd_link_status(links, l->id);
+		slink_driver(l, drv);
+		o = pvio_json_new_obj(
+			"id", pvio_json_new_int(l->id),
+			"kind", pvio_json_new_str(kind_name[l->kind]),
+			"backend", pvio_json_new_str(drv),
+			"frontend", pvio_json_new_str(l->guest),
+			"device", pvio_json_new_str(l->kind == PVIO_SPARE ?
+						    "" : l->spec),
+			"hotplugged", pvio_json_new_bool(l->hot),
+			"vectors", pvio_json_new_int(l->vectors),
+			"size", pvio_json_new_u64(l->size),
+			"grants", pvio_json_new_int(l->grants),
+			"generation", pvio_json_new_int(pvio_json_int(hl, "generation")),
+			"backend_peer",
+			pvio_json_new_int(pvio_json_int(hl, "backend_peer")),
+			"frontend_peer",
+			pvio_json_new_int(pvio_json_int(hl, "frontend_peer")),
+			NULL);
+		json_end_status(o, hl, "backend");
+		json_end_status(o, hl, "frontend");
+		keys = pvio_json_new_obj(NULL);
+		hk = pvio_json_get(hl, "keys", json_type_object);
+		if (hk)
+			json_object_object_foreachC(hk, it)
+				if (json_object_is_type(it.val, json_type_string))
+					pvio_json_add(keys, it.key, pvio_json_new_str(
+						json_object_get_string(it.val)));
+		pvio_json_add(o, "keys", keys);
+		pvio_json_append(ls, o);
+	}
+	pvio_json_print(stdout, j);
 }
 
 static int cmd_status(int argc, char **argv)
 {
 	static struct pvio_state st;
-	struct pvio_json *hs = NULL, *links, *hl, *keys, *k;
+	struct json_object *hs = NULL, *links, *hl, *ctl;
 	bool json = false, hvd_up, watch_up;
 	char err[512], drv[PVIO_NAME_MAX];
 	unsigned int i;
@@ -1774,7 +1872,8 @@ static int cmd_status(int argc, char **argv)
 	pvio_lock();
 	if (!state_load(&st)) {
 		if (json)
-			printf("{\"up\":false}\n");
+			pvio_json_print(stdout, pvio_json_new_obj(
+				"up", pvio_json_new_bool(false), NULL));
 		else
 			printf("nothing is up in %s\n", pvio_dir);
 		return 0;
@@ -1786,107 +1885,51 @@ static int cmd_status(int argc, char **argv)
 		if (!hs)
 			say("%s", err);
 	}
-	links = pvio_json_get(hs, "links");
 	if (json) {
-		printf("{\"up\":true");
-		json_kv_str("rundir", pvio_dir, true);
-		printf(",\"watch\":{\"pid\":%d,\"running\":%s}",
-		       (int)st.watch_pid, watch_up ? "true" : "false");
-		printf(",\"hvd\":{\"pid\":%d,\"running\":%s,\"next_peer\":%.0f,"
-		       "\"control_peer\":%.0f,\"control_generation\":%.0f},"
-		       "\"domains\":[", (int)st.hvd_pid,
-		       hvd_up ? "true" : "false",
-		       pvio_json_num(hs, "next_peer"),
-		       pvio_json_num(pvio_json_get(hs, "control"), "peer"),
-		       pvio_json_num(pvio_json_get(hs, "control"), "generation"));
-	} else {
-		printf("pvio-hvd: pid %d, %s", (int)st.hvd_pid,
-		       hvd_up ? "running" : "NOT RUNNING");
-		if (hs)
-			printf(", next peer id %.0f, control device peer %.0f",
-			       pvio_json_num(hs, "next_peer"),
-			       pvio_json_num(pvio_json_get(hs, "control"), "peer"));
-		printf("\npvio watch: pid %d, %s\n", (int)st.watch_pid,
-		       watch_up ? "running" : "NOT RUNNING: no domain is restarted");
-		printf("\n%-16s %5s %-6s %8s %-8s %6s %s\n", "DOMAIN", "ID",
-		       "TYPE", "PID", "STATE", "STARTS", "ON-CRASH");
+		status_json(&st, hs, hvd_up, watch_up);
+		json_object_put(hs);
+		return 0;
 	}
+	links = pvio_json_get(hs, "links", json_type_array);
+	ctl = pvio_json_get(hs, "control", json_type_object);
+	printf("pvio-hvd: pid %d, %s", (int)st.hvd_pid,
+	       hvd_up ? "running" : "NOT RUNNING");
+	if (hs)
+		printf(", next peer id %" PRId64 ", control device peer %" PRId64,
+		       pvio_json_int(hs, "next_peer"), pvio_json_int(ctl, "peer"));
+	printf("\npvio watch: pid %d, %s\n", (int)st.watch_pid,
+	       watch_up ? "running" : "NOT RUNNING: no domain is restarted");
+	printf("\n%-16s %5s %-6s %8s %-8s %6s %s\n", "DOMAIN", "ID",
+	       "TYPE", "PID", "STATE", "STARTS", "ON-CRASH");
 	for (i = 0; i < st.nr_domains; i++) {
 		struct pvio_sdomain *d = &st.domains[i];
-		const char *s = domain_state(d);
-		int pid = proc_alive(d->pid, d->start) ? (int)d->pid : 0;
 
-		if (json) {
-			printf("%s{", i ? "," : "");
-			json_kv_str("name", d->name, false);
-			printf(",\"id\":%u", d->id);
-			json_kv_str("type", type_name[d->type], true);
-			printf(",\"pid\":%d", pid);
-			json_kv_str("state", s, true);
-			printf(",\"starts\":%u", d->starts);
-			json_kv_str("on_crash", on_crash_name(d->restart),
-				    true);
-			json_kv_str("console", pvio_path("%s.console", d->name), true);
-			printf("}");
-		} else {
-			printf("%-16s %5u %-6s %8d %-8s %6u %s\n", d->name,
-			       d->id, type_name[d->type], pid, s, d->starts,
-			       on_crash_name(d->restart));
-		}
+		printf("%-16s %5u %-6s %8d %-8s %6u %s\n", d->name,
+		       d->id, type_name[d->type],
+		       proc_alive(d->pid, d->start) ? (int)d->pid : 0,
+		       domain_state(d), d->starts, on_crash_name(d->restart));
 	}
-	if (json)
-		printf("],\"links\":[");
-	else
-		printf("\n%4s %-5s %-16s %-16s %4s %7s %7s %6s %9s %7s  %s\n",
-		       "LINK", "KIND", "BACKEND", "FRONTEND", "GEN", "BE-PEER",
-		       "FE-PEER", "RECONN", "DOWN-MS", "REPLAYS", "DEVICE");
+	printf("\n%4s %-5s %-16s %-16s %4s %7s %7s %6s %9s %7s  %s\n",
+	       "LINK", "KIND", "BACKEND", "FRONTEND", "GEN", "BE-PEER",
+	       "FE-PEER", "RECONN", "DOWN-MS", "REPLAYS", "DEVICE");
 	for (i = 0; i < st.nr_links; i++) {
 		struct pvio_slink *l = &st.links[i];
 
-		for (hl = links ? links->child : NULL; hl; hl = hl->next)
-			if (pvio_json_num(hl, "id") == l->id)
-				break;
+		hl = hvd_link_status(links, l->id);
 		slink_driver(l, drv);
-		if (json) {
-			printf("%s{\"id\":%u", i ? "," : "", l->id);
-			json_kv_str("kind", kind_name[l->kind], true);
-			json_kv_str("backend", drv, true);
-			json_kv_str("frontend", l->guest, true);
-			json_kv_str("device", l->kind == PVIO_SPARE ? "" : l->spec, true);
-			printf(",\"hotplugged\":%s", l->hot ? "true" : "false");
-			printf(",\"vectors\":%u,\"size\":%llu,\"grants\":%u,"
-			       "\"generation\":%.0f,\"backend_peer\":%.0f,"
-			       "\"frontend_peer\":%.0f", l->vectors,
-			       (unsigned long long)l->size, l->grants,
-			       pvio_json_num(hl, "generation"),
-			       pvio_json_num(hl, "backend_peer"),
-			       pvio_json_num(hl, "frontend_peer"));
-			json_end_status(hl, "backend");
-			json_end_status(hl, "frontend");
-			printf(",\"keys\":{");
-			keys = pvio_json_get(hl, "keys");
-			for (k = keys ? keys->child : NULL; k; k = k->next) {
-				if (k->type != PJ_STR)
-					continue;
-				json_kv_str(k->key, k->str, k != keys->child);
-			}
-			printf("}}");
-		} else {
-			printf("%4u %-5s %-16s %-16s %4.0f %7.0f %7.0f %6.0f %9.0f %7.0f  %s%s\n",
-			       l->id, kind_name[l->kind], drv, l->guest,
-			       pvio_json_num(hl, "generation"),
-			       pvio_json_num(hl, "backend_peer"),
-			       pvio_json_num(hl, "frontend_peer"),
-			       end_reconnects(hl, "frontend"),
-			       pvio_json_num(hl, "frontend_last_downtime_ms"),
-			       pvio_json_num(hl, "frontend_replays"),
-			       l->kind == PVIO_SPARE ? "-" : l->spec,
-			       l->hot ? " (hot-plugged)" : "");
-		}
+		printf("%4u %-5s %-16s %-16s %4" PRId64 " %7" PRId64 " %7" PRId64
+		       " %6" PRId64 " %9" PRId64 " %7" PRId64 "  %s%s\n",
+		       l->id, kind_name[l->kind], drv, l->guest,
+		       pvio_json_int(hl, "generation"),
+		       pvio_json_int(hl, "backend_peer"),
+		       pvio_json_int(hl, "frontend_peer"),
+		       end_reconnects(hl, "frontend"),
+		       pvio_json_int(hl, "frontend_last_downtime_ms"),
+		       pvio_json_int(hl, "frontend_replays"),
+		       l->kind == PVIO_SPARE ? "-" : l->spec,
+		       l->hot ? " (hot-plugged)" : "");
 	}
-	if (json)
-		printf("]}\n");
-	pvio_json_free(hs);
+	json_object_put(hs);
 	return 0;
 }
 

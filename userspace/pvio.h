@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "pvio_json.h"
+
 /*
  * The QEMU accelerator and vCPU topology of every domain: ivshmem_litmus
  * ("Across VMs" in Documentation/architecture.rst) decides it.
@@ -137,25 +139,6 @@ uint32_t pvio_dev_vectors(const struct pvio_config *cfg,
 void pvio_err(struct pvio_config *cfg, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* pvio_json.c: just enough JSON for pvio-hvd's answers. */
-enum pvio_json_type { PJ_NULL, PJ_BOOL, PJ_NUM, PJ_STR, PJ_ARR, PJ_OBJ };
-
-struct pvio_json {
-	enum pvio_json_type type;
-	char *key;			/* in an object */
-	char *str;
-	double num;
-	bool b;
-	struct pvio_json *child, *next;
-};
-
-struct pvio_json *pvio_json_parse(const char *text);
-void pvio_json_free(struct pvio_json *j);
-struct pvio_json *pvio_json_get(const struct pvio_json *obj, const char *key);
-double pvio_json_num(const struct pvio_json *obj, const char *key);
-const char *pvio_json_str(const struct pvio_json *obj, const char *key);
-void pvio_json_print_str(FILE *f, const char *s);
-
 /* pvio_qmp.c: QMP commands to a running QEMU (a link's hot-plug). */
 struct pvio_qmp {
 	int fd;
@@ -166,8 +149,12 @@ struct pvio_qmp {
 
 /* Connect and leave negotiation mode; -1 with q->err set. */
 int pvio_qmp_open(struct pvio_qmp *q, const char *path);
-/* One command (a JSON object); 0 on its "return", -1 with q->err. */
-int pvio_qmp_cmd(struct pvio_qmp *q, const char *json);
+/*
+ * Command @execute with @args (an object, taken; or NULL); 0 on its
+ * "return", -1 with q->err.
+ */
+int pvio_qmp_cmd(struct pvio_qmp *q, const char *execute,
+		 struct json_object *args);
 void pvio_qmp_close(struct pvio_qmp *q);
 
 #endif /* _PVIO_H */

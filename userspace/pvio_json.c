@@ -1,243 +1,138 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* Copyright (C) 2026 The pvio authors. */
 /*
- * Just enough JSON to read pvio-hvd's answers: objects, arrays, strings
- * (escapes \" \\ \/ \b \f \n \r \t; \u only below 0x80), numbers, true,
- * false, null. Nesting is bounded; anything else is a parse error.
+ * JSON through json-c for pvio and pvioctl. What comes in (pvio-hvd's
+ * answers, QEMU's QMP) is parsed in json-c's strict mode, bounded in
+ * depth, and read only through look-ups that check each member's type.
+ * json-c's own choices stand, and selftests/hvd/json_limits.c pins
+ * them: a duplicate key keeps its last value, integers beyond 64 bits
+ * saturate, strings are not checked to be UTF-8, and strict mode still
+ * takes NaN, Infinity and single quotes (none of them an integer).
  */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pvio.h"
+#include "pvio_json.h"
 
-#define PJ_MAX_DEPTH 32
-
-struct pj_parser {
-	const char *p;
-	int depth;
-};
-
-static void pj_ws(struct pj_parser *ps)
+static void __attribute__((noreturn)) pvio_json_oom(void)
 {
-	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' ||
-	       *ps->p == '\r')
-		ps->p++;
+	fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
+	exit(1);
 }
 
-static char *pj_string(struct pj_parser *ps)
+static struct json_object *pvio_json_check(struct json_object *j)
 {
-	size_t cap = 32, len = 0;
-	char *s = malloc(cap), *t;
-	unsigned int u;
-	char c;
+	if (!j)
+		pvio_json_oom();
+	return j;
+}
 
-	if (!s || *ps->p != '"')
-		goto fail;
-	ps->p++;
-	while ((c = *ps->p++) != '"') {
-		if (!c || (unsigned char)c < 0x20)
-			goto fail;
-		if (c == '\\') {
-			c = *ps->p++;
-			switch (c) {
-			case '"': case '\\': case '/': break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 't': c = '\t'; break;
-			case 'u':
-				if (sscanf(ps->p, "%4x", &u) != 1 || u >= 0x80 || !u)
-					goto fail;
-				ps->p += 4;
-				c = u;
-				break;
-			default:
-				goto fail;
-			}
-		}
-		if (len + 2 > cap) {
-			cap *= 2;
-			t = realloc(s, cap);
-			if (!t)
-				goto fail;
-			s = t;
-		}
-		s[len++] = c;
+struct json_object *pvio_json_parse(const char *text, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new_ex(PVIO_JSON_MAX_DEPTH);
+	struct json_object *j;
+
+	if (!tok)
+		pvio_json_oom();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* The NUL ends a number at the very end, as json-c wants it. */
+	j = json_tokener_parse_ex(tok, text, len + 1);
+	if (j && json_tokener_get_parse_end(tok) != len) {
+		json_object_put(j);	/* more after it, or a NUL inside */
+		j = NULL;
 	}
-	s[len] = '\0';
+	json_tokener_free(tok);
+	return j;
+}
+
+struct json_object *pvio_json_get(const struct json_object *obj,
+				  const char *key, enum json_type type)
+{
+	struct json_object *v;
+
+	if (!json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+int64_t pvio_json_int(const struct json_object *obj, const char *key)
+{
+	struct json_object *v = pvio_json_get(obj, key, json_type_int);
+
+	return v ? json_object_get_int64(v) : -1;
+}
+
+const char *pvio_json_str(const struct json_object *obj, const char *key)
+{
+	return json_object_get_string(pvio_json_get(obj, key,
+						    json_type_string));
+}
+
+struct json_object *pvio_json_new_str(const char *s)
+{
+	return pvio_json_check(json_object_new_string(s));
+}
+
+struct json_object *pvio_json_new_int(int64_t v)
+{
+	return pvio_json_check(json_object_new_int64(v));
+}
+
+struct json_object *pvio_json_new_u64(uint64_t v)
+{
+	return pvio_json_check(json_object_new_uint64(v));
+}
+
+struct json_object *pvio_json_new_bool(bool b)
+{
+	return pvio_json_check(json_object_new_boolean(b));
+}
+
+struct json_object *pvio_json_new_array(void)
+{
+	return pvio_json_check(json_object_new_array());
+}
+
+struct json_object *pvio_json_new_obj(const char *key, ...)
+{
+	struct json_object *obj = pvio_json_check(json_object_new_object());
+	va_list ap;
+
+	va_start(ap, key);
+	for (; key; key = va_arg(ap, const char *))
+		pvio_json_add(obj, key, va_arg(ap, struct json_object *));
+	va_end(ap);
+	return obj;
+}
+
+void pvio_json_add(struct json_object *obj, const char *key,
+		   struct json_object *v)
+{
+	if (json_object_object_add(obj, key, pvio_json_check(v)))
+		pvio_json_oom();
+}
+
+void pvio_json_append(struct json_object *arr, struct json_object *v)
+{
+	if (json_object_array_add(arr, pvio_json_check(v)))
+		pvio_json_oom();
+}
+
+const char *pvio_json_text(struct json_object *j)
+{
+	const char *s = json_object_to_json_string_ext(j, PVIO_JSON_FLAGS);
+
+	if (!s)
+		pvio_json_oom();
 	return s;
-fail:
-	free(s);
-	return NULL;
 }
 
-static struct pvio_json *pj_value(struct pj_parser *ps);
-
-/* Members of an object or elements of an array, up to @close. */
-static bool pj_list(struct pj_parser *ps, struct pvio_json *j, char close)
+void pvio_json_print(FILE *f, struct json_object *j)
 {
-	struct pvio_json **tail = &j->child, *v;
-	char *key = NULL;
-
-	pj_ws(ps);
-	if (*ps->p == close) {
-		ps->p++;
-		return true;
-	}
-	for (;;) {
-		pj_ws(ps);
-		if (close == '}') {
-			key = pj_string(ps);
-			if (!key)
-				return false;
-			pj_ws(ps);
-			if (*ps->p++ != ':') {
-				free(key);
-				return false;
-			}
-		}
-		v = pj_value(ps);
-		if (!v) {
-			free(key);
-			return false;
-		}
-		v->key = key;
-		key = NULL;
-		*tail = v;
-		tail = &v->next;
-		pj_ws(ps);
-		if (*ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (*ps->p++ == close)
-			return true;
-		return false;
-	}
-}
-
-static struct pvio_json *pj_value(struct pj_parser *ps)
-{
-	struct pvio_json *j;
-	char *end;
-
-	if (++ps->depth > PJ_MAX_DEPTH)
-		return NULL;
-	j = calloc(1, sizeof(*j));
-	if (!j)
-		return NULL;
-	pj_ws(ps);
-	switch (*ps->p) {
-	case '{':
-	case '[':
-		j->type = *ps->p == '{' ? PJ_OBJ : PJ_ARR;
-		ps->p++;
-		if (!pj_list(ps, j, j->type == PJ_OBJ ? '}' : ']'))
-			goto fail;
-		break;
-	case '"':
-		j->type = PJ_STR;
-		j->str = pj_string(ps);
-		if (!j->str)
-			goto fail;
-		break;
-	case 't':
-	case 'f':
-	case 'n':
-		if (!strncmp(ps->p, "true", 4)) {
-			j->type = PJ_BOOL;
-			j->b = true;
-			ps->p += 4;
-		} else if (!strncmp(ps->p, "false", 5)) {
-			j->type = PJ_BOOL;
-			ps->p += 5;
-		} else if (!strncmp(ps->p, "null", 4)) {
-			ps->p += 4;
-		} else {
-			goto fail;
-		}
-		break;
-	default:
-		j->type = PJ_NUM;
-		j->num = strtod(ps->p, &end);
-		if (end == ps->p)
-			goto fail;
-		ps->p = end;
-	}
-	ps->depth--;
-	return j;
-fail:
-	pvio_json_free(j);
-	return NULL;
-}
-
-struct pvio_json *pvio_json_parse(const char *text)
-{
-	struct pj_parser ps = { .p = text };
-	struct pvio_json *j = pj_value(&ps);
-
-	if (!j)
-		return NULL;
-	pj_ws(&ps);
-	if (*ps.p) {
-		pvio_json_free(j);
-		return NULL;
-	}
-	return j;
-}
-
-void pvio_json_free(struct pvio_json *j)
-{
-	struct pvio_json *next;
-
-	while (j) {
-		next = j->next;
-		pvio_json_free(j->child);
-		free(j->key);
-		free(j->str);
-		free(j);
-		j = next;
-	}
-}
-
-struct pvio_json *pvio_json_get(const struct pvio_json *obj, const char *key)
-{
-	struct pvio_json *c;
-
-	if (!obj || obj->type != PJ_OBJ)
-		return NULL;
-	for (c = obj->child; c; c = c->next)
-		if (!strcmp(c->key, key))
-			return c;
-	return NULL;
-}
-
-/* A member that is a number, or -1. */
-double pvio_json_num(const struct pvio_json *obj, const char *key)
-{
-	struct pvio_json *v = pvio_json_get(obj, key);
-
-	return v && v->type == PJ_NUM ? v->num : -1;
-}
-
-const char *pvio_json_str(const struct pvio_json *obj, const char *key)
-{
-	struct pvio_json *v = pvio_json_get(obj, key);
-
-	return v && v->type == PJ_STR ? v->str : NULL;
-}
-
-void pvio_json_print_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
+	fprintf(f, "%s\n", pvio_json_text(j));
+	json_object_put(j);
 }

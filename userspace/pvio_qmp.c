@@ -91,40 +91,54 @@ static bool qmp_line(struct pvio_qmp *q, char **line)
 /* The answer to the command just sent: 0 on "return", -1 else. */
 static int qmp_answer(struct pvio_qmp *q)
 {
-	struct pvio_json *j, *e;
+	struct json_object *j, *e;
 	char *line;
 	int ret;
 
 	for (;;) {
 		if (!qmp_line(q, &line))
 			return -1;
-		j = pvio_json_parse(line);
-		if (!j) {
+		j = pvio_json_parse(line, strlen(line));
+		if (!json_object_is_type(j, json_type_object)) {
 			qmp_err(q, "QMP: cannot parse '%.100s'", line);
+			json_object_put(j);
 			return -1;
 		}
-		if (!pvio_json_get(j, "event"))
+		if (!json_object_object_get_ex(j, "event", NULL))
 			break;
-		pvio_json_free(j);
+		json_object_put(j);
 	}
 	ret = 0;
-	e = pvio_json_get(j, "error");
+	e = pvio_json_get(j, "error", json_type_object);
 	if (e) {
 		qmp_err(q, "QMP: %s", pvio_json_str(e, "desc") ?: "error");
 		ret = -1;
-	} else if (!pvio_json_get(j, "return")) {
+	} else if (!json_object_object_get_ex(j, "return", NULL)) {
 		qmp_err(q, "QMP: neither return nor error: '%.100s'", line);
 		ret = -1;
 	}
-	pvio_json_free(j);
+	json_object_put(j);
 	return ret;
+}
+
+/* QEMU's greeting: {"QMP": {...}}. */
+static bool qmp_greeting(struct pvio_qmp *q)
+{
+	struct json_object *j;
+	char *line;
+	bool ok;
+
+	if (!qmp_line(q, &line))
+		return false;
+	j = pvio_json_parse(line, strlen(line));
+	ok = pvio_json_get(j, "QMP", json_type_object);
+	json_object_put(j);
+	return ok;
 }
 
 int pvio_qmp_open(struct pvio_qmp *q, const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char *line;
-
 	q->fd = -1;
 	q->len = 0;
 	q->used = 0;
@@ -140,9 +154,7 @@ int pvio_qmp_open(struct pvio_qmp *q, const char *path)
 		pvio_qmp_close(q);
 		return -1;
 	}
-	/* The greeting: {"QMP": {...}}. */
-	if (!qmp_line(q, &line) || strncmp(line, "{\"QMP\"", 6) ||
-	    pvio_qmp_cmd(q, "{\"execute\":\"qmp_capabilities\"}")) {
+	if (!qmp_greeting(q) || pvio_qmp_cmd(q, "qmp_capabilities", NULL)) {
 		if (!q->err[0])
 			qmp_err(q, "%s: not a QMP socket", path);
 		pvio_qmp_close(q);
@@ -151,22 +163,35 @@ int pvio_qmp_open(struct pvio_qmp *q, const char *path)
 	return 0;
 }
 
-int pvio_qmp_cmd(struct pvio_qmp *q, const char *json)
+int pvio_qmp_cmd(struct pvio_qmp *q, const char *execute,
+		 struct json_object *args)
 {
-	size_t len = strlen(json), off = 0;
+	struct json_object *cmd = pvio_json_new_obj("execute",
+						    pvio_json_new_str(execute),
+						    NULL);
+	const char *json;
+	size_t len, off = 0;
 	ssize_t n;
+	int ret = -1;
 
+	if (args)
+		pvio_json_add(cmd, "arguments", args);
+	json = pvio_json_text(cmd);
+	len = strlen(json);
 	while (off < len) {
 		n = send(q->fd, json + off, len - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			qmp_err(q, "QMP: send: %s", strerror(errno));
-			return -1;
+			goto out;
 		}
 		off += n;
 	}
-	return qmp_answer(q);
+	ret = qmp_answer(q);
+out:
+	json_object_put(cmd);
+	return ret;
 }
 
 void pvio_qmp_close(struct pvio_qmp *q)

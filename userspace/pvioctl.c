@@ -36,6 +36,7 @@
 #include "genl.h"
 #include "link.h"
 #include "pvio_genl.h"
+#include "pvio_json.h"
 #include "state_name.h"
 #include "version.h"
 
@@ -258,23 +259,6 @@ static int link_parse(const struct nlmsghdr *nlh, struct link *l)
 	return MNL_CB_OK;
 }
 
-/* A JSON string: quoted, with what JSON needs escaped. */
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 struct field {
 	int type;
 	const char *text;	/* key in text output */
@@ -295,43 +279,38 @@ static const struct field fields[] = {
 	  true },
 };
 
-static void link_print(const struct link *l)
+/*
+ * A link: its fields as text on stdout, or with -j as members of @o.
+ * Every printer of an object does the same.
+ */
+static void link_print(const struct link *l, struct json_object *o)
 {
-	const char *sep = "";
+	const char *sep = "", *str;
 	size_t i;
 
-	if (json)
-		putchar('{');
 	for (i = 0; i < ARRAY_SIZE(fields); i++) {
 		const struct field *f = &fields[i];
 		const struct nlattr *a = l->tb[f->type];
-		uint32_t v;
+		uint32_t v = 0;
 
 		if (!a)
 			continue;
-		if (json)
-			printf("%s\"%s\":", sep, f->key);
-		else
-			printf("%s%s ", sep, f->text);
-		sep = json ? "," : " ";
 		if (link_types[f->type] == MNL_TYPE_NUL_STRING) {
-			if (json)
-				json_string(mnl_attr_get_str(a));
-			else
-				fputs(mnl_attr_get_str(a), stdout);
-			continue;
+			str = mnl_attr_get_str(a);
+		} else {
+			v = link_types[f->type] == MNL_TYPE_U16 ?
+				mnl_attr_get_u16(a) : mnl_attr_get_u32(a);
+			str = f->state ? state_name(v) : NULL;
 		}
-		v = link_types[f->type] == MNL_TYPE_U16 ?
-			mnl_attr_get_u16(a) : mnl_attr_get_u32(a);
-		if (f->state && json)
-			json_string(state_name(v));
-		else if (f->state)
-			fputs(state_name(v), stdout);
+		if (o)
+			pvio_json_add(o, f->key, str ? pvio_json_new_str(str) :
+							pvio_json_new_int(v));
+		else if (str)
+			printf("%s%s %s", sep, f->text, str);
 		else
-			printf("%u", v);
+			printf("%s%s %u", sep, f->text, v);
+		sep = " ";
 	}
-	if (json)
-		putchar('}');
 }
 
 /* ---- link commands ---- */
@@ -340,31 +319,47 @@ static void link_print(const struct link *l)
 struct show {
 	bool array;		/* JSON: the objects go into an array */
 	unsigned int count;
-	/* Parse and print one object; MNL_CB_OK or MNL_CB_ERROR. */
-	int (*one)(const struct nlmsghdr *nlh);
+	struct json_object *items;	/* that array, printed at the end */
+	/* Parse and print one object (into @o with -j); MNL_CB_*. */
+	int (*one)(const struct nlmsghdr *nlh, struct json_object *o);
 };
 
 static int show_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct show *s = data;
+	struct json_object *o = json ? pvio_json_new_obj(NULL) : NULL;
 
-	if (json && s->array)
-		putchar(s->count ? ',' : '[');
-	if (s->one(nlh) != MNL_CB_OK)
+	if (s->one(nlh, o) != MNL_CB_OK) {
+		json_object_put(o);
 		return MNL_CB_ERROR;
-	if (!json)
+	}
+	if (!json) {
 		putchar('\n');
+	} else if (s->array) {
+		if (!s->items)
+			s->items = pvio_json_new_array();
+		pvio_json_append(s->items, o);
+	} else {
+		pvio_json_print(stdout, o);
+	}
 	s->count++;
 	return MNL_CB_OK;
 }
 
-static int link_one(const struct nlmsghdr *nlh)
+/* The array of a show with -j: "[]" if the reply had none. */
+static void show_done(struct show *s)
+{
+	if (json && s->array)
+		pvio_json_print(stdout, s->items ?: pvio_json_new_array());
+}
+
+static int link_one(const struct nlmsghdr *nlh, struct json_object *o)
 {
 	struct link l;
 
 	if (link_parse(nlh, &l) != MNL_CB_OK)
 		return MNL_CB_ERROR;
-	link_print(&l);
+	link_print(&l, o);
 	return MNL_CB_OK;
 }
 
@@ -418,8 +413,6 @@ static int link_add(int argc, char **argv)
 		fail("link add", ret);
 	if (s.count != 1)
 		fail("link add", -EBADMSG);
-	if (json)
-		putchar('\n');
 	return 0;
 }
 
@@ -445,8 +438,7 @@ static int link_show(int argc, char **argv)
 	ret = pvio_genl_talk(&genl, nlh, show_cb, &s);
 	if (ret)
 		fail("link show", ret);
-	if (json)
-		puts(s.count ? "]" : "[]");
+	show_done(&s);
 	return 0;
 }
 
@@ -517,26 +509,30 @@ static int stats_attr_cb(const struct nlattr *attr, void *data)
 
 /* The counters of end @end (0 backend, 1 frontend): a line, or JSON. */
 static void print_stats(int end, const struct nlattr *const *tb,
-			const struct stat_name *names, size_t n)
+			const struct stat_name *names, size_t n,
+			struct json_object *o)
 {
 	static const char *const ends[] = { "backend", "frontend" };
+	struct json_object *stats = NULL;
+	char key[32];
 	size_t i;
 
-	if (json)
-		printf(",\"%s_stats\":{", ends[end]);
-	else
+	if (o) {
+		stats = pvio_json_new_obj(NULL);
+		snprintf(key, sizeof(key), "%s_stats", ends[end]);
+		pvio_json_add(o, key, stats);
+	} else {
 		printf("\n    %s:", ends[end]);
+	}
 	for (i = 0; i < n; i++) {
 		const struct nlattr *a = tb[names[i].type];
 		unsigned long long v = a ? mnl_attr_get_u64(a) : 0;
 
-		if (json)
-			printf("%s\"%s\":%llu", i ? "," : "", names[i].key, v);
+		if (o)
+			pvio_json_add(stats, names[i].key, pvio_json_new_u64(v));
 		else
 			printf(" %s %llu", names[i].text, v);
 	}
-	if (json)
-		putchar('}');
 }
 
 /* The attribute set of vbds or of vifs, as parsing needs it. */
@@ -624,16 +620,16 @@ static unsigned long long dev_u64(const struct dev *d, int type)
  * frontend-state S", then a line of counters per end that has them; in
  * JSON the same keys and the object's end.
  */
-static void dev_print_tail(const struct dev *d)
+static void dev_print_tail(const struct dev *d, struct json_object *o)
 {
 	const struct dev_set *set = d->set;
 	int end;
 
-	if (json) {
-		fputs(",\"backend_state\":", stdout);
-		json_string(state_name(dev_u32(d, set->state_attr[0])));
-		fputs(",\"frontend_state\":", stdout);
-		json_string(state_name(dev_u32(d, set->state_attr[1])));
+	if (o) {
+		pvio_json_add(o, "backend_state", pvio_json_new_str(
+			state_name(dev_u32(d, set->state_attr[0]))));
+		pvio_json_add(o, "frontend_state", pvio_json_new_str(
+			state_name(dev_u32(d, set->state_attr[1]))));
 	} else {
 		printf(" backend-state %s frontend-state %s",
 		       state_name(dev_u32(d, set->state_attr[0])),
@@ -642,9 +638,7 @@ static void dev_print_tail(const struct dev *d)
 	for (end = 0; end < 2; end++)
 		if (d->tb[set->stats_attr[end]])
 			print_stats(end, d->stats[end], set->stats,
-				    set->nr_stats);
-	if (json)
-		putchar('}');
+				    set->nr_stats, o);
 }
 
 /* Requests about vbds or vifs: errors name their set's attributes. */
@@ -660,7 +654,8 @@ static void open_genl_dev(const struct dev_set *set)
  * of a link's or of all.
  */
 static int dev_show(const char *what, uint8_t get_cmd, int link_attr,
-		    int index_attr, int (*one)(const struct nlmsghdr *nlh),
+		    int index_attr,
+		    int (*one)(const struct nlmsghdr *nlh, struct json_object *o),
 		    int argc, char **argv)
 {
 	static char buf[PVIO_GENL_BUFSIZE];
@@ -691,10 +686,7 @@ static int dev_show(const char *what, uint8_t get_cmd, int link_attr,
 	ret = pvio_genl_talk(&genl, nlh, show_cb, &s);
 	if (ret)
 		fail(ctx, ret);
-	if (json && s.array)
-		puts(s.count ? "]" : "[]");
-	else if (json)
-		putchar('\n');
+	show_done(&s);
 	return 0;
 }
 
@@ -777,23 +769,25 @@ static const struct dev_set vbd_attrs = {
  * frontend-state S", then a line of counters per end that has them; or
  * one JSON object.
  */
-static void vbd_print(const struct dev *v)
+static void vbd_print(const struct dev *v, struct json_object *o)
 {
 	const char *path = v->tb[PVIO_A_VBD_PATH] ?
 			   mnl_attr_get_str(v->tb[PVIO_A_VBD_PATH]) : "";
 	bool ro = v->tb[PVIO_A_VBD_READONLY];
 
-	if (json) {
-		printf("{\"link_id\":%u,\"index\":%u,\"path\":",
-		       dev_u32(v, PVIO_A_VBD_LINK_ID),
-		       dev_u32(v, PVIO_A_VBD_INDEX));
-		json_string(path);
-		printf(",\"readonly\":%s,\"iops_limit\":%u,"
-		       "\"bps_limit\":%llu,\"coalesce_usecs\":%u",
-		       ro ? "true" : "false",
-		       dev_u32(v, PVIO_A_VBD_IOPS_LIMIT),
-		       dev_u64(v, PVIO_A_VBD_BPS_LIMIT),
-		       dev_u32(v, PVIO_A_VBD_COALESCE_USECS));
+	if (o) {
+		pvio_json_add(o, "link_id",
+			      pvio_json_new_int(dev_u32(v, PVIO_A_VBD_LINK_ID)));
+		pvio_json_add(o, "index",
+			      pvio_json_new_int(dev_u32(v, PVIO_A_VBD_INDEX)));
+		pvio_json_add(o, "path", pvio_json_new_str(path));
+		pvio_json_add(o, "readonly", pvio_json_new_bool(ro));
+		pvio_json_add(o, "iops_limit", pvio_json_new_int(
+			dev_u32(v, PVIO_A_VBD_IOPS_LIMIT)));
+		pvio_json_add(o, "bps_limit", pvio_json_new_u64(
+			dev_u64(v, PVIO_A_VBD_BPS_LIMIT)));
+		pvio_json_add(o, "coalesce_usecs", pvio_json_new_int(
+			dev_u32(v, PVIO_A_VBD_COALESCE_USECS)));
 	} else {
 		printf("vbd %u link %u path %s mode %s iops %u bps %llu "
 		       "coalesce %u",
@@ -803,18 +797,18 @@ static void vbd_print(const struct dev *v)
 		       dev_u64(v, PVIO_A_VBD_BPS_LIMIT),
 		       dev_u32(v, PVIO_A_VBD_COALESCE_USECS));
 	}
-	dev_print_tail(v);
+	dev_print_tail(v, o);
 }
 
 /* ---- vbd commands ---- */
 
-static int vbd_one(const struct nlmsghdr *nlh)
+static int vbd_one(const struct nlmsghdr *nlh, struct json_object *o)
 {
 	struct dev v;
 
 	if (dev_parse(nlh, &vbd_attrs, &v) != MNL_CB_OK)
 		return MNL_CB_ERROR;
-	vbd_print(&v);
+	vbd_print(&v, o);
 	return MNL_CB_OK;
 }
 
@@ -894,8 +888,6 @@ static int vbd_add(int argc, char **argv)
 		fail("vbd add", ret);
 	if (s.count != 1)
 		fail("vbd add", -EBADMSG);
-	if (json)
-		putchar('\n');
 	return 0;
 }
 
@@ -1038,7 +1030,7 @@ static const struct dev_set vif_attrs = {
  * backend-state S frontend-state S", then a line of counters per end that has them; or
  * one JSON object.
  */
-static void vif_print(const struct dev *v)
+static void vif_print(const struct dev *v, struct json_object *o)
 {
 	const uint8_t *m = v->tb[PVIO_A_VIF_MAC] ?
 			   mnl_attr_get_payload(v->tb[PVIO_A_VIF_MAC]) :
@@ -1047,14 +1039,18 @@ static void vif_print(const struct dev *v)
 
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 		 m[0], m[1], m[2], m[3], m[4], m[5]);
-	if (json) {
-		printf("{\"link_id\":%u,\"index\":%u,\"mac\":\"%s\","
-		       "\"queues\":%u,\"rate\":%llu,\"burst\":%u",
-		       dev_u32(v, PVIO_A_VIF_LINK_ID),
-		       dev_u32(v, PVIO_A_VIF_INDEX), mac,
-		       dev_u32(v, PVIO_A_VIF_QUEUES),
-		       dev_u64(v, PVIO_A_VIF_RATE),
-		       dev_u32(v, PVIO_A_VIF_BURST));
+	if (o) {
+		pvio_json_add(o, "link_id",
+			      pvio_json_new_int(dev_u32(v, PVIO_A_VIF_LINK_ID)));
+		pvio_json_add(o, "index",
+			      pvio_json_new_int(dev_u32(v, PVIO_A_VIF_INDEX)));
+		pvio_json_add(o, "mac", pvio_json_new_str(mac));
+		pvio_json_add(o, "queues",
+			      pvio_json_new_int(dev_u32(v, PVIO_A_VIF_QUEUES)));
+		pvio_json_add(o, "rate",
+			      pvio_json_new_u64(dev_u64(v, PVIO_A_VIF_RATE)));
+		pvio_json_add(o, "burst",
+			      pvio_json_new_int(dev_u32(v, PVIO_A_VIF_BURST)));
 	} else {
 		printf("vif %u link %u mac %s queues %u rate %llu burst %u",
 		       dev_u32(v, PVIO_A_VIF_INDEX),
@@ -1063,18 +1059,18 @@ static void vif_print(const struct dev *v)
 		       dev_u64(v, PVIO_A_VIF_RATE),
 		       dev_u32(v, PVIO_A_VIF_BURST));
 	}
-	dev_print_tail(v);
+	dev_print_tail(v, o);
 }
 
 /* ---- vif commands ---- */
 
-static int vif_one(const struct nlmsghdr *nlh)
+static int vif_one(const struct nlmsghdr *nlh, struct json_object *o)
 {
 	struct dev v;
 
 	if (dev_parse(nlh, &vif_attrs, &v) != MNL_CB_OK)
 		return MNL_CB_ERROR;
-	vif_print(&v);
+	vif_print(&v, o);
 	return MNL_CB_OK;
 }
 
@@ -1176,8 +1172,6 @@ static int vif_add(int argc, char **argv)
 		fail("vif add", ret);
 	if (s.count != 1)
 		fail("vif add", -EBADMSG);
-	if (json)
-		putchar('\n');
 	return 0;
 }
 
@@ -1251,6 +1245,7 @@ static int monitor_cb(const struct nlmsghdr *nlh,
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 	const char *event, *what = "link";
+	struct json_object *o;
 	struct link l;
 	struct dev d;
 	int ret;
@@ -1306,18 +1301,18 @@ static int monitor_cb(const struct nlmsghdr *nlh,
 			event, what);
 		return MNL_CB_OK;
 	}
-	if (json)
-		printf("{\"event\":\"%s\",\"%s\":", event, what);
-	else
+	o = json ? pvio_json_new_obj(NULL) : NULL;
+	if (!json)
 		printf("%s ", event);
 	if (!strcmp(what, "vbd"))
-		vbd_print(&d);
+		vbd_print(&d, o);
 	else if (!strcmp(what, "vif"))
-		vif_print(&d);
+		vif_print(&d, o);
 	else
-		link_print(&l);
+		link_print(&l, o);
 	if (json)
-		puts("}");
+		pvio_json_print(stdout, pvio_json_new_obj(
+			"event", pvio_json_new_str(event), what, o, NULL));
 	else
 		putchar('\n');
 	fflush(stdout);

@@ -190,6 +190,13 @@ int main(void)
 	ctl_once(&h, "link-add 0 backend=1 frontend=2 size=65536 vectors=2",
 		 ans, sizeof(ans));
 	tap_ok(ans_ok(ans), "link-add 0");
+	/* A value may hold what JSON escapes; the answer must stay JSON. */
+	ctl_once(&h, "key-set 0 q a\"b\\c/d{},[]", ans, sizeof(ans));
+	ok = ans_ok(ans);
+	ctl_once(&h, "status", ans, sizeof(ans));
+	ok = ok && strstr(ans, "\"keys\":{\"q\":\"a\\\"b\\\\c/d{},[]\"}");
+	ctl_once(&h, "key-del 0 q", ans, sizeof(ans));
+	tap_ok(ok && ans_ok(ans), "a value with '\"', '\\' and '/' comes back escaped");
 	{
 		struct stat d, c;
 
