@@ -17,6 +17,7 @@
 #include <linux/hrtimer.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <net/xdp.h>
 
@@ -193,11 +194,16 @@ struct netfront_queue {
  * @connect_work: an attempt to connect, paced by @backoff: reads the
  *	backend's offer without the RTNL, then sets up under it
  * @backoff: how soon the next attempt may run (under the RTNL)
+ * @reshape_wq: netfront_reshape() waits on it without the RTNL for the
+ *	backend to connect on the new rings, remove() for that wait to end
+ * @reshaping: netfront_reshape() waits (set and cleared under the RTNL)
  * @removing: remove() started: never reconnect
  * @conn: enum netfront_conn
  * @max_queues: queues allocated
  * @want_queues: queues asked for (module parameter, ethtool -L)
  * @want_order: ring order asked for (module parameter, ethtool -G)
+ * @offer_queues: queues the backend offered at the last setup
+ * @offer_order: ... and ring order
  * @nr_queues: queues in use (fixed when the rings are allocated)
  * @ring_order: log2 of each ring's slots (fixed likewise)
  * @features: PVIO_NETIF_FEAT_* in use with the current backend (READ_ONCE:
@@ -228,11 +234,15 @@ struct netfront_info {
 	struct work_struct retire_work;
 	struct delayed_work connect_work;
 	struct pvio_backoff backoff;
+	wait_queue_head_t reshape_wq;
+	bool reshaping;
 	bool removing;
 	int conn;
 	unsigned int max_queues;
 	unsigned int want_queues;
 	unsigned int want_order;
+	unsigned int offer_queues;
+	unsigned int offer_order;
 	unsigned int nr_queues;
 	unsigned int ring_order;
 	u32 features;
@@ -257,6 +267,8 @@ enum netfront_conn {
 
 /* netfront.c */
 int netfront_reconfigure(struct netfront_info *info);
+int netfront_reshape(struct netfront_info *info, unsigned int queues,
+		     unsigned int order);
 
 /* Rings in use, not dropped by a reconfigure in progress. Under RTNL. */
 static inline bool netfront_rings_kept(const struct netfront_info *info)
