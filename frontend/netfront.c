@@ -576,8 +576,10 @@ static netdev_features_t netfront_fix_features(struct net_device *dev,
 	struct netfront_info *info = netdev_priv(dev);
 	u32 fe = READ_ONCE(info->features);
 
+	/* Without CSUM the backend vouches for no received checksum. */
 	if (!(fe & PVIO_NETIF_FEAT_CSUM))
-		features &= ~(NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM);
+		features &= ~(NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
+			      NETIF_F_RXCSUM);
 	return features & ~(PVIO_NETIF_GSO_NETDEV & ~pvio_netif_gso_features(fe));
 }
 
@@ -691,9 +693,13 @@ static int netfront_probe(struct pvio_device *pdev)
 	dev->ethtool_ops = &netfront_ethtool_ops;
 	dev->min_mtu = PVIO_NETIF_MTU_MIN;
 	dev->max_mtu = PVIO_NETIF_MTU_MAX;
-	/* Copied anyway: scatter-gather costs nothing. */
+	/*
+	 * Copied anyway: scatter-gather costs nothing. rx-checksumming is
+	 * the backend's word that a packet was checked (or never left the
+	 * driver domain), taken while it is on.
+	 */
 	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
-			   PVIO_NETIF_GSO_NETDEV;
+			   NETIF_F_RXCSUM | PVIO_NETIF_GSO_NETDEV;
 	dev->features = dev->hw_features;
 	pvio_compat_xdp_features(dev, NETDEV_XDP_ACT_BASIC |
 				 NETDEV_XDP_ACT_REDIRECT |

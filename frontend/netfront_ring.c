@@ -522,14 +522,19 @@ static bool netfront_rx_offload_valid(struct netfront_queue *q,
 
 /*
  * Apply the offload fields of the packet's first response, validated.
+ * With rx-checksumming off (ethtool -K pvethN rx off) the backend's word
+ * is not taken: a checked packet is checked again by the stack, and a
+ * partial one gets its checksum filled in, then checked likewise; only
+ * a super-packet stays partial, its checksums made as it is segmented.
  * Return: false if the headers do not bear them out.
  */
 static bool netfront_rx_offload(struct netfront_queue *q, struct sk_buff *skb)
 {
 	const struct pvio_netif_rx_response *rsp = &q->rx_first;
 	struct skb_shared_info *sh = skb_shinfo(skb);
+	bool rxcsum = q->info->dev->features & NETIF_F_RXCSUM;
 
-	if (rsp->flags & PVIO_NETIF_RXF_CSUM_VALID)
+	if ((rsp->flags & PVIO_NETIF_RXF_CSUM_VALID) && rxcsum)
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	if (!(rsp->flags & PVIO_NETIF_RXF_CSUM_PARTIAL))
 		return true;
@@ -538,7 +543,7 @@ static bool netfront_rx_offload(struct netfront_queue *q, struct sk_buff *skb)
 	if (skb_checksum_setup(skb, false))
 		return false;
 	if (rsp->gso_type == PVIO_NETIF_GSO_NONE)
-		return true;
+		return rxcsum || !skb_checksum_help(skb);
 	sh->gso_size = le16_to_cpu(rsp->gso_size);
 	sh->gso_type = pvio_netif_skb_gso(rsp->gso_type);
 	/* Counted by the stack: the backend's word is not taken. */
