@@ -691,6 +691,7 @@ static int netfront_probe(struct pvio_device *pdev)
 	}
 	dev->netdev_ops = &netfront_netdev_ops;
 	dev->ethtool_ops = &netfront_ethtool_ops;
+	netfront_qstats_init(dev);
 	dev->min_mtu = PVIO_NETIF_MTU_MIN;
 	dev->max_mtu = PVIO_NETIF_MTU_MAX;
 	/*

@@ -33,12 +33,18 @@ struct netfront_stats {
 	atomic64_t rx_bytes;
 	atomic64_t rx_errors;	/* packets the backend described wrongly */
 	atomic64_t rx_dropped;	/* no memory, or the device is down */
+	atomic64_t rx_alloc_fail;	/* pages the page pool did not give */
+	atomic64_t rx_csum_valid;	/* checked by the backend, taken so */
+	atomic64_t rx_csum_none;	/* left for the stack to check */
 	atomic64_t rx_gso;	/* GSO packets from the backend */
 	atomic64_t tx_packets;
 	atomic64_t tx_bytes;
 	atomic64_t tx_errors;	/* answered with an error */
 	atomic64_t tx_dropped;	/* no backend, or too large */
 	atomic64_t tx_gso;	/* GSO packets to the backend */
+	atomic64_t tx_gso_bytes;	/* ... their bytes */
+	atomic64_t tx_stop;	/* the stack's tx queue stopped: no room */
+	atomic64_t tx_wake;	/* ... and woken by completions */
 	atomic64_t xdp_pass;	/* the program's verdicts on receive */
 	atomic64_t xdp_drop;	/* XDP_DROP, XDP_ABORTED, failed XDP_TX */
 	atomic64_t xdp_tx;
@@ -291,6 +297,15 @@ int netfront_get_coalesce(struct net_device *dev, struct ethtool_coalesce *ec,
 int netfront_set_coalesce(struct net_device *dev, struct ethtool_coalesce *ec,
 			  struct kernel_ethtool_coalesce *kec,
 			  struct netlink_ext_ack *extack);
+
+/* netfront_qstats.c, on kernels with per-queue statistics over netlink */
+#ifdef PVIO_NETFRONT_QSTATS
+void netfront_qstats_init(struct net_device *dev);
+#else
+static inline void netfront_qstats_init(struct net_device *dev)
+{
+}
+#endif
 
 /* netfront_debugfs.c */
 void netfront_debugfs_add(struct netfront_info *info);
