@@ -63,6 +63,21 @@ static int netfront_read_back(struct netfront_info *info,
 
 /* ---- our state ---- */
 
+/*
+ * Stop using the rings and tell the backend we start over; the carrier
+ * is the caller's. Under RTNL, connected or Initialised.
+ */
+static void netfront_drop(struct netfront_info *info)
+{
+	/* Stops the tx queues and waits for every xmit under way. */
+	netif_tx_disable(info->dev);
+	netfront_rings_disconnect(info);
+	info->conn = NETFRONT_DISCONNECTED;
+	info->pdev->nr_rings = 0;
+	pvio_backoff_down(&info->backoff);
+	pvio_frontend_state_reset(info->link);
+}
+
 /* The backend is gone, or broke the protocol: start over. Under RTNL. */
 static void netfront_lose(struct netfront_info *info)
 {
@@ -71,13 +86,22 @@ static void netfront_lose(struct netfront_info *info)
 	if (info->conn == NETFRONT_CONNECTED)
 		netdev_info(info->dev, "backend lost, carrier off until it is back\n");
 	netif_carrier_off(info->dev);
-	/* Stops the tx queues and waits for every xmit under way. */
-	netif_tx_disable(info->dev);
-	netfront_rings_disconnect(info);
-	info->conn = NETFRONT_DISCONNECTED;
-	info->pdev->nr_rings = 0;
-	pvio_backoff_down(&info->backoff);
-	pvio_frontend_state_reset(info->link);
+	netfront_drop(info);
+}
+
+/* Show the stack @nr queues each way. Under RTNL. */
+static int netfront_set_real_queues(struct net_device *dev, unsigned int nr)
+{
+	unsigned int old = dev->real_num_tx_queues;
+	int ret;
+
+	ret = netif_set_real_num_tx_queues(dev, nr);
+	if (ret)
+		return ret;
+	ret = netif_set_real_num_rx_queues(dev, nr);
+	if (ret)
+		netif_set_real_num_tx_queues(dev, old);
+	return ret;
 }
 
 /*
@@ -93,15 +117,21 @@ static int netfront_rings_make(struct netfront_info *info, unsigned int nr,
 	info->ring_order = order;
 	ret = netfront_rings_alloc(info);
 	if (!ret)
-		ret = netif_set_real_num_tx_queues(info->dev, info->nr_queues);
-	if (!ret)
-		ret = netif_set_real_num_rx_queues(info->dev, info->nr_queues);
+		ret = netfront_set_real_queues(info->dev, info->nr_queues);
 	if (ret) {
 		netfront_rings_free(info);
 		netdev_err(info->dev, "cannot set up %u queues on the link: %d\n",
 			   info->nr_queues, ret);
 	}
 	return ret;
+}
+
+/* Queues and ring order for an offer: as many as asked for, and CPUs. */
+static void netfront_shape(const struct netfront_info *info, u32 queues,
+			   u32 order, unsigned int *nr, unsigned int *ord)
+{
+	*nr = min3(queues, info->want_queues, num_online_cpus());
+	*ord = min(order, info->want_order);
 }
 
 /*
@@ -115,11 +145,10 @@ static int netfront_rings_make(struct netfront_info *info, unsigned int nr,
 static int netfront_rings_shape(struct netfront_info *info, u32 queues,
 				u32 order)
 {
-	unsigned int nr = min3(queues, info->want_queues, num_online_cpus());
-	unsigned int ord = min(order, info->want_order);
-	unsigned int old_nr = 0, old_ord = 0;
+	unsigned int old_nr = 0, old_ord = 0, nr, ord;
 	int ret;
 
+	netfront_shape(info, queues, order, &nr, &ord);
 	if (info->rings_ready) {
 		if (nr == info->nr_queues && ord == info->ring_order)
 			return 0;
@@ -150,6 +179,8 @@ static int netfront_setup(struct netfront_info *info,
 	/* XDP sees whole packets with whole checksums (netfront_xdp.c). */
 	if (rtnl_dereference(info->xdp_prog))
 		features = 0;
+	info->offer_queues = o->queues;
+	info->offer_order = o->order;
 	ret = netfront_rings_shape(info, o->queues, o->order);
 	if (ret)
 		return ret;
@@ -186,7 +217,8 @@ static void netfront_schedule_connect(struct netfront_info *info)
 /* The backend took our rings: carrier on. Under RTNL. */
 static void netfront_connect(struct netfront_info *info)
 {
-	info->conn = NETFRONT_CONNECTED;
+	/* netfront_reshape() looks without the RTNL. */
+	WRITE_ONCE(info->conn, NETFRONT_CONNECTED);
 	info->pdev->ring_order = info->ring_order;
 	info->pdev->nr_rings = info->nr_queues;
 	pvio_backoff_up(&info->backoff);
@@ -200,6 +232,7 @@ static void netfront_connect(struct netfront_info *info)
 	netfront_rings_kick(info);
 	netdev_info(info->dev, "connected: %u queues of %u slots, features %#x\n",
 		    info->nr_queues, 1U << info->ring_order, info->features);
+	wake_up_all(&info->reshape_wq);
 }
 
 /*
@@ -324,10 +357,10 @@ static void netfront_lose_and_follow(struct netfront_info *info)
 }
 
 /*
- * ethtool asked for other queues or rings: drop the backend, and our
- * rings once it let go of them. Under RTNL, which the backend's reset
- * takes too (on the loop provider it runs in this kernel): the wait is
- * in netfront_retire_work(), without it.
+ * Set up anew (XDP asked for other offloads; a reshape gave up): drop
+ * the backend, and our rings once it let go of them. Under RTNL, which
+ * the backend's reset takes too (on the loop provider it runs in this
+ * kernel): the wait is in netfront_retire_work(), without it.
  */
 int netfront_reconfigure(struct netfront_info *info)
 {
@@ -361,6 +394,126 @@ static void netfront_retire_work(struct work_struct *work)
 						      PVIO_FRONTEND));
 	}
 	rtnl_unlock();
+}
+
+/*
+ * How long ethtool -L or -G waits for the backend to connect on the new
+ * rings: its release of the old ones (pvio_frontend_wait_released(), at
+ * most 5 s) and a handshake, with room for a slow (debug) kernel.
+ */
+#define NETFRONT_RESHAPE_MS	10000
+
+/* The wait of netfront_reshape() is over. Without the RTNL. */
+static bool netfront_reshaped(struct netfront_info *info)
+{
+	return READ_ONCE(info->conn) == NETFRONT_CONNECTED ||
+	       READ_ONCE(info->removing);
+}
+
+/**
+ * netfront_reshape() - ethtool -L and -G: other rings, in use on return
+ * @info: the vif; under the RTNL, which is dropped and taken again
+ * @queues: queues asked for
+ * @order: log2 of the ring slots asked for
+ *
+ * The protocol has no way to change the rings under a connected backend:
+ * the frontend starts over with new ones (Documentation/netif.rst,
+ * "Changing queues and rings"). So that the change is done when ethtool
+ * returns, as on a NIC:
+ *
+ * - the stack is shown the new number of queues at once, under the RTNL
+ *   (the shape follows from the backend's last offer), and the carrier
+ *   stays on: the tx queues are stopped meanwhile, so the stack keeps
+ *   what it sends in its qdisc, and nothing tells routing, bonding or
+ *   addrconf that the link went down;
+ * - the old rings are dropped and the backend told, as for a loss;
+ * - the RTNL is dropped while we wait for the backend to connect on the
+ *   new rings. The wait cannot hold it: the backend must let go of the
+ *   old rings first, and on the loop provider its reset takes the RTNL
+ *   in this kernel; our own handshake (netfront_retire_work(), then
+ *   netfront_connect_work() and the state watch) takes it as well. The
+ *   @reshaping flag keeps another reshape out meanwhile, and remove()
+ *   waits for it to clear before it unregisters the device, so the
+ *   device outlives the wait and our caller (the ethtool ioctl holds no
+ *   reference of its own);
+ * - back under the RTNL: connected on the rings asked for, done. If not
+ *   within NETFRONT_RESHAPE_MS, the old values are asked for again, the
+ *   stack shown the old queues, the carrier turned off until a backend
+ *   connects, and the call fails.
+ *
+ * With no backend connected nor connecting, the values are kept for the
+ * next one (as the module parameters are).
+ *
+ * Return: 0; -EBUSY if a reshape is under way, -ENODEV if the vif goes,
+ * -ETIMEDOUT if the backend did not connect in time, -ENOSPC if it did
+ * on other rings (the link had no room for the new ones), or the error
+ * of setting the stack's queues.
+ */
+int netfront_reshape(struct netfront_info *info, unsigned int queues,
+		     unsigned int order)
+{
+	unsigned int old_queues = info->want_queues, old_order = info->want_order;
+	struct net_device *dev = info->dev;
+	unsigned int old_nr = dev->real_num_tx_queues, nr, ord;
+	int ret;
+
+	ASSERT_RTNL();
+	if (info->removing)
+		return -ENODEV;
+	if (info->reshaping)
+		return -EBUSY;
+	info->want_queues = queues;
+	info->want_order = order;
+	if (info->conn == NETFRONT_DISCONNECTED)
+		return 0;
+	netfront_shape(info, info->offer_queues, info->offer_order, &nr, &ord);
+	if (netfront_rings_kept(info) && nr == info->nr_queues &&
+	    ord == info->ring_order)
+		return 0;
+	ret = netfront_set_real_queues(dev, nr);
+	if (ret) {
+		info->want_queues = old_queues;
+		info->want_order = old_order;
+		return ret;
+	}
+	netdev_info(dev, "setting up %u queues of %u slots with the backend\n",
+		    nr, 1U << ord);
+	netfront_drop(info);
+	info->retiring = true;
+	/* Asked for, not a flapping backend: set up as soon as it let go. */
+	pvio_backoff_reset(&info->backoff);
+	schedule_work(&info->retire_work);
+
+	WRITE_ONCE(info->reshaping, true);
+	rtnl_unlock();
+	wait_event_timeout(info->reshape_wq, netfront_reshaped(info),
+			   msecs_to_jiffies(NETFRONT_RESHAPE_MS));
+	rtnl_lock();
+	WRITE_ONCE(info->reshaping, false);
+	wake_up_all(&info->reshape_wq);
+
+	if (info->removing)
+		return -ENODEV;
+	if (info->conn == NETFRONT_CONNECTED && nr == info->nr_queues &&
+	    ord == info->ring_order)
+		return 0;
+	info->want_queues = old_queues;
+	info->want_order = old_order;
+	if (info->conn == NETFRONT_CONNECTED) {
+		netdev_warn(dev, "backend took %u queues of %u slots, not %u of %u\n",
+			    info->nr_queues, 1U << info->ring_order, nr,
+			    1U << ord);
+		return -ENOSPC;
+	}
+	netdev_warn(dev, "backend did not take %u queues of %u slots within %u ms, carrier off\n",
+		    nr, 1U << ord, NETFRONT_RESHAPE_MS);
+	netif_carrier_off(dev);
+	/* Rings of the new shape go: the next backend gets the old one. */
+	if (info->rings_ready)
+		netfront_reconfigure(info);
+	if (netfront_set_real_queues(dev, old_nr))
+		netdev_warn(dev, "cannot show %u queues again\n", old_nr);
+	return -ETIMEDOUT;
 }
 
 /* The backend broke the protocol: drop it and wait for a sane one. */
@@ -423,8 +576,10 @@ static netdev_features_t netfront_fix_features(struct net_device *dev,
 	struct netfront_info *info = netdev_priv(dev);
 	u32 fe = READ_ONCE(info->features);
 
+	/* Without CSUM the backend vouches for no received checksum. */
 	if (!(fe & PVIO_NETIF_FEAT_CSUM))
-		features &= ~(NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM);
+		features &= ~(NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
+			      NETIF_F_RXCSUM);
 	return features & ~(PVIO_NETIF_GSO_NETDEV & ~pvio_netif_gso_features(fe));
 }
 
@@ -520,6 +675,7 @@ static int netfront_probe(struct pvio_device *pdev)
 	INIT_WORK(&info->lost_work, netfront_lost_work);
 	INIT_WORK(&info->retire_work, netfront_retire_work);
 	INIT_DELAYED_WORK(&info->connect_work, netfront_connect_work);
+	init_waitqueue_head(&info->reshape_wq);
 	info->queues = kcalloc(max_queues, sizeof(*info->queues), GFP_KERNEL);
 	if (!info->queues) {
 		ret = -ENOMEM;
@@ -535,11 +691,16 @@ static int netfront_probe(struct pvio_device *pdev)
 	}
 	dev->netdev_ops = &netfront_netdev_ops;
 	dev->ethtool_ops = &netfront_ethtool_ops;
+	netfront_qstats_init(dev);
 	dev->min_mtu = PVIO_NETIF_MTU_MIN;
 	dev->max_mtu = PVIO_NETIF_MTU_MAX;
-	/* Copied anyway: scatter-gather costs nothing. */
+	/*
+	 * Copied anyway: scatter-gather costs nothing. rx-checksumming is
+	 * the backend's word that a packet was checked (or never left the
+	 * driver domain), taken while it is on.
+	 */
 	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
-			   PVIO_NETIF_GSO_NETDEV;
+			   NETIF_F_RXCSUM | PVIO_NETIF_GSO_NETDEV;
 	dev->features = dev->hw_features;
 	pvio_compat_xdp_features(dev, NETDEV_XDP_ACT_BASIC |
 				 NETDEV_XDP_ACT_REDIRECT |
@@ -582,9 +743,16 @@ static void netfront_remove(struct pvio_device *pdev)
 	/* Takes the RTNL in its files: not under it. */
 	netfront_debugfs_del(info);
 	rtnl_lock();
-	info->removing = true;
+	WRITE_ONCE(info->removing, true);
 	netfront_lose(info);
 	rtnl_unlock();
+	/*
+	 * An ethtool call waiting in netfront_reshape() returns once it has
+	 * the RTNL back; unregistering only after it let go of the RTNL
+	 * keeps the device there for it and its caller.
+	 */
+	wake_up_all(&info->reshape_wq);
+	wait_event(info->reshape_wq, !READ_ONCE(info->reshaping));
 	/* Neither may run once we go: they take the RTNL, so not under it. */
 	pvio_state_unwatch(info->watch);
 	cancel_work_sync(&info->lost_work);

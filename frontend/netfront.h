@@ -17,6 +17,7 @@
 #include <linux/hrtimer.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <net/xdp.h>
 
@@ -32,12 +33,18 @@ struct netfront_stats {
 	atomic64_t rx_bytes;
 	atomic64_t rx_errors;	/* packets the backend described wrongly */
 	atomic64_t rx_dropped;	/* no memory, or the device is down */
+	atomic64_t rx_alloc_fail;	/* pages the page pool did not give */
+	atomic64_t rx_csum_valid;	/* checked by the backend, taken so */
+	atomic64_t rx_csum_none;	/* left for the stack to check */
 	atomic64_t rx_gso;	/* GSO packets from the backend */
 	atomic64_t tx_packets;
 	atomic64_t tx_bytes;
 	atomic64_t tx_errors;	/* answered with an error */
 	atomic64_t tx_dropped;	/* no backend, or too large */
 	atomic64_t tx_gso;	/* GSO packets to the backend */
+	atomic64_t tx_gso_bytes;	/* ... their bytes */
+	atomic64_t tx_stop;	/* the stack's tx queue stopped: no room */
+	atomic64_t tx_wake;	/* ... and woken by completions */
 	atomic64_t xdp_pass;	/* the program's verdicts on receive */
 	atomic64_t xdp_drop;	/* XDP_DROP, XDP_ABORTED, failed XDP_TX */
 	atomic64_t xdp_tx;
@@ -193,11 +200,16 @@ struct netfront_queue {
  * @connect_work: an attempt to connect, paced by @backoff: reads the
  *	backend's offer without the RTNL, then sets up under it
  * @backoff: how soon the next attempt may run (under the RTNL)
+ * @reshape_wq: netfront_reshape() waits on it without the RTNL for the
+ *	backend to connect on the new rings, remove() for that wait to end
+ * @reshaping: netfront_reshape() waits (set and cleared under the RTNL)
  * @removing: remove() started: never reconnect
  * @conn: enum netfront_conn
  * @max_queues: queues allocated
  * @want_queues: queues asked for (module parameter, ethtool -L)
  * @want_order: ring order asked for (module parameter, ethtool -G)
+ * @offer_queues: queues the backend offered at the last setup
+ * @offer_order: ... and ring order
  * @nr_queues: queues in use (fixed when the rings are allocated)
  * @ring_order: log2 of each ring's slots (fixed likewise)
  * @features: PVIO_NETIF_FEAT_* in use with the current backend (READ_ONCE:
@@ -228,11 +240,15 @@ struct netfront_info {
 	struct work_struct retire_work;
 	struct delayed_work connect_work;
 	struct pvio_backoff backoff;
+	wait_queue_head_t reshape_wq;
+	bool reshaping;
 	bool removing;
 	int conn;
 	unsigned int max_queues;
 	unsigned int want_queues;
 	unsigned int want_order;
+	unsigned int offer_queues;
+	unsigned int offer_order;
 	unsigned int nr_queues;
 	unsigned int ring_order;
 	u32 features;
@@ -257,6 +273,8 @@ enum netfront_conn {
 
 /* netfront.c */
 int netfront_reconfigure(struct netfront_info *info);
+int netfront_reshape(struct netfront_info *info, unsigned int queues,
+		     unsigned int order);
 
 /* Rings in use, not dropped by a reconfigure in progress. Under RTNL. */
 static inline bool netfront_rings_kept(const struct netfront_info *info)
@@ -279,6 +297,15 @@ int netfront_get_coalesce(struct net_device *dev, struct ethtool_coalesce *ec,
 int netfront_set_coalesce(struct net_device *dev, struct ethtool_coalesce *ec,
 			  struct kernel_ethtool_coalesce *kec,
 			  struct netlink_ext_ack *extack);
+
+/* netfront_qstats.c, on kernels with per-queue statistics over netlink */
+#ifdef PVIO_NETFRONT_QSTATS
+void netfront_qstats_init(struct net_device *dev);
+#else
+static inline void netfront_qstats_init(struct net_device *dev)
+{
+}
+#endif
 
 /* netfront_debugfs.c */
 void netfront_debugfs_add(struct netfront_info *info);

@@ -4,9 +4,9 @@
  * ethtool for pvethN: driver info, link, per-queue counters (-S), the
  * number of queues (-L, combined) and the ring size (-G, rx and tx
  * alike: one ring order per vif). Changing either sets the vif up again
- * with the backend: the carrier goes off and on, packets on the rings
- * are lost, as on a wire. Interrupt moderation (-c, -C) is
- * netfront_coal.c's.
+ * with the backend before the call returns (netfront_reshape()): packets
+ * on the rings are lost, as on a wire, the carrier stays on. Interrupt
+ * moderation (-c, -C) is netfront_coal.c's.
  */
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
@@ -105,8 +105,7 @@ static int netfront_set_channels(struct net_device *dev,
 		return -EINVAL;
 	if (netfront_rings_kept(info) && ch->combined_count == info->nr_queues)
 		return 0;
-	info->want_queues = ch->combined_count;
-	return netfront_reconfigure(info);
+	return netfront_reshape(info, ch->combined_count, info->want_order);
 }
 
 static void netfront_get_ringparam(struct net_device *dev,
@@ -145,8 +144,11 @@ static int netfront_set_ringparam(struct net_device *dev,
 	}
 	if (netfront_rings_kept(info) && size == 1U << info->ring_order)
 		return 0;
-	info->want_order = ilog2(size);
-	return netfront_reconfigure(info);
+	if (info->reshaping) {
+		NL_SET_ERR_MSG(extack, "the rings are being set up anew");
+		return -EBUSY;
+	}
+	return netfront_reshape(info, info->want_queues, ilog2(size));
 }
 
 const struct ethtool_ops netfront_ethtool_ops = {

@@ -315,6 +315,7 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (!netfront_tx_room(q)) {
 		/* Stopped when room ran short: should not happen. */
 		netif_tx_stop_queue(txq);
+		atomic64_inc(&q->stats.tx_stop);
 		spin_unlock_bh(&q->tx_lock);
 		return NETDEV_TX_BUSY;
 	}
@@ -327,8 +328,10 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	spin_unlock_bh(&q->tx_lock);
 
 	/* The pages are ours alone now: copy without the lock. */
-	if (req.flags & PVIO_NETIF_TXF_GSO)
+	if (req.flags & PVIO_NETIF_TXF_GSO) {
 		atomic64_inc(&q->stats.tx_gso);
+		atomic64_add(len, &q->stats.tx_gso_bytes);
+	}
 	req.id = cpu_to_le16(id);
 	req.nr_segs = nr;
 	req.len = cpu_to_le32(len);
@@ -361,6 +364,7 @@ netdev_tx_t netfront_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 	if (!netfront_tx_room(q)) {
 		netif_tx_stop_queue(txq);
+		atomic64_inc(&q->stats.tx_stop);
 		kick = true;
 	}
 	if (kick)
@@ -417,8 +421,10 @@ bool netfront_tx_frame(struct netfront_queue *q, const void *data, u32 len)
 	sh->sent = true;
 	atomic64_inc(&q->stats.tx_packets);
 	atomic64_add(len, &q->stats.tx_bytes);
-	if (!netfront_tx_room(q))
+	if (!netfront_tx_room(q)) {
 		netif_tx_stop_queue(netdev_get_tx_queue(q->info->dev, q->qid));
+		atomic64_inc(&q->stats.tx_stop);
+	}
 	return true;
 }
 
@@ -470,8 +476,10 @@ static bool netfront_tx_complete(struct netfront_queue *q)
 	/* Only what was reported sent, each once: ids in flight only. */
 	netdev_tx_completed_queue(txq, pkts, bytes);
 	if (ok && netif_tx_queue_stopped(txq) && netfront_tx_room(q) &&
-	    READ_ONCE(q->connected))
+	    READ_ONCE(q->connected)) {
 		netif_tx_wake_queue(txq);
+		atomic64_inc(&q->stats.tx_wake);
+	}
 	spin_unlock_bh(&q->tx_lock);
 	return ok;
 }
@@ -522,14 +530,19 @@ static bool netfront_rx_offload_valid(struct netfront_queue *q,
 
 /*
  * Apply the offload fields of the packet's first response, validated.
+ * With rx-checksumming off (ethtool -K pvethN rx off) the backend's word
+ * is not taken: a checked packet is checked again by the stack, and a
+ * partial one gets its checksum filled in, then checked likewise; only
+ * a super-packet stays partial, its checksums made as it is segmented.
  * Return: false if the headers do not bear them out.
  */
 static bool netfront_rx_offload(struct netfront_queue *q, struct sk_buff *skb)
 {
 	const struct pvio_netif_rx_response *rsp = &q->rx_first;
 	struct skb_shared_info *sh = skb_shinfo(skb);
+	bool rxcsum = q->info->dev->features & NETIF_F_RXCSUM;
 
-	if (rsp->flags & PVIO_NETIF_RXF_CSUM_VALID)
+	if ((rsp->flags & PVIO_NETIF_RXF_CSUM_VALID) && rxcsum)
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	if (!(rsp->flags & PVIO_NETIF_RXF_CSUM_PARTIAL))
 		return true;
@@ -538,7 +551,7 @@ static bool netfront_rx_offload(struct netfront_queue *q, struct sk_buff *skb)
 	if (skb_checksum_setup(skb, false))
 		return false;
 	if (rsp->gso_type == PVIO_NETIF_GSO_NONE)
-		return true;
+		return rxcsum || !skb_checksum_help(skb);
 	sh->gso_size = le16_to_cpu(rsp->gso_size);
 	sh->gso_type = pvio_netif_skb_gso(rsp->gso_type);
 	/* Counted by the stack: the backend's word is not taken. */
@@ -594,6 +607,10 @@ static void netfront_rx_deliver(struct netfront_queue *q)
 	}
 	atomic64_inc(&q->stats.rx_packets);
 	atomic64_add(skb->len + PVIO_NETIF_HLEN, &q->stats.rx_bytes);
+	if (skb->ip_summed == CHECKSUM_UNNECESSARY)
+		atomic64_inc(&q->stats.rx_csum_valid);
+	else if (skb->ip_summed == CHECKSUM_NONE)
+		atomic64_inc(&q->stats.rx_csum_none);
 	skb_record_rx_queue(skb, q->qid);
 	if (skb_is_gso(skb)) {
 		atomic64_inc(&q->stats.rx_gso);
@@ -614,22 +631,23 @@ static void netfront_rx_append(struct netfront_queue *q, const void *src,
 		n = min_t(u32, len, NETFRONT_RX_HEAD_MAX);
 		page = page_pool_dev_alloc_pages(q->rx_pp);
 		if (!page)
-			goto drop;
+			goto nomem;
 		pvio_copy(page_address(page) + NETFRONT_RX_HEADROOM, src, n);
 		q->rx_skb = netfront_rx_build(q, page, NETFRONT_RX_HEADROOM, n);
 		if (!q->rx_skb)
-			goto drop;
+			goto nomem;
 		if (n == len)
 			return;
 	}
 	page = page_pool_dev_alloc_pages(q->rx_pp);
 	if (!page)
-		goto drop;
+		goto nomem;
 	pvio_copy(page_address(page), src + n, len - n);
 	skb_add_rx_frag(q->rx_skb, skb_shinfo(q->rx_skb)->nr_frags, page, 0,
 			len - n, PAGE_SIZE);
 	return;
-drop:
+nomem:
+	atomic64_inc(&q->stats.rx_alloc_fail);
 	dev_kfree_skb_any(q->rx_skb);
 	q->rx_skb = NULL;
 	q->rx_discard = true;

@@ -171,6 +171,7 @@ void netfront_xdp_rx(struct netfront_queue *q, struct bpf_prog *prog,
 	}
 	page = page_pool_dev_alloc_pages(q->rx_pp);
 	if (!page) {
+		atomic64_inc(&q->stats.rx_alloc_fail);
 		q->rx_discard = true;
 		return;
 	}

@@ -55,6 +55,12 @@ void pvio_backoff_down(struct pvio_backoff *b)
 }
 EXPORT_SYMBOL_GPL(pvio_backoff_down);
 
+void pvio_backoff_reset(struct pvio_backoff *b)
+{
+	WRITE_ONCE(b->delay_ms, 0);
+}
+EXPORT_SYMBOL_GPL(pvio_backoff_reset);
+
 static int pvio_backoff_show(struct seq_file *m, void *unused)
 {
 	const struct pvio_backoff *b = m->private;

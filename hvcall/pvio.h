@@ -1067,6 +1067,15 @@ void pvio_backoff_up(struct pvio_backoff *b);
 void pvio_backoff_down(struct pvio_backoff *b);
 
 /**
+ * pvio_backoff_reset() - the next attempt starts at once
+ * @b: the backoff
+ *
+ * For a reconnect the frontend's user asked for (a new ring shape), which
+ * is no sign of a flapping backend.
+ */
+void pvio_backoff_reset(struct pvio_backoff *b);
+
+/**
  * pvio_backoff_debugfs() - show @b as file "reconnect" in @dir
  * @dir: the driver's debugfs directory of the device
  * @b: the backoff, alive as long as @dir

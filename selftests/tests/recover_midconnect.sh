@@ -13,9 +13,14 @@
 #       backend drops the stale rings and connects on the new ones, and
 #       fio verifies through the disk;
 #  vif: (4) the frontend unbound, as (1); (5) ethtool -L while held:
-#       the old rings are freed only once the backend let go, and both
-#       ends connect on the new queues; (6) ethtool -G with the backend
-#       held past 5 s, as (3); ping and iperf3 through the vif after each.
+#       it waits for the backend (the stack shows the new queues at
+#       once, a second change is refused meanwhile) and returns once
+#       the backend, released, connected on the new rings; (6) ethtool -G
+#       with the backend held past ethtool's bound (10 s): it fails, the
+#       old ring size comes back and the carrier goes off; the rings it
+#       had published are left unused after 5 s more, as (3), and both
+#       ends connect on the old size once the backend is released; ping
+#       and iperf3 through the vif after each.
 # Then everything unloads.
 # timeout: 600
 . /pvio/lib.sh
@@ -140,8 +145,16 @@ vif=link$link-vif0
 vif_add "$link" queues 2 || die "cannot add the vif"
 net_pair_up "$link"
 fe_et() { $IP netns exec fe ethtool "$@"; }
-# et_held ARGS: ethtool on the frontend; the backend is held connecting.
-et_held() { fe_et "$@" && wait_until 30 held; }
+# et_bg ARGS: ethtool on the frontend in the background, its exit status
+# into /tmp/et.rc when it ends; sets $et.
+et_bg() {
+	rm -f /tmp/et.rc
+	sh -c "$IP netns exec fe ethtool $*; echo \$? >/tmp/et.rc" &
+	et=$!
+}
+# et_rc: the background ethtool ended with status 0.
+et_rc() { wait $et; [ "$(cat /tmp/et.rc)" = 0 ]; }
+queues() { echo $($IP netns exec fe ls /sys/class/net/$fe/queues); }
 # unused_logged: the frontend said it leaves its old pages unused.
 unused_logged() {
 	klog | grep -q "$vif-frontend: backend still holds the rings"
@@ -196,40 +209,52 @@ check "... ping" ping_ok
 
 # (5) ethtool -L while the backend connects -----------------------------------
 hold 1
+et_bg -L "$fe" combined 1
 check "ethtool -L combined 1: the backend is held connecting" \
-	et_held -L "$fe" combined 1
-check "ethtool -L combined 2 while it is held" fe_et -L "$fe" combined 2
-sleep 1
-check "... the frontend waits for the backend (not Initialised)" \
-	test "$(state $vif-frontend)" = Initialising
+	wait_until 30 held
+check "... ethtool waits for it" still_running $et
+check "... the stack shows one queue each way already" \
+	test "$(queues)" = "rx-0 tx-0"
+check "... ethtool -L combined 2 meanwhile: refused (busy)" \
+	sh -c "! $IP netns exec fe ethtool -L $fe combined 2 2>/dev/null"
 hold 0
-check "release: both ends connect" wait_until 30 both_connected $vif
-check "... the carrier comes up" net_carrier fe "$fe" 1
-check "... the backend dropped the stale rings" \
-	test "$(log_count "$be: frontend took its rings back")" -eq 2
-check "... two queues at both ends" \
-	test "$(combined fe $fe) $(combined be $be)" = "2 2"
+check "release: ethtool -L returns success" et_rc
+check "... both ends are connected at once" both_connected $vif
+check "... the carrier is on" net_carrier fe "$fe" 1 0
+check "... one queue at both ends" \
+	test "$(combined fe $fe) $(combined be $be)" = "1 1"
+check "... no stale rings: the backend connected on the new ones" \
+	test "$(log_count "$be: frontend took its rings back")" -eq 1
 check "... no page was left unused" \
 	test "$(log_count "$vif-frontend: backend still holds the rings")" -eq 0
 check "... ping" ping_ok
 check "... iperf3" traffic_ok
+check "ethtool -L combined 2" fe_et -L "$fe" combined 2
+check "... two queues at both ends" \
+	test "$(combined fe $fe) $(combined be $be)" = "2 2"
 
-# (6) ethtool -G with the backend held past 5 s -------------------------------
+# (6) ethtool -G with the backend held past ethtool's bound -------------------
+old_ring=$(ring fe $fe)
 hold 1
+et_bg -G "$fe" rx 128 tx 128
 check "ethtool -G rx 128 tx 128: the backend is held connecting" \
-	et_held -G "$fe" rx 128 tx 128
-check "ethtool -G rx 64 tx 64 while it is held" fe_et -G "$fe" rx 64 tx 64
-check "... after 5 s the old pages are left unused" \
+	wait_until 30 held
+wait $et
+check "... ethtool -G failed (the backend did not connect in time)" \
+	test "$(cat /tmp/et.rc)" != 0
+check "... the old ring size is back" test "$(ring fe $fe)" = "$old_ring"
+check "... the carrier is off" net_carrier fe "$fe" 0 0
+check "... after 5 s more the pages it published are left unused" \
 	wait_until 30 unused_logged
-check "... and new rings published" \
+check "... and rings of the old size published" \
 	wait_state $vif-frontend Initialised
 hold 0
 check "release: both ends connect" wait_until 30 both_connected $vif
 check "... the carrier comes up" net_carrier fe "$fe" 1
 check "... the backend dropped the stale rings" \
-	test "$(log_count "$be: frontend took its rings back")" -eq 3
-check "... rings of 64 at both ends" \
-	test "$(ring fe $fe) $(ring be $be)" = "64 64"
+	test "$(log_count "$be: frontend took its rings back")" -eq 2
+check "... rings of the old size at both ends" \
+	test "$(ring fe $fe) $(ring be $be)" = "$old_ring $old_ring"
 check "... ping" ping_ok
 check "... iperf3" traffic_ok
 

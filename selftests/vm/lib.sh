@@ -254,6 +254,21 @@ net_pair_down() {
 		pvio_rmmod pvio_netfront pvio_netback pvio_loop pvio_hv
 }
 
+# ynl FAMILY ARGS...: the kernel's YNL client (tools/net/ynl/cli.py) on
+# one of the kernel's netlink families (netdev, ethtool, rt_link), e.g.
+# `ynl netdev --dump qstats-get`; prints the answer as JSON. Run it in a
+# namespace with `$IP netns exec NS sh -c ". /pvio/lib.sh; ynl ..."`.
+# have_ynl: the initramfs has it (mkinitramfs.sh found linux-source).
+have_ynl() {
+	[ -e /pvio/ynl/cli.py ]
+}
+ynl() {
+	_f=$1
+	shift
+	/usr/bin/python3 /pvio/ynl/cli.py --no-schema --output-json \
+		--spec /pvio/ynl/specs/"$_f".yaml "$@"
+}
+
 # net_stat NS DEV COUNTER: one of DEV's statistics (rx_packets, ...).
 net_stat() {
 	$IP netns exec "$1" cat /sys/class/net/"$2"/statistics/"$3"

@@ -47,6 +47,33 @@ for d in userspace selftests/tools; do
 	fi
 done
 
+# The kernel's YNL client and the specs of its own netlink families
+# (netdev, ethtool, rt-link), for tests that ask them as a user would
+# (lib.sh's ynl): from Debian's linux-source-6.12, extracted once into
+# the cache beside what scripts/ynl-gen.sh takes. The guest's python3 and
+# its yaml module are the host's, over 9p.
+src=/usr/src/linux-source-6.12.tar.xz
+if [ -e "$src" ]; then
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+	ynl=${PVIO_CACHE:-/var/cache/pvio}/ynl-cli/$ver
+	if [ ! -e "$ynl/done" ]; then
+		rm -rf "$ynl.tmp"
+		mkdir -p "$ynl.tmp"
+		tar -xf "$src" -C "$ynl.tmp" --strip-components=1 \
+			linux-source-6.12/tools/net/ynl/cli.py \
+			linux-source-6.12/tools/net/ynl/lib \
+			linux-source-6.12/Documentation/netlink/specs/netdev.yaml \
+			linux-source-6.12/Documentation/netlink/specs/ethtool.yaml \
+			linux-source-6.12/Documentation/netlink/specs/rt_link.yaml
+		touch "$ynl.tmp/done"
+		rm -rf "$ynl"
+		mv "$ynl.tmp" "$ynl"
+	fi
+	mkdir -p "$stage/pvio/ynl"
+	cp -r "$ynl/tools/net/ynl/cli.py" "$ynl/tools/net/ynl/lib" \
+		"$ynl/Documentation/netlink/specs" "$stage/pvio/ynl/"
+fi
+
 # 9p and what it needs, in load order; built in on the debug kernel.
 for m in netfs 9pnet 9pnet_virtio 9p; do
 	f=$(find "$kmods/kernel" -name "$m.ko*" | head -n 1)
