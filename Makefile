@@ -28,6 +28,9 @@
 #   make bench-ring      ring throughput beside memcpy (and DPDK's rte_ring)
 #   make demo            the README's first command: three VMs over pvio
 #   make demo-loop       the single-VM demo (loop provider)
+#   make deb             the Debian packages pvio-dkms and pvio-utils in
+#                        .build/deb/ (dpkg-buildpackage on a copy of the
+#                        tree in .build/deb/src; writes nothing beside it)
 #   make modules_install install the modules for KDIR's kernel and depmod
 #   make sign KEY=<private key> CERT=<certificate>
 #                        sign the built modules (or MODDIR's) with KDIR's
@@ -44,7 +47,7 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(PVIO_ROOT) PVIO_ROOT=$(PVIO_ROOT)
 T ?= *
 KERNEL ?= stock
 
-.PHONY: all modules userspace clean modules_install sign deps \
+.PHONY: all modules userspace clean modules_install sign deps deb \
 	check check-build check-dkms check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
 	bench bench-ring bench-blk bench-net bench-xvm bench-recover demo demo-loop
 
@@ -66,6 +69,9 @@ modules_install: modules
 
 sign:
 	@HASH='$(HASH)' $(PVIO_ROOT)/scripts/sign-modules.sh '$(KEY)' '$(CERT)' '$(KDIR)' $(MODDIR)
+
+deb:
+	@$(PVIO_ROOT)/scripts/deb.sh
 
 clean:
 	-$(KBUILD) clean
