@@ -4,11 +4,12 @@
 #
 #   make                 build the modules (against KDIR) and userspace
 #   make check           everything CI runs: check-build, check-dkms,
-#                        check-unit, check-hvd, check-harness, check-vm, and
-#                        the debug-kernel tier
+#                        check-deb, check-unit, check-hvd, check-harness,
+#                        check-vm, and the debug-kernel tier
 #   make check-build     6.12 and 6.1 builds with W=1, sparse, checkpatch
 #   make check-dkms      DKMS builds and installs every module for 6.12 and
 #                        6.1 (private trees, as root); make sign signs them
+#   make check-deb       make deb, lintian, the packages' contents
 #   make check-unit      userspace unit tests of common/ under ASan/UBSan
 #   make check-hvd       pvio-hvd's no-VM tests (ivshmem_hvd_*)
 #   make check-harness   the VM harness checks it reports failures
@@ -48,7 +49,7 @@ T ?= *
 KERNEL ?= stock
 
 .PHONY: all modules userspace clean modules_install sign deps deb \
-	check check-build check-dkms check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
+	check check-build check-dkms check-deb check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
 	bench bench-ring bench-blk bench-net bench-xvm bench-recover demo demo-loop
 
 all: modules userspace
@@ -90,6 +91,9 @@ check-build:
 
 check-dkms:
 	@$(PVIO_ROOT)/scripts/dkms-check.sh
+
+check-deb:
+	@$(PVIO_ROOT)/scripts/deb-check.sh
 
 check-unit:
 	@$(DEPS) build test

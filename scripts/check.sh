@@ -137,6 +137,7 @@ run_queue() {
 static_lane() {
 	suite check-build "$top/scripts/check-build.sh"
 	suite check-dkms "$top/scripts/dkms-check.sh"
+	suite check-deb "$top/scripts/deb-check.sh"
 	suite check-unit make -C "$top/selftests/unit" check
 	suite check-hvd make -C "$top/selftests/hvd" check
 	suite check-harness "$top/selftests/vm/selftest.sh"
@@ -158,7 +159,7 @@ debug_lane() {
 	run_queue
 }
 
-suite deps "$top/scripts/deps.sh" build test
+suite deps "$top/scripts/deps.sh" build test deb
 lane 1 static_lane
 lane 2 debug_lane
 wait
