@@ -4,11 +4,12 @@
 #
 #   make                 build the modules (against KDIR) and userspace
 #   make check           everything CI runs: check-build, check-dkms,
-#                        check-unit, check-hvd, check-harness, check-vm, and
-#                        the debug-kernel tier
+#                        check-deb, check-unit, check-hvd, check-harness,
+#                        check-vm, and the debug-kernel tier
 #   make check-build     6.12 and 6.1 builds with W=1, sparse, checkpatch
 #   make check-dkms      DKMS builds and installs every module for 6.12 and
 #                        6.1 (private trees, as root); make sign signs them
+#   make check-deb       make deb, lintian, the packages' contents
 #   make check-unit      userspace unit tests of common/ under ASan/UBSan
 #   make check-hvd       pvio-hvd's no-VM tests (ivshmem_hvd_*)
 #   make check-harness   the VM harness checks it reports failures
@@ -28,6 +29,9 @@
 #   make bench-ring      ring throughput beside memcpy (and DPDK's rte_ring)
 #   make demo            the README's first command: three VMs over pvio
 #   make demo-loop       the single-VM demo (loop provider)
+#   make deb             the Debian packages pvio-dkms and pvio-utils in
+#                        .build/deb/ (dpkg-buildpackage on a copy of the
+#                        tree in .build/deb/src; writes nothing beside it)
 #   make modules_install install the modules for KDIR's kernel and depmod
 #   make sign KEY=<private key> CERT=<certificate>
 #                        sign the built modules (or MODDIR's) with KDIR's
@@ -44,8 +48,8 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(PVIO_ROOT) PVIO_ROOT=$(PVIO_ROOT)
 T ?= *
 KERNEL ?= stock
 
-.PHONY: all modules userspace clean modules_install sign deps \
-	check check-build check-dkms check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
+.PHONY: all modules userspace clean modules_install sign deps deb \
+	check check-build check-dkms check-deb check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
 	bench bench-ring bench-blk bench-net bench-xvm bench-recover demo demo-loop
 
 all: modules userspace
@@ -67,6 +71,9 @@ modules_install: modules
 sign:
 	@HASH='$(HASH)' $(PVIO_ROOT)/scripts/sign-modules.sh '$(KEY)' '$(CERT)' '$(KDIR)' $(MODDIR)
 
+deb:
+	@$(PVIO_ROOT)/scripts/deb.sh
+
 clean:
 	-$(KBUILD) clean
 	@if [ -e userspace/Makefile ]; then $(MAKE) -C userspace clean; fi
@@ -84,6 +91,9 @@ check-build:
 
 check-dkms:
 	@$(PVIO_ROOT)/scripts/dkms-check.sh
+
+check-deb:
+	@$(PVIO_ROOT)/scripts/deb-check.sh
 
 check-unit:
 	@$(DEPS) build test

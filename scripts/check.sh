@@ -81,7 +81,9 @@ lane() {
 # the driver domain killed twice under two guests (recover_dd_kill:
 # kmemleak in the guests after each reconnect), alone too. Not
 # net_ratelimit: the debug guest barely reaches half of 20 Mbit/s.
-# Longest first, so that the two lanes end close together.
+# The Debian packages installed, DKMS building the modules in the
+# postinst, and used in a VM (pkg_install), last: a few minutes. Longest
+# first, so that the two lanes end close together.
 cat >"$state/queue" <<EOQ
 check-vm stock core_*,link_*,blk_*,net_*
 check-vm-debug-3 debug ivshmem_three_vms
@@ -90,6 +92,7 @@ check-recover stock recover_*
 check-recover-debug debug recover_dd_kill
 check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,blk_timeout,ivshmem_probe,recover_shrink
 check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms,recover_midconnect
+check-pkg stock pkg_*
 EOQ
 
 # next_suite: take the first suite whose kernel is ready off the queue
@@ -137,6 +140,7 @@ run_queue() {
 static_lane() {
 	suite check-build "$top/scripts/check-build.sh"
 	suite check-dkms "$top/scripts/dkms-check.sh"
+	suite check-deb "$top/scripts/deb-check.sh"
 	suite check-unit make -C "$top/selftests/unit" check
 	suite check-hvd make -C "$top/selftests/hvd" check
 	suite check-harness "$top/selftests/vm/selftest.sh"
@@ -158,7 +162,7 @@ debug_lane() {
 	run_queue
 }
 
-suite deps "$top/scripts/deps.sh" build test
+suite deps "$top/scripts/deps.sh" build test deb
 lane 1 static_lane
 lane 2 debug_lane
 wait

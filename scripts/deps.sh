@@ -5,7 +5,7 @@
 # Idempotent: packages already present cost one dpkg query, and apt-get runs
 # (after `apt-get update`) only when something is missing.
 #
-# usage: scripts/deps.sh [build|test|bench|all]...   (default: all)
+# usage: scripts/deps.sh [build|test|bench|deb|all]...   (default: all)
 set -euo pipefail
 
 # Compiler, kernel headers for both target kernels, the static checkers,
@@ -23,6 +23,9 @@ test_pkgs=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod fio iperf3
 	   linux-source-6.12
 	   libasan8 libubsan1 libjson-c5)
 bench_pkgs=(libdpdk-dev linux-perf)
+# make deb and make check-deb: dpkg-buildpackage, debhelper with dh_dkms,
+# and lintian.
+deb_pkgs=(build-essential dpkg-dev debhelper dh-dkms fakeroot lintian)
 
 want=()
 for group in "${@:-all}"; do
@@ -30,8 +33,10 @@ for group in "${@:-all}"; do
 	build) want+=("${build_pkgs[@]}") ;;
 	test)  want+=("${test_pkgs[@]}") ;;
 	bench) want+=("${bench_pkgs[@]}") ;;
-	all)   want+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-	*) echo "deps.sh: unknown group '$group' (build, test, bench, all)" >&2
+	deb)   want+=("${deb_pkgs[@]}") ;;
+	all)   want+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}"
+		      "${deb_pkgs[@]}") ;;
+	*) echo "deps.sh: unknown group '$group' (build, test, bench, deb, all)" >&2
 	   exit 2 ;;
 	esac
 done

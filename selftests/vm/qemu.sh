@@ -4,6 +4,9 @@
 # test VM under QEMU. Expects VM_KERNEL, VM_INITRD and VM_KMODS (the
 # kernel's lib/modules directory, shared as /lib/modules) in the environment.
 #
+# VM_USR, if set, is shared as the guest's /usr instead of the host's
+# (pkg_install: a /usr with pvio's packages installed).
+#
 # vm_qemu LOGDIR NAME TIMEOUT APPEND [extra QEMU arguments...]
 #   Boots the VM in the foreground until it powers off or TIMEOUT seconds
 #   pass. The guest console goes to LOGDIR/NAME.console and the guest's
@@ -67,7 +70,7 @@ vm_qemu() {
 		-append "console=ttyS0 loglevel=5 log_buf_len=4M panic=-1 $append" \
 		-serial "file:$logdir/$name.console" \
 		-serial "file:$logdir/$name.results" \
-		-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on \
+		-virtfs "local,path=${VM_USR:-/usr},mount_tag=usr,security_model=none,readonly=on" \
 		-virtfs "local,path=$VM_KMODS,mount_tag=kmods,security_model=none,readonly=on" \
 		"$@" </dev/null >"$logdir/$name.qemu" 2>&1
 }
