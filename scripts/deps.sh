@@ -15,11 +15,13 @@ build_pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev pkgconf
 	    libmnl-dev libbpf-dev python3 python3-yaml python3-jsonschema perl rsync
 	    dkms openssl)
 # VM harness: QEMU, a static busybox for the initramfs, and the programs the
-# guest runs from the host's /usr over 9p.
+# guest runs from the host's /usr over 9p; gnuplot for the benchmark
+# report's plots (make check's bench smoke run makes them too).
 test_pkgs=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod fio iperf3
 	   ethtool iproute2 util-linux fdisk e2fsprogs dosfstools
 	   linux-source-6.12
-	   libasan8 libubsan1)
+	   libasan8 libubsan1
+	   gnuplot-nox)
 bench_pkgs=(libdpdk-dev linux-perf)
 
 want=()
