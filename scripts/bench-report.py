@@ -68,7 +68,8 @@ WORKLOADS = {
     "qd1_p50": "4k randread QD1 p50", "qd1_p99": "4k randread QD1 p99",
     "qd1_p999": "4k randread QD1 p99.9",
     "seqread": "1M seq read QD8", "seqwrite": "1M seq write QD8",
-    "both": "QD32, two guests at once (sum)",
+    "both": "4k randread QD32, two guests at once (sum)",
+    "both_per_one": "two guests at once / one guest",
     "tcp1": "TCP, 1 stream", "tcp4": "TCP, 4 streams",
     "tcp1_rev": "TCP, 1 stream, reverse",
     "udp64": "UDP 64-byte datagrams received",
@@ -191,7 +192,8 @@ def gnuplot(d, name, script, data):
         o.write(data)
     head = (f"set terminal pngcairo size 800,480 font 'sans,10'\n"
             f"set output '{png}'\nset datafile missing '?'\n"
-            f"set key outside right top\nset grid ytics\n")
+            f"set termoption noenhanced\nset key outside right top\n"
+            f"set grid ytics\nset offsets 0, 0, graph 0.05, 0\n")
     try:
         subprocess.run(["gnuplot"], input=head + script.replace("@DAT@", dat),
                        text=True, check=True, capture_output=True)
@@ -266,7 +268,8 @@ def plots(d, rows, samples):
         if bars(d, f"net-tcp-{m}", f"iperf3 TCP throughput by streams, {m}",
                 "Gbit/s", data, len(sy)):
             made.append(f"net-tcp-{m}")
-        rtt = [s for s in samples if s["bench"] == "net" and s["mode"] == m
+    for b, m in sorted({(s["bench"], s["mode"]) for s in samples}):
+        rtt = [s for s in samples if s["bench"] == b and s["mode"] == m
                and s["metric"] == "ping_rtt" and s["values"]]
         if rtt:
             data, plot = "", []
@@ -277,13 +280,13 @@ def plots(d, rows, samples):
                 data += "\n\n"
                 plot.append(f"'@DAT@' index {i} using 1:2 with steps lw 2 "
                             f"title '{s['system']} ({len(v)} pings)'")
-            script = (f"set title 'ping round trips, CDF, {m}'\n"
+            script = (f"set title 'ping round trips, CDF, {b}, {m}'\n"
                       "set xlabel 'round trip, us (log scale)'\n"
                       "set ylabel 'fraction of pings'\nset logscale x\n"
-                      "set yrange [0:1]\nset key bottom right\n"
+                      "set yrange [0:1]\nset key inside bottom right\n"
                       "plot " + ", ".join(plot) + "\n")
-            if gnuplot(d, f"net-ping-{m}", script, data):
-                made.append(f"net-ping-{m}")
+            if gnuplot(d, f"{b}-ping-{m}", script, data):
+                made.append(f"{b}-ping-{m}")
     for m in modes("xvm"):
         work = order({r["workload"] for r in rows
                       if r["bench"] == "xvm" and r["mode"] == m
@@ -292,7 +295,8 @@ def plots(d, rows, samples):
         if not work:
             continue
         data = '"x" "pvio/virtio"\n' + "".join(
-            f'"{w}" {val_ratio}\n' for w in work
+            f'"{w}{" (us)" if w.endswith(("p50", "p99")) else ""}" '
+            f'{val_ratio}\n' for w in work
             for val_ratio in [next(r["ratio"] for r in rows
                                    if r["bench"] == "xvm" and r["mode"] == m
                                    and r["workload"] == w
