@@ -90,6 +90,10 @@ bench_follow() {
 				# shellcheck disable=SC2086
 				bench_record "$b" "$2" $rest
 				;;
+			"# BENCH-META "*)
+				read -r _ _ b rest <<<"$line"
+				bench_meta "$b" "$rest"
+				;;
 			"# BENCH-SAMPLES "*)
 				read -r _ _ b rest <<<"$line"
 				echo "$b $2 $rest" >>"$BENCH_OUT/samples.txt"
@@ -115,32 +119,22 @@ bench_collect() {
 		tap=$BENCH_OUT/logs/${tests//[*,]/_}-$mode.tap
 		# shellcheck source=selftests/vm/qemu.sh
 		VM_ACCEL=$bench_accel . "$top/selftests/vm/qemu.sh"
-		bench_meta "accel_$mode" "$(echo qemu-system-x86_64 -accel "$bench_accel" \
-			-cpu "$VM_CPU" -smp "$VM_SMP" -m "$VM_MEM" $extra)"
+		bench_meta "accel_$mode" "qemu-system-x86_64 -accel $bench_accel -cpu $VM_CPU -smp $VM_SMP -m $VM_MEM${extra:+ $extra}"
 		VM_ACCEL=$bench_accel VM_EXTRA=$extra VM_APPEND=$bench_append \
 			VM_LOGDIR=$logdir "$top/selftests/vm/run.sh" -k stock \
 			-t "$tests" >"$tap" &
 		pid=$!
 		bench_running="$pid $logdir $mode"
 		while kill -0 $pid 2>/dev/null; do
-			bench_follow "$logdir" $mode
+			bench_follow "$logdir" "$mode"
 			sleep 2
 		done
 		wait $pid
 		bench_running=
-		bench_follow "$logdir" $mode
+		bench_follow "$logdir" "$mode"
 		bench_seen=()
 		grep -E '^not ok' "$tap" && tail -n 30 "$tap" >&2
-		bench_guest_kernel "$logdir"
 	done
-}
-
-# bench_guest_kernel LOGDIR: the guest kernel's version, from a console.
-bench_guest_kernel() {
-	local v
-	v=$(grep -ah -m 1 -o 'Linux version [^ ]* ([^)]*)' "$1"/*.console \
-		2>/dev/null | head -n 1)
-	[ -n "$v" ] && bench_meta guest_kernel "${v#Linux version }"
 }
 
 # bench_report: figures.csv, figures.json, report.md and the plots from

@@ -148,6 +148,7 @@ EOF
 xvm_record() {
 	local line
 	bench_meta accel_xvm "qemu-system-x86_64 $PVIO_ACCEL -cpu $VM_CPU -m $VM_MEM"
+	bench_meta guest_kernel "$(basename "$(ls -d "$VM_KMODS"/*/ | head -n 1)") ($VM_KERNEL)"
 	while read -r line; do
 		# shellcheck disable=SC2086
 		case $line in

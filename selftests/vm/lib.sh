@@ -309,7 +309,8 @@ cmdline_arg() {
 }
 
 # bench_report: each line of stdin ("BENCH BENCH SYSTEM METRIC VALUE",
-# "BENCH-SAMPLES BENCH SYSTEM METRIC VALUE...") straight to the host's
+# "BENCH-SAMPLES BENCH SYSTEM METRIC VALUE...", "BENCH-META KEY VALUE":
+# the conditions, e.g. the guest's kernel) straight to the host's
 # results file as a TAP comment, as soon as it is measured: a benchmark
 # cut short keeps the figures it had (scripts/bench-lib.sh collects them
 # while the VM runs).

@@ -22,6 +22,7 @@ RAMP=1
 [ -n "$(cmdline_arg benchquick)" ] && RAMP=0
 command -v fio >/dev/null || skip "no fio in the host's /usr"
 [ -x $PY ] || skip "no $PY in the host's /usr"
+echo "BENCH-META guest_kernel $(uname -r) ($(uname -v))" | bench_report
 # Not memory-backed: a benchmark needs no data back, and 6 s of writes
 # would fill the VM's memory.
 nullb_load 16 0 || die "cannot load null_blk"

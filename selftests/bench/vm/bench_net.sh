@@ -25,6 +25,7 @@ PINGS=200
 [ -n "$(cmdline_arg benchquick)" ] && PINGS=50
 command -v iperf3 >/dev/null || skip "no iperf3 in the host's /usr"
 [ -x $PY ] || skip "no $PY in the host's /usr"
+echo "BENCH-META guest_kernel $(uname -r) ($(uname -v))" | bench_report
 modprobe veth || die "cannot load veth"
 net_load || die "cannot load the network modules"
 link=$(link_add) || die "cannot add a link"
