@@ -133,7 +133,7 @@ bench-recover:
 
 bench-ring:
 	@$(DEPS) build bench
-	$(MAKE) -C selftests/bench ring
+	@$(PVIO_ROOT)/scripts/bench-ring.sh
 
 demo:
 	@$(DEPS) build test

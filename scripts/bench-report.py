@@ -19,7 +19,8 @@ mode, the plots) and plots/*.png (gnuplot).
 
 compare prints, per figure of either folder (matched by bench, mode,
 workload, system and unit), the old and new value and the change in %.
-OLD and NEW default to the two newest folders in bench-results/.
+NEW defaults to the newest folder in bench-results/ (BENCH_RESULTS), OLD
+to the one before NEW.
 """
 import csv
 import json
@@ -42,7 +43,7 @@ UNITS = {
     "x": ("x", "higher"),
 }
 # A group's ratios are to the first of these it has.
-BASELINES = ("direct", "veth", "virtio", "memcpy")
+BASELINES = ("direct", "veth", "virtio", "rte_ring", "memcpy")
 SYSTEMS = ("direct", "loop", "pvio", "pvio-coal", "veth", "virtio",
            "memcpy", "rte_ring")
 BENCHES = {
@@ -52,13 +53,17 @@ BENCHES = {
            "pair and over a pvio vif on a loop link (one VM)",
     "xvm": "Cross-VM: guests through a pvio driver domain against QEMU's "
            "virtio-blk and virtio-net",
-    "recover": "Driver domain restart, seconds from the new QEMU's start",
+    "ring": "pvio's ring between two host threads, beside DPDK's rte_ring "
+            "and memcpy (selftests/bench/ring_bench)",
+    "recover": "Driver domain restart under two guests, seconds from the "
+               "new driver domain QEMU's start (medians)",
 }
 MODES = {
     "tcg": "plain TCG, wall clock (noisy: about 10 % run to run)",
     "icount": "-icount shift=0,sleep=off: 1 ns per guest instruction "
               "(figures are instruction costs and repeat)",
     "xvm": "several QEMUs, multi-threaded TCG, wall clock",
+    "host": "native, no VM",
 }
 # Human names of the workloads, for the report's tables.
 WORKLOADS = {
@@ -74,12 +79,19 @@ WORKLOADS = {
     "tcp1_rev": "TCP, 1 stream, reverse",
     "udp64": "UDP 64-byte datagrams received",
     "ping_p50": "ping p50", "ping_p99": "ping p99",
+    "entries64": "64-byte entries", "pool4k": "4 KiB through a pool",
+    "memcpy4k": "memcpy 4 KiB, one thread",
+    "restart_boot": "driver domain boot",
+    "restart_connected": "guests' frontends connected",
+    "restart_beyond_boot": "connected beyond boot (aim <= 1)",
+    "restart_tcp": "guests' TCP carries data",
 }
 META = (("cpu", "CPU"), ("cores", "Cores"), ("memory", "Memory"),
         ("host_kernel", "Host kernel"), ("guest_kernel", "Guest kernel"),
         ("qemu", "QEMU"), ("accel_tcg", "Accelerator, mode tcg"),
         ("accel_icount", "Accelerator, mode icount"),
         ("accel_xvm", "Accelerator, mode xvm"),
+        ("accel_host", "Accelerator, mode host"),
         ("load_start", "Load average at start"),
         ("load_end", "Load average at end"), ("date", "Date"),
         ("tree", "Tree"))
@@ -144,8 +156,8 @@ def load(d):
                             "values": vals})
     rows = sorted(figs.values(), key=lambda r: (
         list(BENCHES).index(r["bench"]) if r["bench"] in BENCHES else 9,
-        r["bench"], ("tcg", "icount", "xvm").index(r["mode"])
-        if r["mode"] in ("tcg", "icount", "xvm") else 9, r["mode"],
+        r["bench"], list(MODES).index(r["mode"])
+        if r["mode"] in MODES else 9, r["mode"],
         list(WORKLOADS).index(r["workload"]) if r["workload"] in WORKLOADS
         else 99, r["workload"], SYSTEMS.index(r["system"])
         if r["system"] in SYSTEMS else 99, r["system"]))
@@ -235,7 +247,7 @@ def plots(d, rows, samples):
     val = {(r["bench"], r["mode"], r["workload"], r["system"]): r["value"]
            for r in rows}
     modes = lambda b: order({r["mode"] for r in rows if r["bench"] == b},
-                            ["tcg", "icount", "xvm"])
+                            list(MODES))
     systems = lambda b, m: order({r["system"] for r in rows
                                   if r["bench"] == b and r["mode"] == m},
                                  list(SYSTEMS))
@@ -339,12 +351,16 @@ def write_md(d, meta, rows, samples, made):
     for bench in order({r["bench"] for r in rows}, list(BENCHES)):
         out += [f"## {bench}", "", BENCHES.get(bench, bench) + ".", ""]
         for mode in order({r["mode"] for r in rows if r["bench"] == bench},
-                          ["tcg", "icount", "xvm"]):
+                          list(MODES)):
             rs = [r for r in rows if r["bench"] == bench and r["mode"] == mode]
             sy = order({r["system"] for r in rs}, list(SYSTEMS))
-            base = {r["baseline"] for r in rs if r["baseline"]}
-            rat = [s for s in sy if s not in base]
-            b = "/".join(sorted(base)) or "-"
+            # A ratio column for each system with a ratio to another.
+            rat = [s for s in sy if any(
+                r["system"] == s and r["ratio"] is not None and
+                r["baseline"] != s for r in rs)]
+            base = {r["baseline"] for r in rs
+                    if r["system"] in rat and r["ratio"] is not None}
+            b = base.pop() if len(base) == 1 else "baseline"
             out += [f"### {bench}, {mode}", "",
                     f"Mode: {MODES.get(mode, mode)}.", "",
                     "| workload | unit | better | " + " | ".join(sy) +
@@ -453,23 +469,27 @@ def main(argv):
     if len(argv) >= 2 and argv[0] == "report" and len(argv) == 2:
         return report(argv[1])
     if argv and argv[0] == "compare" and len(argv) <= 3:
-        args = [a for a in argv[1:] if a]
-        if len(args) < 2:
-            root = os.environ.get("BENCH_RESULTS", os.path.join(
-                os.path.dirname(os.path.abspath(__file__)), "..",
-                "bench-results"))
-            ds = [d for d in newest(root) if d not in args]
-            need = 2 - len(args)
-            if len(ds) < need:
-                print("bench-compare: give OLD and NEW (fewer than two "
-                      f"results folders in {root})", file=sys.stderr)
-                return 2
-            args = ds[-2:] if need == 2 else args + ds[-1:]
-        for a in args:
+        # An empty or missing OLD or NEW: the newest folder for NEW, the
+        # one before NEW for OLD.
+        old, new = (argv[1:] + ["", ""])[:2]
+        root = os.environ.get("BENCH_RESULTS") or os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "bench-results")
+        ds = newest(root)
+        if not new and ds:
+            new = ds[-1]
+        if not old:
+            before = [x for x in ds if os.path.realpath(x) !=
+                      os.path.realpath(new) and x < new]
+            old = before[-1] if before else ""
+        if not old or not new:
+            print("bench-compare: give OLD and NEW (fewer than two results "
+                  f"folders in {root})", file=sys.stderr)
+            return 2
+        for a in (old, new):
             if not os.path.exists(f"{a}/raw.txt"):
                 print(f"bench-compare: {a}: no raw.txt", file=sys.stderr)
                 return 2
-        return compare(*args)
+        return compare(old, new)
     print(__doc__.split("\n\n")[1], file=sys.stderr)
     return 2
 
