@@ -21,10 +21,20 @@
 #   make bench           block benchmark (fio: direct, loop driver, pvio;
 #                        TCG and icount), network benchmark (iperf3, ping:
 #                        veth, pvio; TCG and icount), ring benchmark,
-#                        cross-VM benchmark
+#                        cross-VM benchmark, driver domain restart; each
+#                        part prints its table and writes its figures
+#                        into BENCH_OUT (default bench-results/<date-time>,
+#                        one folder per make run): figures.csv,
+#                        figures.json, report.md with the conditions on
+#                        top, plots/*.png
+#   make bench-blk       the block benchmark alone
 #   make bench-net       the network benchmark alone
 #   make bench-xvm       the cross-VM benchmark: pvio through a driver
 #                        domain beside QEMU's virtio-blk and virtio-net
+#   make bench-compare OLD=<dir> NEW=<dir>
+#                        every figure of two results folders, old, new
+#                        and the change in % (default: NEW the newest
+#                        folder in bench-results/, OLD the one before)
 #   make bench-ring      ring throughput beside memcpy (and DPDK's rte_ring)
 #   make demo            the README's first command: three VMs over pvio
 #   make demo-loop       the single-VM demo (loop provider)
@@ -43,10 +53,18 @@ KDIR ?= $(shell $(PVIO_ROOT)/scripts/kdir.sh 6.12)
 KBUILD := $(MAKE) -C $(KDIR) M=$(PVIO_ROOT) PVIO_ROOT=$(PVIO_ROOT)
 T ?= *
 KERNEL ?= stock
+# One results folder per make run, shared by make bench's parts
+# (scripts/bench-lib.sh).
+BENCH_RESULTS ?= $(PVIO_ROOT)/bench-results
+ifeq ($(origin BENCH_OUT),undefined)
+BENCH_OUT := $(BENCH_RESULTS)/$(shell date +%Y%m%d-%H%M%S)
+endif
+export BENCH_OUT BENCH_RESULTS
 
 .PHONY: all modules userspace clean modules_install sign deps \
 	check check-build check-dkms check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
-	bench bench-ring bench-blk bench-net bench-xvm bench-recover demo demo-loop
+	bench bench-ring bench-blk bench-net bench-xvm bench-recover bench-compare \
+	demo demo-loop
 
 all: modules userspace
 
@@ -134,6 +152,9 @@ bench-recover:
 bench-ring:
 	@$(DEPS) build bench
 	@$(PVIO_ROOT)/scripts/bench-ring.sh
+
+bench-compare:
+	@python3 $(PVIO_ROOT)/scripts/bench-report.py compare '$(OLD)' '$(NEW)'
 
 demo:
 	@$(DEPS) build test
