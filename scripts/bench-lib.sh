@@ -47,8 +47,9 @@ bench_meta() {
 	printf '%s\t%s\n' "$1" "$2" >>"$BENCH_OUT/meta.txt"
 }
 
-# bench_host: the machine's conditions into meta.txt, once per folder;
-# the load average each time.
+# bench_host start|end: the machine's conditions and the load average
+# into meta.txt at the folder's first start; the load average at each
+# end.
 bench_host() {
 	local cpu mem
 	if ! grep -q '^cpu	' "$BENCH_OUT/meta.txt" 2>/dev/null; then
@@ -61,8 +62,9 @@ bench_host() {
 		bench_meta host_kernel "$(uname -r) ($(uname -v))"
 		bench_meta qemu "$(qemu-system-x86_64 --version | head -n 1)"
 		bench_meta tree "$(git -C "$top" describe --always --dirty 2>/dev/null || echo -)"
+		bench_meta load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 	fi
-	bench_meta "load_${1:-start}" "$(cut -d' ' -f1-3 /proc/loadavg)"
+	[ "$1" = end ] && bench_meta load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 # bench_record BENCH MODE SYSTEM METRIC VALUE: one figure, into raw.txt
