@@ -18,6 +18,8 @@
 #   make check-recover   the driver domain killed, restarted and stopped
 #                        under running guests (recover_*)
 #   make check-kunit     pvio_hv's KUnit suites in the debug kernel's VM
+#   make check-bench     the benchmarks' smoke run (one quick VM) and a
+#                        check of the results folder and bench-compare
 #   make bench           block benchmark (fio: direct, loop driver, pvio;
 #                        TCG and icount), network benchmark (iperf3, ping:
 #                        veth, pvio; TCG and icount), ring benchmark,
@@ -63,7 +65,7 @@ export BENCH_OUT BENCH_RESULTS
 
 .PHONY: all modules userspace clean modules_install sign deps \
 	check check-build check-dkms check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
-	bench bench-ring bench-blk bench-net bench-xvm bench-recover bench-compare \
+	check-bench bench bench-ring bench-blk bench-net bench-xvm bench-recover bench-compare \
 	demo demo-loop
 
 all: modules userspace
@@ -130,6 +132,10 @@ check-recover:
 check-kunit:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/selftests/vm/run.sh -k debug -t 'core_kunit'
+
+check-bench:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/scripts/bench-check.sh
 
 bench: bench-blk bench-net bench-ring bench-xvm bench-recover
 

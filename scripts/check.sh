@@ -81,6 +81,9 @@ lane() {
 # the driver domain killed twice under two guests (recover_dd_kill:
 # kmemleak in the guests after each reconnect), alone too. Not
 # net_ratelimit: the debug guest barely reaches half of 20 Mbit/s.
+# And the benchmarks' smoke run (scripts/bench-check.sh, about 2
+# minutes: one quick VM, the results folder, bench-compare): a TESTS
+# field with a "/" is a script of the tree to run instead of run.sh.
 # Longest first, so that the two lanes end close together.
 cat >"$state/queue" <<EOQ
 check-vm stock core_*,link_*,blk_*,net_*
@@ -90,6 +93,7 @@ check-recover stock recover_*
 check-recover-debug debug recover_dd_kill
 check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,blk_timeout,ivshmem_probe,recover_shrink
 check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms,recover_midconnect
+check-bench stock scripts/bench-check.sh
 EOQ
 
 # next_suite: take the first suite whose kernel is ready off the queue
@@ -127,8 +131,11 @@ run_queue() {
 			echo "$name(no kernel)" >>"$state/failed"
 			continue
 		fi
-		VM_LOGDIR=$top/.build/vm-logs/$name suite "$name" \
-			"$top/selftests/vm/run.sh" -k "$kernel" -t "$tests"
+		case $tests in
+		*/*) suite "$name" "$top/$tests" ;;
+		*) VM_LOGDIR=$top/.build/vm-logs/$name suite "$name" \
+			"$top/selftests/vm/run.sh" -k "$kernel" -t "$tests" ;;
+		esac
 	done
 }
 
