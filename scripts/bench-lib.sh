@@ -83,6 +83,8 @@ bench_follow() {
 		[ -e "$f" ] || continue
 		total=$(wc -l <"$f")
 		n=${bench_seen[$f]:-0}
+		# A file that shrank is a new one.
+		[ "$total" -ge "$n" ] || n=0
 		[ "$total" -gt "$n" ] || continue
 		while IFS= read -r line; do
 			line=${line%$'\r'}
@@ -119,6 +121,8 @@ bench_collect() {
 		echo "bench: $what, $mode ..." >&2
 		logdir=$top/.build/vm-logs/bench-${tests//[*,]/_}-$mode
 		tap=$BENCH_OUT/logs/${tests//[*,]/_}-$mode.tap
+		# run.sh empties it too, but not before this follows it.
+		rm -rf "$logdir"
 		# shellcheck source=selftests/vm/qemu.sh
 		VM_ACCEL=$bench_accel . "$top/selftests/vm/qemu.sh"
 		bench_meta "accel_$mode" "qemu-system-x86_64 -accel $bench_accel -cpu $VM_CPU -smp $VM_SMP -m $VM_MEM${extra:+ $extra}"
