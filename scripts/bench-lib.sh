@@ -205,6 +205,8 @@ bench_interrupted() {
 	trap - INT TERM
 	if [ -n "$bench_running" ]; then
 		read -r pid logdir mode <<<"$bench_running"
+		# run.sh's timeout(1) passes it on to QEMU.
+		pkill -P "$pid" 2>/dev/null
 		kill "$pid" 2>/dev/null
 		bench_follow "$logdir" "$mode"
 	fi
