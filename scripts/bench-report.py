@@ -300,19 +300,14 @@ def plots(d, rows, samples):
             if gnuplot(d, f"{b}-ping-{m}", script, data):
                 made.append(f"{b}-ping-{m}")
     for m in modes("xvm"):
-        work = order({r["workload"] for r in rows
-                      if r["bench"] == "xvm" and r["mode"] == m
-                      and r["system"] == "pvio" and r["ratio"] is not None},
-                     list(WORKLOADS))
-        if not work:
+        ratio = {r["workload"]: r["ratio"] for r in rows
+                 if r["bench"] == "xvm" and r["mode"] == m
+                 and r["system"] == "pvio" and r["ratio"] is not None}
+        if not ratio:
             continue
         data = '"x" "pvio/virtio"\n' + "".join(
             f'"{w}{" (us)" if w.endswith(("p50", "p99")) else ""}" '
-            f'{val_ratio}\n' for w in work
-            for val_ratio in [next(r["ratio"] for r in rows
-                                   if r["bench"] == "xvm" and r["mode"] == m
-                                   and r["workload"] == w
-                                   and r["system"] == "pvio")])
+            f'{ratio[w]}\n' for w in order(ratio, list(WORKLOADS)))
         script = ("set title 'cross-VM: pvio against virtio (ratio; "
                   "us rows: lower is better)'\n"
                   "set ylabel 'pvio / virtio'\nset style data histograms\n"
@@ -458,11 +453,12 @@ def compare(old, new):
     return 0
 
 
-def newest(root):
-    ds = sorted(e.path for e in os.scandir(root) if e.is_dir()
-                and os.path.exists(f"{e.path}/raw.txt")) \
-        if os.path.isdir(root) else []
-    return ds
+def folders(root):
+    """The results folders in ROOT, oldest first (by name)."""
+    if not os.path.isdir(root):
+        return []
+    return sorted(e.path for e in os.scandir(root)
+                  if e.is_dir() and os.path.exists(f"{e.path}/raw.txt"))
 
 
 def main(argv):
@@ -474,7 +470,7 @@ def main(argv):
         old, new = (argv[1:] + ["", ""])[:2]
         root = os.environ.get("BENCH_RESULTS") or os.path.join(
             os.path.dirname(os.path.abspath(__file__)), "..", "bench-results")
-        ds = newest(root)
+        ds = folders(root)
         if not new and ds:
             new = ds[-1]
         if not old:
