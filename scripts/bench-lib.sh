@@ -25,15 +25,23 @@
 #
 # BENCH_QUICK=1: make check's smoke run (scripts/bench-check.sh): plain
 # TCG only (single-threaded, as the tests), 1 s per fio and iperf3 run.
+# BENCH_MODES="tcg icount": the modes to run, e.g. BENCH_MODES=icount
+# BENCH_OUT=<an earlier folder> to measure one mode again into it (a
+# figure measured again replaces the earlier one).
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PVIO_TESTS_DIR=$top/selftests/bench/vm
-if [ -n "${BENCH_QUICK:-}" ]; then
+if [ -n "${BENCH_MODES:-}" ]; then
+	read -ra modes <<<"$BENCH_MODES"
+elif [ -n "${BENCH_QUICK:-}" ]; then
 	modes=(tcg)
+else
+	modes=(tcg icount)
+fi
+if [ -n "${BENCH_QUICK:-}" ]; then
 	bench_accel=${VM_ACCEL:-tcg,thread=single}
 	bench_append="benchsecs=${BENCH_SECS:-1} benchquick=1"
 else
-	modes=(tcg icount)
 	bench_accel=${VM_ACCEL:-tcg}
 	bench_append=${BENCH_SECS:+benchsecs=$BENCH_SECS}
 fi
@@ -139,7 +147,13 @@ bench_collect() {
 		bench_running=
 		bench_follow "$logdir" "$mode"
 		bench_seen=()
-		grep -E '^not ok' "$tap" && tail -n 30 "$tap" >&2
+		if grep -E '^not ok' "$tap"; then
+			tail -n 30 "$tap" >&2
+			# The consoles of a failed run, beside its TAP log.
+			for f in "$logdir"/*.console; do
+				[ -e "$f" ] && cp "$f" "${tap%.tap}-$(basename "$f")"
+			done
+		fi
 	done
 }
 
