@@ -44,8 +44,8 @@ UNITS = {
 }
 # A group's ratios are to the first of these it has.
 BASELINES = ("direct", "veth", "virtio", "rte_ring", "memcpy")
-SYSTEMS = ("direct", "loop", "pvio", "pvio-coal", "veth", "virtio",
-           "memcpy", "rte_ring")
+SYSTEMS = ("direct", "loop", "veth", "pvio", "pvio-coal", "virtio",
+           "rte_ring", "memcpy")
 BENCHES = {
     "blk": "Block: fio on null_blk directly, on the loop driver over it, "
            "on /dev/pvda over a pvio loop link to it (one VM)",
@@ -388,6 +388,18 @@ def write_md(d, meta, rows, samples, made):
             out += [f"![{p}](plots/{p}.png)" for p in made
                     if p.startswith(f"{bench}-") and p.endswith(f"-{mode}")]
             out.append("")
+    # A VM that died or a test that failed: its mode misses figures.
+    failed = []
+    if os.path.isdir(f"{d}/logs"):
+        for f in sorted(os.listdir(f"{d}/logs")):
+            if f.endswith(".tap"):
+                failed += [f"* `logs/{f}`: {line.strip()}"
+                           for line in open(f"{d}/logs/{f}", errors="replace")
+                           if line.startswith("not ok")]
+    if failed:
+        out += ["## Failed runs", "",
+                "Their figures from before the failure are above; the "
+                "rest are missing.", ""] + failed + [""]
     errs = [r for r in rows if r["value"] is None]
     if errs:
         out += ["## Errors", ""] + [
