@@ -450,8 +450,11 @@ def compare(old, new):
             ch = "-"
         else:
             ch = f"{(bv - av) / av * 100:+.1f}%"
-            if (a["better"] == "lower") == (bv > av) and bv != av:
-                ch += " worse" if a["better"] in ("lower", "higher") else ""
+            # "worse": a change that shows, the wrong way.
+            if a["better"] in ("lower", "higher") and \
+                    abs(bv - av) >= abs(av) * 0.0005 and \
+                    (a["better"] == "lower") == (bv > av):
+                ch += " worse"
         lines.append(k[:4] + (k[4] + (" (lower better)"
                                       if (a or b)["better"] == "lower"
                                       else ""),
