@@ -19,13 +19,25 @@
 #   make check-recover   the driver domain killed, restarted and stopped
 #                        under running guests (recover_*)
 #   make check-kunit     pvio_hv's KUnit suites in the debug kernel's VM
+#   make check-bench     the benchmarks' smoke run (one quick VM) and a
+#                        check of the results folder and bench-compare
 #   make bench           block benchmark (fio: direct, loop driver, pvio;
 #                        TCG and icount), network benchmark (iperf3, ping:
 #                        veth, pvio; TCG and icount), ring benchmark,
-#                        cross-VM benchmark
+#                        cross-VM benchmark, driver domain restart; each
+#                        part prints its table and writes its figures
+#                        into BENCH_OUT (default bench-results/<date-time>,
+#                        one folder per make run): figures.csv,
+#                        figures.json, report.md with the conditions on
+#                        top, plots/*.png
+#   make bench-blk       the block benchmark alone
 #   make bench-net       the network benchmark alone
 #   make bench-xvm       the cross-VM benchmark: pvio through a driver
 #                        domain beside QEMU's virtio-blk and virtio-net
+#   make bench-compare OLD=<dir> NEW=<dir>
+#                        every figure of two results folders, old, new
+#                        and the change in % (default: NEW the newest
+#                        folder in bench-results/, OLD the one before)
 #   make bench-ring      ring throughput beside memcpy (and DPDK's rte_ring)
 #   make demo            the README's first command: three VMs over pvio
 #   make demo-loop       the single-VM demo (loop provider)
@@ -47,10 +59,18 @@ KDIR ?= $(shell $(PVIO_ROOT)/scripts/kdir.sh 6.12)
 KBUILD := $(MAKE) -C $(KDIR) M=$(PVIO_ROOT) PVIO_ROOT=$(PVIO_ROOT)
 T ?= *
 KERNEL ?= stock
+# One results folder per make run, shared by make bench's parts
+# (scripts/bench-lib.sh).
+BENCH_RESULTS ?= $(PVIO_ROOT)/bench-results
+ifeq ($(origin BENCH_OUT),undefined)
+BENCH_OUT := $(BENCH_RESULTS)/$(shell date +%Y%m%d-%H%M%S)
+endif
+export BENCH_OUT BENCH_RESULTS
 
 .PHONY: all modules userspace clean modules_install sign deps deb \
 	check check-build check-dkms check-deb check-unit check-hvd check-harness check-vm check-ivshmem check-recover check-kunit \
-	bench bench-ring bench-blk bench-net bench-xvm bench-recover demo demo-loop
+	check-bench bench bench-ring bench-blk bench-net bench-xvm bench-recover bench-compare \
+	demo demo-loop
 
 all: modules userspace
 
@@ -123,6 +143,10 @@ check-kunit:
 	@$(DEPS) build test
 	@$(PVIO_ROOT)/selftests/vm/run.sh -k debug -t 'core_kunit'
 
+check-bench:
+	@$(DEPS) build test
+	@$(PVIO_ROOT)/scripts/bench-check.sh
+
 bench: bench-blk bench-net bench-ring bench-xvm bench-recover
 
 bench-blk:
@@ -143,7 +167,10 @@ bench-recover:
 
 bench-ring:
 	@$(DEPS) build bench
-	$(MAKE) -C selftests/bench ring
+	@$(PVIO_ROOT)/scripts/bench-ring.sh
+
+bench-compare:
+	@python3 $(PVIO_ROOT)/scripts/bench-report.py compare '$(OLD)' '$(NEW)'
 
 demo:
 	@$(DEPS) build test

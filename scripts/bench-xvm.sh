@@ -19,7 +19,9 @@
 # verify, iperf3 or ping error. 3 to 5 minutes after the first build.
 #
 # Environment: BENCH_SECS (fio's seconds per job, default 5), BENCH_KEEP=1
-# keeps the temporary directory (consoles, QEMU logs, CPU samples).
+# keeps the temporary directory (consoles, QEMU logs, CPU samples),
+# BENCH_OUT the results folder (scripts/bench-lib.sh: mode xvm, systems
+# pvio and virtio; pvio's figures are kept as soon as its guests finish).
 #
 # What limits pvio under TCG (two runs on the 2-core machine under a load
 # average of 5 to 9 from other VMs, one in README's benchmark section;
@@ -52,6 +54,9 @@
 set -uo pipefail
 
 xvm_what=bench-xvm
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+unset PVIO_TESTS_DIR
 # shellcheck source=scripts/xvm-lib.sh
 . "$(dirname "$0")/xvm-lib.sh"
 bsecs=${BENCH_SECS:-5}
@@ -65,7 +70,8 @@ xvm_build "$top/.build/bench-xvm"
 export PVIO_ACCEL="-accel $VM_XACCEL -smp $VM_XSMP -name debug-threads=on"
 # A short path: pvio-hvd's socket names must fit sun_path.
 tmp=$(mktemp -d /tmp/pvio-bench.XXXXXX)
-trap '[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null; xvm_cleanup "$tmp"' EXIT
+# The report of what was measured, also when cut short.
+trap '[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null; xvm_cleanup "$tmp"; bench_report' EXIT
 trap 'exit 130' INT TERM
 xvm_disk "$tmp/disk.img"
 xvm_cfg "$tmp" "$append" parts/bench_xvm.sh
@@ -137,6 +143,54 @@ EOF
 	spid=$!
 }
 
+# xvm_record SYSTEM RESULTS: the figures of one system's DEMO lines
+# (xvm_results) into the results folder, mode xvm (bench-lib.sh).
+xvm_record() {
+	local line
+	bench_meta accel_xvm "qemu-system-x86_64 $PVIO_ACCEL -cpu $VM_CPU -m $VM_MEM"
+	bench_meta guest_kernel "$(basename "$(ls -d "$VM_KMODS"/*/ | head -n 1)") ($VM_KERNEL)"
+	while read -r line; do
+		# shellcheck disable=SC2086
+		case $line in
+		"BENCH "*) bench_record xvm xvm $1 ${line#BENCH } ;;
+		"SAMPLES "*) echo "xvm xvm $1 ${line#SAMPLES }" >>"$BENCH_OUT/samples.txt" ;;
+		esac
+	done < <(awk '
+	{
+		delete f
+		for (i = 2; i <= NF; i++) {
+			split($i, kv, "=")
+			f[kv[1]] = substr($i, length(kv[1]) + 2)
+		}
+		g = substr(f["name"], 2)
+		bad = f["err"] != "0" || f["rc"] != "0"
+	}
+	# put METRIC KEY: one figure of this line ("error" if it failed).
+	function put(metric, key) {
+		print "BENCH " metric " " (bad || f[key] == "" || f[key] == "-" ? "error" : f[key])
+	}
+	g == 1 && f["what"] == "seqwrite" { put("seqwrite_mbs", "mbps") }
+	g == 1 && f["what"] == "seqread" { put("seqread_mbs", "mbps") }
+	g == 1 && f["what"] == "qd1" { put("qd1_p50_us", "p50us"); put("qd1_p99_us", "p99us") }
+	g == 1 && f["what"] == "qd32" { put("qd32_iops", "iops"); one = bad ? "" : f["iops"] }
+	f["what"] == "both" { both += f["iops"]; nboth++; bboth += bad }
+	g == 2 && f["what"] == "tcp1" { put("tcp1_gbits", "gbit") }
+	g == 2 && f["what"] == "tcp4" { put("tcp4_gbits", "gbit") }
+	g == 2 && f["what"] == "ping" { put("ping_p50_us", "p50us"); put("ping_p99_us", "p99us") }
+	g == 2 && f["what"] == "pingrtt" && f["us"] != "" {
+		gsub(",", " ", f["us"])
+		print "SAMPLES ping_rtt_us " f["us"]
+	}
+	END {
+		if (nboth == 2 && !bboth) {
+			print "BENCH both_iops " both
+			if (one > 0)
+				printf "BENCH both_per_one_x %.3f\n", both / one
+		} else if (nboth)
+			print "BENCH both_iops error"
+	}' "$2")
+}
+
 # run_guests NAME...: wait for the guests' work (bounded), sampling.
 run_guests() {
 	wait_done 400 "$@" ||
@@ -156,6 +210,7 @@ sample "$tmp/pvio.cpu" "${qemus[@]}"
 say "g2 fills its area, g1 runs fio alone, both at once, then iperf3 and ping"
 run_guests g1 g2
 xvm_results "$tmp/pvio.results"
+xvm_record pvio "$tmp/pvio.results"
 say "pvio down"
 timeout 60 "$pvio" down >/dev/null 2>&1 || say "pvio down failed"
 
@@ -173,6 +228,7 @@ done
 sample "$tmp/virtio.cpu" "${qemus[@]}"
 run_guests v1 v2
 xvm_results "$tmp/virtio.results"
+xvm_record virtio "$tmp/virtio.results"
 xvm_stop_virtio
 
 # --- the tables ---------------------------------------------------------------

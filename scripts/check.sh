@@ -82,8 +82,11 @@ lane() {
 # kmemleak in the guests after each reconnect), alone too. Not
 # net_ratelimit: the debug guest barely reaches half of 20 Mbit/s.
 # The Debian packages installed, DKMS building the modules in the
-# postinst, and used in a VM (pkg_install), last: a few minutes. Longest
-# first, so that the two lanes end close together.
+# postinst, and used in a VM (pkg_install): a few minutes. And the
+# benchmarks' smoke run (scripts/bench-check.sh, about 2 minutes: one
+# quick VM, the results folder, bench-compare): a TESTS field with a "/"
+# is a script of the tree to run instead of run.sh. Longest first, so
+# that the two lanes end close together.
 cat >"$state/queue" <<EOQ
 check-vm stock core_*,link_*,blk_*,net_*
 check-vm-debug-3 debug ivshmem_three_vms
@@ -93,6 +96,7 @@ check-recover-debug debug recover_dd_kill
 check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,blk_timeout,ivshmem_probe,recover_shrink
 check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms,recover_midconnect
 check-pkg stock pkg_*
+check-bench stock scripts/bench-check.sh
 EOQ
 
 # next_suite: take the first suite whose kernel is ready off the queue
@@ -130,8 +134,11 @@ run_queue() {
 			echo "$name(no kernel)" >>"$state/failed"
 			continue
 		fi
-		VM_LOGDIR=$top/.build/vm-logs/$name suite "$name" \
-			"$top/selftests/vm/run.sh" -k "$kernel" -t "$tests"
+		case $tests in
+		*/*) suite "$name" "$top/$tests" ;;
+		*) VM_LOGDIR=$top/.build/vm-logs/$name suite "$name" \
+			"$top/selftests/vm/run.sh" -k "$kernel" -t "$tests" ;;
+		esac
 	done
 }
 

@@ -17,11 +17,14 @@ build_pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev pkgconf
 	    libmnl-dev libjson-c-dev libbpf-dev python3 python3-yaml python3-jsonschema perl rsync
 	    dkms openssl)
 # VM harness: QEMU, a static busybox for the initramfs, and the programs the
-# guest runs from the host's /usr over 9p (pvioctl there needs libjson-c5).
+# guest runs from the host's /usr over 9p (pvioctl there needs libjson-c5);
+# gnuplot for the benchmark report's plots (make check's bench smoke run
+# makes them too).
 test_pkgs=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod fio iperf3
 	   ethtool iproute2 util-linux fdisk e2fsprogs dosfstools
 	   linux-source-6.12
-	   libasan8 libubsan1 libjson-c5)
+	   libasan8 libubsan1 libjson-c5
+	   gnuplot-nox)
 bench_pkgs=(libdpdk-dev linux-perf)
 # make deb and make check-deb: dpkg-buildpackage, debhelper with dh_dkms,
 # and lintian.

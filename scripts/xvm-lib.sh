@@ -98,7 +98,9 @@ progress() {
 	local f lines n
 	for f in "${consoles[@]}"; do
 		[ -e "$f" ] || continue
-		lines=$(grep -a '^DEMO ' "$f" | tr -d '\r')
+		# Not the round trips of bench_xvm.sh's what=pingrtt: a long
+		# line of numbers.
+		lines=$(grep -a '^DEMO ' "$f" | grep -av ' what=pingrtt ' | tr -d '\r')
 		n=$(printf '%s' "$lines" | grep -c .)
 		if [ "$n" -gt "${shown[$f]:-0}" ]; then
 			printf '%s\n' "$lines" | tail -n +$((${shown[$f]:-0} + 1)) |

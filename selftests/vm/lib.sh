@@ -316,3 +316,21 @@ s.close()' "$3"
 	echo "# $1 -> $2: md5 $_got"
 	[ "$_got" = "$_want" ]
 }
+
+# cmdline_arg NAME: the value of NAME= on the kernel command line (the
+# host's VM_APPEND), empty if none.
+cmdline_arg() {
+	tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"
+}
+
+# bench_report: each line of stdin ("BENCH BENCH SYSTEM METRIC VALUE",
+# "BENCH-SAMPLES BENCH SYSTEM METRIC VALUE...", "BENCH-META KEY VALUE":
+# the conditions, e.g. the guest's kernel) straight to the host's
+# results file as a TAP comment, as soon as it is measured: a benchmark
+# cut short keeps the figures it had (scripts/bench-lib.sh collects them
+# while the VM runs).
+bench_report() {
+	while IFS= read -r _l; do
+		echo "# $_l" >/dev/ttyS1
+	done
+}

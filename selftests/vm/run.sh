@@ -15,7 +15,8 @@
 #   -v  print each test's whole output as TAP comments, not only a
 #       failure's (the demo and the benchmarks print their tables so)
 # Host tests see VM_KIND (stock or debug) beside VM_KERNEL, VM_INITRD and
-# VM_KMODS. VM_EXTRA in the environment adds QEMU arguments (e.g. -icount ...);
+# VM_KMODS. VM_EXTRA in the environment adds QEMU arguments (e.g. -icount ...),
+# VM_APPEND words to the guest's kernel command line (benchsecs=1);
 # VM_LOGDIR puts the logs and the initramfs elsewhere than
 # .build/vm-logs/KERNEL (for two runs side by side; it is emptied first).
 set -uo pipefail
@@ -149,7 +150,8 @@ boot_vm() {
 	for try in 1 2 3; do
 		# shellcheck disable=SC2086
 		vm_qemu "$logdir" "$vm" "$limit" \
-			"pviotests=$(echo "$@" | tr ' ' ,) $verbose" ${VM_EXTRA:-}
+			"pviotests=$(echo "$@" | tr ' ' ,) $verbose ${VM_APPEND:-}" \
+			${VM_EXTRA:-}
 		grep -q '^PVIO-START' "$logdir/$vm.results" && return
 		[ $try -lt 3 ] || return
 		echo "# $vm died while booting, before the tests; booting again:"

@@ -7,15 +7,25 @@
 # (pvethN in one namespace, pvif<link>.0 in the other): TCP from the
 # first namespace to the second with 1 and 4 streams and the other way
 # with 1, UDP 64-byte datagrams as fast as the sender goes (packets per
-# second the receiver got) and ping round trips (p50 and p99 of 200).
-# Prints "BENCH <path> <metric> <value>" lines.
+# second the receiver got) and ping round trips (p50 and p99 of 200, and
+# every round trip for the report's distribution).
+# Each figure goes to the host as soon as it is measured (bench_report):
+# "BENCH net <path> <metric> <value>", and the round trips as
+# "BENCH-SAMPLES net <path> ping_rtt_us <value>...".
+# Kernel command line (the host's VM_APPEND): benchsecs=N (iperf3's
+# seconds per run, default 4), benchquick=1 (50 pings: make check's
+# smoke run).
 # timeout: 900
 . /pvio/lib.sh
 
 PY=/usr/bin/python3
-SECS=${BENCH_SECS:-4}
+SECS=$(cmdline_arg benchsecs)
+SECS=${SECS:-4}
+PINGS=200
+[ -n "$(cmdline_arg benchquick)" ] && PINGS=50
 command -v iperf3 >/dev/null || skip "no iperf3 in the host's /usr"
 [ -x $PY ] || skip "no $PY in the host's /usr"
+echo "BENCH-META guest_kernel $(uname -r) ($(uname -v))" | bench_report
 modprobe veth || die "cannot load veth"
 net_load || die "cannot load the network modules"
 link=$(link_add) || die "cannot add a link"
@@ -33,11 +43,12 @@ iperf() {
 	shift 5
 	$IP netns exec "$srv" timeout 60 iperf3 -s -1 >/dev/null 2>&1 &
 	_s=$!
-	net_listening "$srv" 5201 || { kill $_s; echo "BENCH $label $metric error"; return 1; }
+	net_listening "$srv" 5201 ||
+		{ kill $_s; echo "BENCH net $label $metric error" | bench_report; return 1; }
 	$IP netns exec "$cli" timeout 60 iperf3 -c "$addr" -t $SECS -J "$@" \
 		>/tmp/i.json 2>&1
 	wait $_s
-	$PY - "$label" "$metric" /tmp/i.json <<'PY'
+	$PY - "$label" "$metric" /tmp/i.json <<'PY' | bench_report
 import json, sys
 label, metric, path = sys.argv[1:]
 try:
@@ -46,24 +57,28 @@ try:
         "tcp": lambda: r["bits_per_second"] / 1e9,
         "udp": lambda: r["bytes"] / 64 / r["seconds"] / 1000,
     }[metric.split("_")[0][:3]]()
-    print("BENCH %s %s %.3f" % (label, metric, val))
+    print("BENCH net %s %s %.3f" % (label, metric, val))
 except (ValueError, KeyError, ZeroDivisionError):
-    print("BENCH %s %s error" % (label, metric))
+    print("BENCH net %s %s error" % (label, metric))
 PY
 }
 
-# rtt LABEL CLI_NS ADDR: p50 and p99 of 200 pings' round trips, in us.
+# rtt LABEL CLI_NS ADDR: p50 and p99 of PINGS pings' round trips, in
+# us, and every round trip in the order measured.
 rtt() {
-	$IP netns exec "$2" ping -c 200 -i 0.01 -W 2 "$3" 2>/dev/null |
-		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | sort -n |
-		awk -v l="$1" '
+	$IP netns exec "$2" ping -c $PINGS -i 0.01 -W 2 "$3" 2>/dev/null |
+		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' >/tmp/rtt
+	awk -v l="$1" '{ printf "%s%.1f", NR == 1 ? "BENCH-SAMPLES net " l " ping_rtt_us " : " ", $1 * 1000 }
+		END { if (NR) print "" }' /tmp/rtt | bench_report
+	sort -n /tmp/rtt | awk -v l="$1" -v n=$PINGS '
 		# rank P: the nearest-rank P percentile of the sorted t[].
 		function rank(p, i) { i = int(NR * p); return t[i < NR * p ? i + 1 : i] }
 		{ t[NR] = $1 * 1000 }
-		END { if (NR < 100) { print "BENCH " l " ping_p50_us error"
-				      print "BENCH " l " ping_p99_us error"; exit }
-		      printf "BENCH %s ping_p50_us %.1f\n", l, rank(0.5)
-		      printf "BENCH %s ping_p99_us %.1f\n", l, rank(0.99) }'
+		END { if (NR < n / 2) { print "BENCH net " l " ping_p50_us error"
+					print "BENCH net " l " ping_p99_us error"; exit }
+		      printf "BENCH net %s ping_p50_us %.1f\n", l, rank(0.5)
+		      printf "BENCH net %s ping_p99_us %.1f\n", l, rank(0.99) }' |
+		bench_report
 }
 
 # run LABEL SRV_NS SRV_ADDR CLI_NS: every figure of one path.

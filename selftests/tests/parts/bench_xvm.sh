@@ -16,7 +16,8 @@
 #   what=qd32      4 KiB random reads, QD32: IOPS
 # then both guests run the QD32 job at once (what=both), and the other
 # guest runs iperf3 to this one with 1 and 4 streams (what=tcp1, tcp4)
-# and 200 pings 20 ms apart (what=ping: p50, p99).
+# and 200 pings 20 ms apart (what=ping: p50, p99; what=pingrtt: every
+# round trip, us=N,N,...).
 # Each line has err= (fio's error count, iperf3 or ping failures) and
 # rc= (the program's exit status).
 # shellcheck source=selftests/tests/parts/demo_lib.sh
@@ -108,6 +109,12 @@ ping_job() {
 		printf "DEMO name=%s what=ping sent=%d received=%d p50us=%s p99us=%s err=%d rc=%d\n",
 			name, n, NR, p50, p99, NR != n, rc
 	}'
+	# Every round trip in the order measured, for the report's
+	# distribution.
+	sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' /tmp/ping.out |
+		awk -v name="$name" '
+	{ us = us (NR > 1 ? "," : "") sprintf("%.0f", $1 * 1000) }
+	END { printf "DEMO name=%s what=pingrtt us=%s err=0 rc=0\n", name, us }'
 }
 
 demo_devices || exit 1
