@@ -83,7 +83,8 @@ fi
 dpkg-deb -x "$dkms_deb" "$tmp/dkms"
 src=$tmp/dkms/usr/src/pvio-$version
 (cd "$top" && rsync -a --exclude='*.o' --exclude='*.ko' --exclude='*.mod*' \
-	--exclude='.*.cmd' --exclude=Module.symvers --exclude=modules.order \
+	--exclude='.*.cmd' --exclude='.*.d' --exclude=Module.symvers \
+	--exclude=modules.order \
 	--filter=':- .gitignore' Kbuild VERSION common compat hvcall \
 	frontend backend "$tmp/want"/)
 want=$(cd "$tmp/want" && find . -type f | sort)

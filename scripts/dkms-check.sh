@@ -93,7 +93,8 @@ export mok_signing_key=$tmp/dkms.key mok_certificate=$tmp/dkms.der
 # need.
 mkdir -p "$tmp/stage" "$tmp/src" "$tmp/dkms" "$tmp/modules"
 rsync -a --exclude='*.o' --exclude='*.ko' --exclude='*.mod*' \
-	--exclude='.*.cmd' --exclude=Module.symvers --exclude=modules.order \
+	--exclude='.*.cmd' --exclude='.*.d' --exclude=Module.symvers \
+	--exclude=modules.order \
 	"$top"/dkms.conf "$top"/VERSION "$top"/Kbuild "$top"/common \
 	"$top"/compat "$top"/hvcall "$top"/frontend "$top"/backend "$tmp/stage"/
 log=$logdir/dkms-add.log
