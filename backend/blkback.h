@@ -27,6 +27,7 @@ struct blkback_vbd;
 struct block_device;
 struct file;
 struct inode;
+struct task_struct;
 
 /* The module's workqueue: ring work (reclaim-safe). */
 extern struct workqueue_struct *blkback_wq;
@@ -128,6 +129,8 @@ enum blkback_refusal {
  * @done: reads that ended in a hard interrupt, for @work to answer
  * @inflight: requests taken off the ring and not yet answered
  * @idle: woken when @inflight drops to zero while @stopping
+ * @pass: the task running a pass of @work, whose end publishes the
+ *	answers given inside it (NULL between passes)
  * @stopping: disconnecting: take no more requests, answer nothing
  * @broken: the frontend broke the protocol; a disconnect is queued
  * @changed: tell the frontend the disk changed (queue 0 only)
@@ -155,6 +158,7 @@ struct blkback_ring {
 	struct llist_head done;
 	atomic_t inflight;
 	wait_queue_head_t idle;
+	struct task_struct *pass;
 	bool stopping;
 	bool broken;
 	atomic_t changed;

@@ -9,7 +9,9 @@
  * interrupt: its copy to the grants waits for the work. The work is the
  * only context that touches the request ring view once the queue is
  * connected; answers, from it or from completions, take the ring's
- * rsp_lock.
+ * rsp_lock. A pass of the work takes what the ring holds under one
+ * plug; the answers given during the pass (files, devices completing in
+ * submit_bio()) are published once at its end, with at most one kick.
  *
  * The frontend is not trusted: a request it could not honestly have sent
  * is answered INVALID (or NOTSUPP) and counted; a frontend that breaks
@@ -765,7 +767,7 @@ static u16 blkback_status(struct blkback_req *req)
 	}
 }
 
-/* Answer a finished request and publish the answer. */
+/* Answer a finished request; publish it unless a pass of the work will. */
 static void blkback_answer_done(struct blkback_ring *ring,
 				struct blkback_req *req)
 {
@@ -781,7 +783,13 @@ static void blkback_answer_done(struct blkback_ring *ring,
 				    ring->qid, req->op, req->sector, req->error);
 	spin_lock_irqsave(&ring->rsp_lock, flags);
 	blkback_respond(ring, req->id, req->op, status);
-	blkback_rsp_publish(ring);
+	/*
+	 * Inside a pass of the work (files, a device completing in
+	 * submit_bio(), an interrupt on the work's stack) the pass
+	 * publishes every answer at its end, with one kick.
+	 */
+	if (READ_ONCE(ring->pass) != current)
+		blkback_rsp_publish(ring);
 	spin_unlock_irqrestore(&ring->rsp_lock, flags);
 	atomic64_inc(&ring->requests);
 	if (blkback_op_has_data(req->op))
@@ -832,21 +840,30 @@ static void blkback_ring_work(struct work_struct *work)
 						 struct blkback_ring, work);
 	/* We serve a disk: allocating must not recurse into I/O. */
 	unsigned int noio = memalloc_noio_save();
+	struct blk_plug plug;
 	u64 wait_ns = 0;
-	int ret;
+	int ret = 0;
 
+	WRITE_ONCE(ring->pass, current);
 	blkback_retire(ring);
-	if (READ_ONCE(ring->stopping))
-		goto out;
-	ret = blkback_intake(ring, &wait_ns);
-	blkback_send_changed(ring);
+	if (!READ_ONCE(ring->stopping)) {
+		/* The pass's bios go down together, at the end. */
+		blk_start_plug(&plug);
+		ret = blkback_intake(ring, &wait_ns);
+		blk_finish_plug(&plug);
+		blkback_send_changed(ring);
+	}
+	/*
+	 * From here a completion publishes its own answer; the ones before
+	 * are on the ring, unpublished, and go out with the refusals.
+	 */
+	WRITE_ONCE(ring->pass, NULL);
 	blkback_publish(ring);
 	if (ret == 1)
 		queue_delayed_work(blkback_wq, &ring->work, 0);
 	else if (ret == -EBUSY)
 		queue_delayed_work(blkback_wq, &ring->work,
 				   nsecs_to_jiffies(wait_ns) + 1);
-out:
 	memalloc_noio_restore(noio);
 }
 
