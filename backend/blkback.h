@@ -179,11 +179,13 @@ struct blkback_ring {
 /**
  * struct blkback_limit - a vbd's IOPS and bytes/s limits
  * @lock: guards the buckets
+ * @on: either rate is set (written under @lock, read without it)
  * @iops: requests per second (rate 0: no limit)
  * @bytes: bytes per second (rate 0: no limit)
  */
 struct blkback_limit {
 	spinlock_t lock;		/* guards the buckets */
+	bool on;
 	struct pvio_bucket iops;
 	struct pvio_bucket bytes;
 };

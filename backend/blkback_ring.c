@@ -816,8 +816,12 @@ static bool blkback_finish(struct blkback_ring *ring, struct blkback_req *req)
 	blkback_answer_done(ring, req);
 	blkback_req_free(req);
 	left = atomic_dec_return(&ring->inflight);
-	/* A disconnect may have begun since we looked. */
-	if (!left)
+	/*
+	 * A disconnect may have begun since we looked. wq_has_sleeper()'s
+	 * barrier pairs with the one in blkback_ring_drain()'s wait: it
+	 * sees @inflight at zero, or we see it waiting.
+	 */
+	if (!left && wq_has_sleeper(&ring->idle))
 		wake_up(&ring->idle);
 	return left + 1 >= ring->req.size || atomic_read(&ring->changed) ||
 	       READ_ONCE(ring->pages_wait);
