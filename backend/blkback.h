@@ -73,11 +73,13 @@ struct blkback_seg {
  * @status: enum pvio_blkif_status once done
  * @error: first error of the I/O (0 or a negative errno)
  * @pending: bios under way, plus one while they are being submitted
+ * @class: the ring's request cache it belongs to (direct or indirect)
  * @nr_segs: entries of @segs
  * @nr_pages: entries of @bvec: the bounce pages, data packed in order
  * @nr_budget: bounce pages charged to the budgets
  * @bvec: the bounce pages (ours: never the region's, see "The link and
- *	its region" in Documentation/architecture.rst)
+ *	its region" in Documentation/architecture.rst), in the same
+ *	allocation after @segs, as many entries
  * @segs: the data segments, copied and validated
  */
 struct blkback_req {
@@ -91,6 +93,7 @@ struct blkback_req {
 	u16 status;
 	int error;
 	atomic_t pending;
+	u8 class;
 	u32 nr_segs;
 	u32 nr_pages;
 	u32 nr_budget;
@@ -143,6 +146,9 @@ enum blkback_refusal {
  * @sectors: sectors read or written
  * @errors: requests answered with an error, or refused
  * @refused: per-check refusal counters
+ * @req_cache: requests kept for the next ones, direct and indirect
+ *	(taken by @work only, given back by completions)
+ * @ind_page: where @work reads a request's indirect pages
  * @free_pages: bounce pages kept for the next requests
  * @nr_free_pages: entries of @free_pages
  * @pages_lock: guards @free_pages and @nr_free_pages
@@ -171,6 +177,8 @@ struct blkback_ring {
 	atomic64_t sectors;
 	atomic64_t errors;
 	u64 refused[BLKBACK_REFUSAL_NR];
+	struct llist_head req_cache[2];
+	struct pvio_blkif_seg *ind_page;
 	struct list_head free_pages;
 	unsigned int nr_free_pages;
 	spinlock_t pages_lock;		/* guards @free_pages */

@@ -312,35 +312,89 @@ static void blkback_pages_release(struct blkback_ring *ring, u32 nr)
 	atomic_sub(nr, &blkback_pages_all.held);
 }
 
+/*
+ * Requests come from a cache per ring, in two sizes: direct requests, and
+ * indirect ones of up to blkback_max_segs segments. At most a ring's
+ * worth is ever taken, so the cache holds at most that many, and
+ * after the first requests nothing is allocated for one. The ring work
+ * is the only taker (llist_del_first()); completions give back.
+ */
+static unsigned int blkback_req_class(u32 nr_segs)
+{
+	return nr_segs > PVIO_BLKIF_SEGS_DIRECT;
+}
+
+/* A request's segments, then its bvecs: a bounce page per segment at most. */
+static size_t blkback_req_bvec_offset(u32 max_segs)
+{
+	struct blkback_req *req;
+
+	return ALIGN(struct_size(req, segs, max_segs),
+		     __alignof__(struct bio_vec));
+}
+
+/* Give a request back: its bounce pages, its budget, itself. */
 static void blkback_req_free(struct blkback_req *req)
 {
+	struct blkback_ring *ring = req->ring;
 	u32 i;
 
 	for (i = 0; i < req->nr_pages; i++)
-		if (req->bvec[i].bv_page)
-			blkback_page_put(req->ring, req->bvec[i].bv_page);
+		blkback_page_put(ring, req->bvec[i].bv_page);
 	if (req->nr_budget)
-		blkback_pages_release(req->ring, req->nr_budget);
-	kfree(req->bvec);
-	kfree(req);
+		blkback_pages_release(ring, req->nr_budget);
+	llist_add(&req->node, &ring->req_cache[req->class]);
+}
+
+static void blkback_reqs_drop(struct blkback_ring *ring)
+{
+	struct blkback_req *req, *next;
+	struct llist_node *list;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ring->req_cache); i++) {
+		list = llist_del_all(&ring->req_cache[i]);
+		llist_for_each_entry_safe(req, next, list, node)
+			kfree(req);
+	}
 }
 
 static struct blkback_req *blkback_req_alloc(struct blkback_ring *ring,
 					     const struct pvio_blkif_request *r)
 {
 	u32 nr_segs = le16_to_cpu(r->nr_segs);
+	unsigned int class = blkback_req_class(nr_segs);
+	struct llist_node *node;
 	struct blkback_req *req;
+	u32 max;
 
-	req = kzalloc(struct_size(req, segs, nr_segs), GFP_NOIO);
-	if (!req)
-		return NULL;
+	/* A bounce page holds at least a segment's worth. */
+	BUILD_BUG_ON(PAGE_SIZE < PVIO_PAGE_SIZE);
+	node = llist_del_first(&ring->req_cache[class]);
+	if (node) {
+		req = llist_entry(node, struct blkback_req, node);
+	} else {
+		max = class ? blkback_max_segs : PVIO_BLKIF_SEGS_DIRECT;
+		req = kmalloc(size_add(blkback_req_bvec_offset(max),
+				       array_size(max, sizeof(*req->bvec))),
+			      GFP_NOIO);
+		if (!req)
+			return NULL;
+		req->class = class;
+		req->bvec = (void *)req + blkback_req_bvec_offset(max);
+	}
 	req->ring = ring;
 	req->id = le64_to_cpu(r->id);
 	req->sector = le64_to_cpu(r->sector);
 	req->nr_sectors = le32_to_cpu(r->nr_sectors);
 	req->op = r->op;
 	req->flags = r->flags;
+	req->status = 0;
+	req->error = 0;
+	atomic_set(&req->pending, 0);
 	req->nr_segs = nr_segs;
+	req->nr_pages = 0;
+	req->nr_budget = 0;
 	return req;
 }
 
@@ -350,10 +404,6 @@ static int blkback_req_alloc_pages(struct blkback_req *req)
 	u32 bytes = req->nr_sectors << PVIO_BLKIF_SECTOR_SHIFT;
 	u32 nr = DIV_ROUND_UP(bytes, PAGE_SIZE), i;
 
-	req->bvec = kcalloc(nr, sizeof(*req->bvec), GFP_NOIO);
-	if (!req->bvec)
-		return -ENOMEM;
-	req->nr_pages = nr;
 	for (i = 0; i < nr; i++) {
 		struct page *page = blkback_page_get(req->ring);
 
@@ -361,6 +411,7 @@ static int blkback_req_alloc_pages(struct blkback_req *req)
 			return -ENOMEM;
 		bvec_set_page(&req->bvec[i], page,
 			      min_t(u32, bytes - i * PAGE_SIZE, PAGE_SIZE), 0);
+		req->nr_pages = i + 1;
 	}
 	return 0;
 }
@@ -524,9 +575,7 @@ static int blkback_load_indirect(struct blkback_ring *ring,
 	struct blkback_seg ind;
 	int status = BLKBACK_OK;
 
-	page = kmalloc(PVIO_PAGE_SIZE, GFP_NOIO);
-	if (!page)
-		return -ENOMEM;
+	page = ring->ind_page;
 	for (i = 0; i < nr_ind && status == BLKBACK_OK; i++) {
 		n = min_t(u32, req->nr_segs - i * PVIO_BLKIF_SEGS_PER_INDIRECT,
 			  PVIO_BLKIF_SEGS_PER_INDIRECT);
@@ -547,7 +596,6 @@ static int blkback_load_indirect(struct blkback_ring *ring,
 					 PVIO_BLKIF_SEGS_PER_INDIRECT + j],
 					 &page[j]);
 	}
-	kfree(page);
 	return status;
 }
 
@@ -904,6 +952,10 @@ static int blkback_ring_connect(struct blkback_ring *ring)
 	struct pvio_evtchn *ch;
 	int ret;
 
+	/* The indirect pages of a request, read in turn by the work. */
+	ring->ind_page = kmalloc(PVIO_PAGE_SIZE, GFP_KERNEL);
+	if (!ring->ind_page)
+		return -ENOMEM;
 	snprintf(key, sizeof(key), "vbd%u/q%u", vbd->pdev->index, ring->qid);
 	ret = pvio_store_read(vbd->link, PVIO_STORE_FRONTEND, key, buf,
 			      sizeof(buf));
@@ -956,6 +1008,8 @@ int blkback_rings_connect(struct blkback_vbd *vbd, unsigned int nr,
 		spin_lock_init(&ring->pages_lock);
 		spin_lock_init(&ring->rsp_lock);
 		init_llist_head(&ring->done);
+		init_llist_head(&ring->req_cache[0]);
+		init_llist_head(&ring->req_cache[1]);
 		init_waitqueue_head(&ring->idle);
 	}
 	for (q = 0; q < nr; q++) {
@@ -1007,6 +1061,9 @@ static void blkback_ring_disconnect(struct blkback_ring *ring)
 	cancel_delayed_work_sync(&ring->work);
 	blkback_retire(ring);
 	blkback_pages_drop(ring);
+	blkback_reqs_drop(ring);
+	kfree(ring->ind_page);
+	ring->ind_page = NULL;
 	/* The counters outlive the rings. */
 	vbd->stats.requests += atomic64_read(&ring->requests);
 	vbd->stats.sectors += atomic64_read(&ring->sectors);
