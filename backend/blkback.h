@@ -13,6 +13,7 @@
 #define _PVIO_BLKBACK_H
 
 #include <linux/atomic.h>
+#include <linux/blk_types.h>
 #include <linux/bvec.h>
 #include <linux/llist.h>
 #include <linux/mutex.h>
@@ -80,6 +81,7 @@ struct blkback_seg {
  * @bvec: the bounce pages (ours: never the region's, see "The link and
  *	its region" in Documentation/architecture.rst), in the same
  *	allocation after @segs, as many entries
+ * @bio: a read's or write's bio, on @bvec, when they fit in one
  * @segs: the data segments, copied and validated
  */
 struct blkback_req {
@@ -98,6 +100,7 @@ struct blkback_req {
 	u32 nr_pages;
 	u32 nr_budget;
 	struct bio_vec *bvec;
+	struct bio bio;
 	struct blkback_seg segs[];
 };
 
