@@ -592,11 +592,12 @@ static int __init blkback_init(void)
 	/*
 	 * Reclaim-safe: the frontend's writeback may need us. Bound: a
 	 * ring's work runs on the CPU its doorbell rang, with the data hot
-	 * there, and needs no wake-up of another CPU.
+	 * there, and needs no wake-up of another CPU. Not high priority:
+	 * its wake-up should not preempt a submitter that has more to put
+	 * on the ring, so that one pass takes them all (as xen-blkback's
+	 * ring thread at normal priority).
 	 */
-	blkback_wq = alloc_workqueue("pvio_blkback",
-				     WQ_MEM_RECLAIM | WQ_HIGHPRI,
-				     0);
+	blkback_wq = alloc_workqueue("pvio_blkback", WQ_MEM_RECLAIM, 0);
 	if (!blkback_wq)
 		return -ENOMEM;
 	blkback_debugfs_init();

@@ -13,6 +13,7 @@
 #define _PVIO_BLKBACK_H
 
 #include <linux/atomic.h>
+#include <linux/blk_types.h>
 #include <linux/bvec.h>
 #include <linux/llist.h>
 #include <linux/mutex.h>
@@ -27,6 +28,7 @@ struct blkback_vbd;
 struct block_device;
 struct file;
 struct inode;
+struct task_struct;
 
 /* The module's workqueue: ring work (reclaim-safe). */
 extern struct workqueue_struct *blkback_wq;
@@ -72,11 +74,14 @@ struct blkback_seg {
  * @status: enum pvio_blkif_status once done
  * @error: first error of the I/O (0 or a negative errno)
  * @pending: bios under way, plus one while they are being submitted
+ * @class: the ring's request cache it belongs to (direct or indirect)
  * @nr_segs: entries of @segs
  * @nr_pages: entries of @bvec: the bounce pages, data packed in order
  * @nr_budget: bounce pages charged to the budgets
  * @bvec: the bounce pages (ours: never the region's, see "The link and
- *	its region" in Documentation/architecture.rst)
+ *	its region" in Documentation/architecture.rst), in the same
+ *	allocation after @segs, as many entries
+ * @bio: a read's or write's bio, on @bvec, when they fit in one
  * @segs: the data segments, copied and validated
  */
 struct blkback_req {
@@ -90,10 +95,12 @@ struct blkback_req {
 	u16 status;
 	int error;
 	atomic_t pending;
+	u8 class;
 	u32 nr_segs;
 	u32 nr_pages;
 	u32 nr_budget;
 	struct bio_vec *bvec;
+	struct bio bio;
 	struct blkback_seg segs[];
 };
 
@@ -128,6 +135,8 @@ enum blkback_refusal {
  * @done: reads that ended in a hard interrupt, for @work to answer
  * @inflight: requests taken off the ring and not yet answered
  * @idle: woken when @inflight drops to zero while @stopping
+ * @pass: the task running a pass of @work, whose end publishes the
+ *	answers given inside it (NULL between passes)
  * @stopping: disconnecting: take no more requests, answer nothing
  * @broken: the frontend broke the protocol; a disconnect is queued
  * @changed: tell the frontend the disk changed (queue 0 only)
@@ -140,6 +149,9 @@ enum blkback_refusal {
  * @sectors: sectors read or written
  * @errors: requests answered with an error, or refused
  * @refused: per-check refusal counters
+ * @req_cache: requests kept for the next ones, direct and indirect
+ *	(taken by @work only, given back by completions)
+ * @ind_page: where @work reads a request's indirect pages
  * @free_pages: bounce pages kept for the next requests
  * @nr_free_pages: entries of @free_pages
  * @pages_lock: guards @free_pages and @nr_free_pages
@@ -155,6 +167,7 @@ struct blkback_ring {
 	struct llist_head done;
 	atomic_t inflight;
 	wait_queue_head_t idle;
+	struct task_struct *pass;
 	bool stopping;
 	bool broken;
 	atomic_t changed;
@@ -167,6 +180,8 @@ struct blkback_ring {
 	atomic64_t sectors;
 	atomic64_t errors;
 	u64 refused[BLKBACK_REFUSAL_NR];
+	struct llist_head req_cache[2];
+	struct pvio_blkif_seg *ind_page;
 	struct list_head free_pages;
 	unsigned int nr_free_pages;
 	spinlock_t pages_lock;		/* guards @free_pages */
@@ -175,11 +190,13 @@ struct blkback_ring {
 /**
  * struct blkback_limit - a vbd's IOPS and bytes/s limits
  * @lock: guards the buckets
+ * @on: either rate is set (written under @lock, read without it)
  * @iops: requests per second (rate 0: no limit)
  * @bytes: bytes per second (rate 0: no limit)
  */
 struct blkback_limit {
 	spinlock_t lock;		/* guards the buckets */
+	bool on;
 	struct pvio_bucket iops;
 	struct pvio_bucket bytes;
 };

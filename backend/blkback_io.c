@@ -307,7 +307,10 @@ static void blkback_bio_end(struct bio *bio)
 
 	if (bio->bi_status)
 		cmpxchg(&req->error, 0, blk_status_to_errno(bio->bi_status));
-	bio_put(bio);
+	if (bio == &req->bio)
+		bio_uninit(bio);
+	else
+		bio_put(bio);
 	if (atomic_dec_and_test(&req->pending))
 		blkback_req_done(req, req->error);
 }
@@ -331,6 +334,17 @@ static void blkback_bdev_rw(struct blkback_req *req, struct block_device *bdev)
 
 	if (req->flags & PVIO_BLKIF_F_FUA)
 		opf |= REQ_FUA;
+	if (req->nr_pages <= BIO_MAX_VECS) {
+		/* The request's own bio, on its bvecs: nothing allocated. */
+		bio = &req->bio;
+		bio_init(bio, bdev, req->bvec, req->nr_pages, opf);
+		bio->bi_iter.bi_sector = sector;
+		for (i = 0; i < req->nr_pages; i++)
+			__bio_add_page(bio, req->bvec[i].bv_page,
+				       req->bvec[i].bv_len, 0);
+		blkback_bio_submit(req, bio);
+		return;
+	}
 	for (i = 0; i < req->nr_pages; i++) {
 		struct bio_vec *bv = &req->bvec[i];
 

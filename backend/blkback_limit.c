@@ -24,6 +24,7 @@ void blkback_limit_set(struct blkback_limit *l, u32 iops, u32 bps)
 	spin_lock(&l->lock);
 	pvio_bucket_set(&l->iops, iops, 0, now);
 	pvio_bucket_set(&l->bytes, bps, 0, now);
+	WRITE_ONCE(l->on, iops || bps);
 	spin_unlock(&l->lock);
 }
 
@@ -39,11 +40,13 @@ u64 blkback_limit_take(struct blkback_limit *l, u32 bytes)
 {
 	u64 now, wait;
 
-	spin_lock(&l->lock);
-	if (!l->iops.rate && !l->bytes.rate) {
-		spin_unlock(&l->lock);
+	/*
+	 * No limit, no lock: a request racing with the setting of a limit
+	 * goes as if it came just before.
+	 */
+	if (!READ_ONCE(l->on))
 		return 0;
-	}
+	spin_lock(&l->lock);
 	now = ktime_get_ns();
 	wait = max(pvio_bucket_wait(&l->iops, now),
 		   pvio_bucket_wait(&l->bytes, now));

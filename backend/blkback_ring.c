@@ -9,7 +9,9 @@
  * interrupt: its copy to the grants waits for the work. The work is the
  * only context that touches the request ring view once the queue is
  * connected; answers, from it or from completions, take the ring's
- * rsp_lock.
+ * rsp_lock. A pass of the work takes what the ring holds under one
+ * plug; the answers given during the pass (files, devices completing in
+ * submit_bio()) are published once at its end, with at most one kick.
  *
  * The frontend is not trusted: a request it could not honestly have sent
  * is answered INVALID (or NOTSUPP) and counted; a frontend that breaks
@@ -310,35 +312,89 @@ static void blkback_pages_release(struct blkback_ring *ring, u32 nr)
 	atomic_sub(nr, &blkback_pages_all.held);
 }
 
+/*
+ * Requests come from a cache per ring, in two sizes: direct requests, and
+ * indirect ones of up to blkback_max_segs segments. At most a ring's
+ * worth is ever taken, so the cache holds at most that many, and
+ * after the first requests nothing is allocated for one. The ring work
+ * is the only taker (llist_del_first()); completions give back.
+ */
+static unsigned int blkback_req_class(u32 nr_segs)
+{
+	return nr_segs > PVIO_BLKIF_SEGS_DIRECT;
+}
+
+/* A request's segments, then its bvecs: a bounce page per segment at most. */
+static size_t blkback_req_bvec_offset(u32 max_segs)
+{
+	struct blkback_req *req;
+
+	return ALIGN(struct_size(req, segs, max_segs),
+		     __alignof__(struct bio_vec));
+}
+
+/* Give a request back: its bounce pages, its budget, itself. */
 static void blkback_req_free(struct blkback_req *req)
 {
+	struct blkback_ring *ring = req->ring;
 	u32 i;
 
 	for (i = 0; i < req->nr_pages; i++)
-		if (req->bvec[i].bv_page)
-			blkback_page_put(req->ring, req->bvec[i].bv_page);
+		blkback_page_put(ring, req->bvec[i].bv_page);
 	if (req->nr_budget)
-		blkback_pages_release(req->ring, req->nr_budget);
-	kfree(req->bvec);
-	kfree(req);
+		blkback_pages_release(ring, req->nr_budget);
+	llist_add(&req->node, &ring->req_cache[req->class]);
+}
+
+static void blkback_reqs_drop(struct blkback_ring *ring)
+{
+	struct blkback_req *req, *next;
+	struct llist_node *list;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ring->req_cache); i++) {
+		list = llist_del_all(&ring->req_cache[i]);
+		llist_for_each_entry_safe(req, next, list, node)
+			kfree(req);
+	}
 }
 
 static struct blkback_req *blkback_req_alloc(struct blkback_ring *ring,
 					     const struct pvio_blkif_request *r)
 {
 	u32 nr_segs = le16_to_cpu(r->nr_segs);
+	unsigned int class = blkback_req_class(nr_segs);
+	struct llist_node *node;
 	struct blkback_req *req;
+	u32 max;
 
-	req = kzalloc(struct_size(req, segs, nr_segs), GFP_NOIO);
-	if (!req)
-		return NULL;
+	/* A bounce page holds at least a segment's worth. */
+	BUILD_BUG_ON(PAGE_SIZE < PVIO_PAGE_SIZE);
+	node = llist_del_first(&ring->req_cache[class]);
+	if (node) {
+		req = llist_entry(node, struct blkback_req, node);
+	} else {
+		max = class ? blkback_max_segs : PVIO_BLKIF_SEGS_DIRECT;
+		req = kmalloc(size_add(blkback_req_bvec_offset(max),
+				       array_size(max, sizeof(*req->bvec))),
+			      GFP_NOIO);
+		if (!req)
+			return NULL;
+		req->class = class;
+		req->bvec = (void *)req + blkback_req_bvec_offset(max);
+	}
 	req->ring = ring;
 	req->id = le64_to_cpu(r->id);
 	req->sector = le64_to_cpu(r->sector);
 	req->nr_sectors = le32_to_cpu(r->nr_sectors);
 	req->op = r->op;
 	req->flags = r->flags;
+	req->status = 0;
+	req->error = 0;
+	atomic_set(&req->pending, 0);
 	req->nr_segs = nr_segs;
+	req->nr_pages = 0;
+	req->nr_budget = 0;
 	return req;
 }
 
@@ -348,10 +404,6 @@ static int blkback_req_alloc_pages(struct blkback_req *req)
 	u32 bytes = req->nr_sectors << PVIO_BLKIF_SECTOR_SHIFT;
 	u32 nr = DIV_ROUND_UP(bytes, PAGE_SIZE), i;
 
-	req->bvec = kcalloc(nr, sizeof(*req->bvec), GFP_NOIO);
-	if (!req->bvec)
-		return -ENOMEM;
-	req->nr_pages = nr;
 	for (i = 0; i < nr; i++) {
 		struct page *page = blkback_page_get(req->ring);
 
@@ -359,6 +411,7 @@ static int blkback_req_alloc_pages(struct blkback_req *req)
 			return -ENOMEM;
 		bvec_set_page(&req->bvec[i], page,
 			      min_t(u32, bytes - i * PAGE_SIZE, PAGE_SIZE), 0);
+		req->nr_pages = i + 1;
 	}
 	return 0;
 }
@@ -522,9 +575,7 @@ static int blkback_load_indirect(struct blkback_ring *ring,
 	struct blkback_seg ind;
 	int status = BLKBACK_OK;
 
-	page = kmalloc(PVIO_PAGE_SIZE, GFP_NOIO);
-	if (!page)
-		return -ENOMEM;
+	page = ring->ind_page;
 	for (i = 0; i < nr_ind && status == BLKBACK_OK; i++) {
 		n = min_t(u32, req->nr_segs - i * PVIO_BLKIF_SEGS_PER_INDIRECT,
 			  PVIO_BLKIF_SEGS_PER_INDIRECT);
@@ -545,7 +596,6 @@ static int blkback_load_indirect(struct blkback_ring *ring,
 					 PVIO_BLKIF_SEGS_PER_INDIRECT + j],
 					 &page[j]);
 	}
-	kfree(page);
 	return status;
 }
 
@@ -765,7 +815,7 @@ static u16 blkback_status(struct blkback_req *req)
 	}
 }
 
-/* Answer a finished request and publish the answer. */
+/* Answer a finished request; publish it unless a pass of the work will. */
 static void blkback_answer_done(struct blkback_ring *ring,
 				struct blkback_req *req)
 {
@@ -781,7 +831,13 @@ static void blkback_answer_done(struct blkback_ring *ring,
 				    ring->qid, req->op, req->sector, req->error);
 	spin_lock_irqsave(&ring->rsp_lock, flags);
 	blkback_respond(ring, req->id, req->op, status);
-	blkback_rsp_publish(ring);
+	/*
+	 * Inside a pass of the work (files, a device completing in
+	 * submit_bio(), an interrupt on the work's stack) the pass
+	 * publishes every answer at its end, with one kick.
+	 */
+	if (READ_ONCE(ring->pass) != current)
+		blkback_rsp_publish(ring);
 	spin_unlock_irqrestore(&ring->rsp_lock, flags);
 	atomic64_inc(&ring->requests);
 	if (blkback_op_has_data(req->op))
@@ -808,8 +864,12 @@ static bool blkback_finish(struct blkback_ring *ring, struct blkback_req *req)
 	blkback_answer_done(ring, req);
 	blkback_req_free(req);
 	left = atomic_dec_return(&ring->inflight);
-	/* A disconnect may have begun since we looked. */
-	if (!left)
+	/*
+	 * A disconnect may have begun since we looked. wq_has_sleeper()'s
+	 * barrier pairs with the one in blkback_ring_drain()'s wait: it
+	 * sees @inflight at zero, or we see it waiting.
+	 */
+	if (!left && wq_has_sleeper(&ring->idle))
 		wake_up(&ring->idle);
 	return left + 1 >= ring->req.size || atomic_read(&ring->changed) ||
 	       READ_ONCE(ring->pages_wait);
@@ -832,21 +892,30 @@ static void blkback_ring_work(struct work_struct *work)
 						 struct blkback_ring, work);
 	/* We serve a disk: allocating must not recurse into I/O. */
 	unsigned int noio = memalloc_noio_save();
+	struct blk_plug plug;
 	u64 wait_ns = 0;
-	int ret;
+	int ret = 0;
 
+	WRITE_ONCE(ring->pass, current);
 	blkback_retire(ring);
-	if (READ_ONCE(ring->stopping))
-		goto out;
-	ret = blkback_intake(ring, &wait_ns);
-	blkback_send_changed(ring);
+	if (!READ_ONCE(ring->stopping)) {
+		/* The pass's bios go down together, at the end. */
+		blk_start_plug(&plug);
+		ret = blkback_intake(ring, &wait_ns);
+		blk_finish_plug(&plug);
+		blkback_send_changed(ring);
+	}
+	/*
+	 * From here a completion publishes its own answer; the ones before
+	 * are on the ring, unpublished, and go out with the refusals.
+	 */
+	WRITE_ONCE(ring->pass, NULL);
 	blkback_publish(ring);
 	if (ret == 1)
 		queue_delayed_work(blkback_wq, &ring->work, 0);
 	else if (ret == -EBUSY)
 		queue_delayed_work(blkback_wq, &ring->work,
 				   nsecs_to_jiffies(wait_ns) + 1);
-out:
 	memalloc_noio_restore(noio);
 }
 
@@ -883,6 +952,10 @@ static int blkback_ring_connect(struct blkback_ring *ring)
 	struct pvio_evtchn *ch;
 	int ret;
 
+	/* The indirect pages of a request, read in turn by the work. */
+	ring->ind_page = kmalloc(PVIO_PAGE_SIZE, GFP_KERNEL);
+	if (!ring->ind_page)
+		return -ENOMEM;
 	snprintf(key, sizeof(key), "vbd%u/q%u", vbd->pdev->index, ring->qid);
 	ret = pvio_store_read(vbd->link, PVIO_STORE_FRONTEND, key, buf,
 			      sizeof(buf));
@@ -935,6 +1008,8 @@ int blkback_rings_connect(struct blkback_vbd *vbd, unsigned int nr,
 		spin_lock_init(&ring->pages_lock);
 		spin_lock_init(&ring->rsp_lock);
 		init_llist_head(&ring->done);
+		init_llist_head(&ring->req_cache[0]);
+		init_llist_head(&ring->req_cache[1]);
 		init_waitqueue_head(&ring->idle);
 	}
 	for (q = 0; q < nr; q++) {
@@ -986,6 +1061,9 @@ static void blkback_ring_disconnect(struct blkback_ring *ring)
 	cancel_delayed_work_sync(&ring->work);
 	blkback_retire(ring);
 	blkback_pages_drop(ring);
+	blkback_reqs_drop(ring);
+	kfree(ring->ind_page);
+	ring->ind_page = NULL;
 	/* The counters outlive the rings. */
 	vbd->stats.requests += atomic64_read(&ring->requests);
 	vbd->stats.sectors += atomic64_read(&ring->sectors);
