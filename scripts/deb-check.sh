@@ -71,8 +71,9 @@ if [ "$(field "$dkms_deb" Architecture)" = all ] &&
    [ "$(field "$dkms_deb" Version)" = "$version" ] &&
    field "$dkms_deb" Depends | grep -qw dkms &&
    [ "$(field "$utils_deb" Architecture)" = "$(dpkg --print-architecture)" ] &&
-   field "$utils_deb" Depends | grep -qw libmnl0; then
-	ok "deb-control (pvio-dkms all, depends on dkms; pvio-utils $(field "$utils_deb" Architecture), on libmnl0)"
+   field "$utils_deb" Depends | grep -qw libmnl0 &&
+   field "$utils_deb" Depends | grep -qw libjson-c5; then
+	ok "deb-control (pvio-dkms all, depends on dkms; pvio-utils $(field "$utils_deb" Architecture), on libmnl0 and libjson-c5)"
 else
 	not_ok "deb-control"
 	dpkg-deb -f "$dkms_deb" | sed 's/^/# /'
