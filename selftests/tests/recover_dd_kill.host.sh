@@ -311,6 +311,12 @@ for c in $(seq "$cycles"); do
 	cycle "$c"
 done
 
+# A round that ended between a cycle's count and its kill ended that
+# cycle's wait for the guests (back): the replays of the last kill may
+# show only in a later round. One more round each, then the counts.
+n1=$(count g1 round) n2=$(count g2 round)
+check "g1 finished a fio round after the last restart" more g1 round "$n1" 240
+check "g2 finished a fio round after the last restart" more g2 round "$n2" 240
 at end
 # The recovery figures of every cycle, and their medians: what make
 # bench-recover prints.
