@@ -74,7 +74,7 @@ ticks_back() {
 		tr -d '\r' | tail -n +"$(($1 + 1))" | grep -qv ' mbit=0\.0$'
 }
 
-# busy NAME: the guest's current fio round has I/O under way.
+# busy NAME: the guest's current fio round has begun its I/O.
 busy() {
 	local s i d
 	s=$(field "$(result "$1" round-start)" n)

@@ -8,7 +8,7 @@
 #   verify of each block while writing (verify_backlog) and of all of
 #   them at the end; one line per round:
 #     DEMO name=NAME what=round-start n=N
-#     DEMO name=NAME what=round-io n=N      (its I/O is under way)
+#     DEMO name=NAME what=round-io n=N      (its I/O has begun)
 #     DEMO name=NAME what=round n=N wiops=.. riops=.. err=E rc=RC replays=R
 #   (R: the requests the frontend replayed to a new backend so far)
 # * one iperf3 TCP connection guest->guest through the driver domain's
@@ -80,10 +80,15 @@ n=0 scanned=0
 while :; do
 	n=$((n + 1))
 	out "what=round-start n=$n"
-	# Once fio has requests in the disk's queue: the host kills then.
-	# Not more: under TCG fio is busy checksumming and its queue seldom
-	# holds many (the kills find few requests in flight, some none).
-	(until awk '{ exit !($1 + $2 > 0) }' "/sys/block/${disk##*/}/inflight"; do
+	# Once this round's I/O has begun (the disk completed a request since
+	# the round started, or holds one): the host kills then. Not "once
+	# requests are in flight": fio is busy checksumming under TCG and
+	# the backend answers fast, so the queue is empty most of the time
+	# and a 0.2 s poll of it missed whole rounds; the kills still find
+	# requests in flight often enough (the host checks the replays).
+	(stat=/sys/block/${disk##*/}/stat
+	 base=$(awk '{ print $1 + $5 }' "$stat")
+	 until awk -v b="$base" '{ exit !($1 + $5 > b || $9 > 0) }' "$stat"; do
 		sleep 0.2
 	 done
 	 out "what=round-io n=$n") &
