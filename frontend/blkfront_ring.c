@@ -857,6 +857,22 @@ static blk_status_t blkfront_finish_rq(struct request *rq)
 	return status;
 }
 
+/*
+ * End a release of slots: drop the ring's lock and, if the ring had
+ * stopped the queues for want of slots, start them again.
+ */
+static void blkfront_release_end(struct blkfront_ring *ring,
+				 struct request_queue *q, unsigned long flags)
+	__releases(&ring->lock)
+{
+	bool restart = ring->stopped;
+
+	ring->stopped = false;
+	spin_unlock_irqrestore(&ring->lock, flags);
+	if (restart)
+		blk_mq_start_stopped_hw_queues(q, true);
+}
+
 /* Softirq (or the handler's context): finish an answered request. */
 static void blkfront_complete_rq(struct request *rq)
 {
@@ -864,15 +880,10 @@ static void blkfront_complete_rq(struct request *rq)
 	struct blkfront_ring *ring = pdu->ring;
 	blk_status_t status = blkfront_finish_rq(rq);
 	unsigned long flags;
-	bool restart;
 
 	spin_lock_irqsave(&ring->lock, flags);
 	blkfront_parts_put(ring, pdu->id);
-	restart = ring->stopped;
-	ring->stopped = false;
-	spin_unlock_irqrestore(&ring->lock, flags);
-	if (restart)
-		blk_mq_start_stopped_hw_queues(rq->q, true);
+	blkfront_release_end(ring, rq->q, flags);
 	blk_mq_end_request(rq, status);
 }
 
@@ -887,7 +898,6 @@ static void blkfront_complete_batch(struct io_comp_batch *iob)
 	struct blkfront_pdu *pdu = blk_mq_rq_to_pdu(first);
 	struct blkfront_ring *ring = pdu->ring;
 	unsigned long flags;
-	bool restart;
 
 	rq_list_for_each(&iob->req_list, rq)
 		blkfront_finish_rq(rq);
@@ -896,11 +906,7 @@ static void blkfront_complete_batch(struct io_comp_batch *iob)
 		pdu = blk_mq_rq_to_pdu(rq);
 		blkfront_parts_put(ring, pdu->id);
 	}
-	restart = ring->stopped;
-	ring->stopped = false;
-	spin_unlock_irqrestore(&ring->lock, flags);
-	if (restart)
-		blk_mq_start_stopped_hw_queues(first->q, true);
+	blkfront_release_end(ring, first->q, flags);
 	blk_mq_end_request_batch(iob);
 }
 
