@@ -146,6 +146,7 @@ enum blkback_refusal {
  * @raw_charged: @raw has passed the rate limit
  * @pages_wait: @raw waits for bounce pages to come back
  * @requests: requests answered
+ * @passes: runs of @work (written by it only), for requests per pass
  * @sectors: sectors read or written
  * @errors: requests answered with an error, or refused
  * @refused: per-check refusal counters
@@ -177,6 +178,7 @@ struct blkback_ring {
 	bool raw_charged;
 	bool pages_wait;
 	atomic64_t requests;
+	u64 passes;
 	atomic64_t sectors;
 	atomic64_t errors;
 	u64 refused[BLKBACK_REFUSAL_NR];

@@ -50,6 +50,7 @@ static int blkback_queue_show(struct seq_file *m, void *unused)
 		pvio_evtchn_get_stats(ring->ch, &ev);
 	seq_printf(m, "notifies %llu coalesced %llu events %llu\n",
 		   ev.notifies, ev.coalesced, ev.events);
+	seq_printf(m, "passes %llu\n", READ_ONCE(ring->passes));
 	seq_puts(m, "refused");
 	for (i = 0; i < BLKBACK_REFUSAL_NR; i++)
 		seq_printf(m, " %s %llu", blkback_refusal_names[i],

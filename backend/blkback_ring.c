@@ -897,6 +897,7 @@ static void blkback_ring_work(struct work_struct *work)
 	int ret = 0;
 
 	WRITE_ONCE(ring->pass, current);
+	WRITE_ONCE(ring->passes, ring->passes + 1);
 	blkback_retire(ring);
 	if (!READ_ONCE(ring->stopping)) {
 		/* The pass's bios go down together, at the end. */

@@ -48,7 +48,7 @@ bench_collect bench_blk,bench_net "block and network, quick" 2>&1 | sed 's/^/# /
 while read -r b mode system metric v; do
 	val[$mode,$system,$metric]=$v
 done <"$BENCH_OUT/raw.txt"
-{ bench_blk_table; bench_net_table; } | sed 's/^/# /'
+{ bench_blk_table; bench_blk_doorbells; bench_net_table; } | sed 's/^/# /'
 bench_report 2>&1 | sed 's/^/# /'
 echo "# the VM and the report took $(($(date +%s) - start))s"
 
@@ -78,10 +78,13 @@ for s in direct loop pvio; do
 		want+=("blk,tcg,$w,$s,us")
 	done
 done
+want+=("blk,tcg,qd32x2_tobackend,pvio,doorbells/I/O"
+	"blk,tcg,qd32x2_tofrontend,pvio,doorbells/I/O"
+	"blk,tcg,qd32x2_reqs,pvio,requests/pass")
 for s in veth pvio; do
 	want+=("net,tcg,tcp1,$s,Gbit/s" "net,tcg,tcp4,$s,Gbit/s" "net,tcg,ping_p50,$s,us")
 done
-check "figures.csv: direct, loop, pvio at QD 1, 4, 16, 32; veth, pvio TCP" \
+check "figures.csv: direct, loop, pvio at QD 1, 4, 16, 32, pvio's doorbells; veth, pvio TCP" \
 	rows "${want[@]}"
 check "figures.csv: the conditions on top, ratios to direct and veth" \
 	bash -c 'f=$1/figures.csv

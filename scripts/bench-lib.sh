@@ -196,6 +196,22 @@ bench_blk_table() {
 	done
 }
 
+# bench_blk_doorbells: pvio's doorbells per I/O each way and requests
+# per backend pass, per block job (what batching saves).
+bench_blk_doorbells() {
+	local mode job
+	printf '\n%-7s %-9s %14s %14s %14s\n' mode "pvio job" "db->backend/IO" \
+		"db->frontend/IO" "requests/pass"
+	for mode in "${modes[@]}"; do
+		for job in qd1 qd4 qd16 qd32x2 seqread seqwrite; do
+			printf '%-7s %-9s %14s %14s %14s\n' "$mode" "$job" \
+				"${val[$mode,pvio,${job}_tobackend_dbperio]:--}" \
+				"${val[$mode,pvio,${job}_tofrontend_dbperio]:--}" \
+				"${val[$mode,pvio,${job}_reqs_perpass]:--}"
+		done
+	done
+}
+
 # bench_net_table: the network benchmark's text table, ratios to veth.
 bench_net_table() {
 	local mode metric v p

@@ -41,6 +41,8 @@ UNITS = {
     "kpps": ("kpps", "higher"),
     "mops": ("M/s", "higher"),
     "x": ("x", "higher"),
+    "dbperio": ("doorbells/I/O", "lower"),
+    "perpass": ("requests/pass", "higher"),
 }
 # A group's ratios are to the first of these it has.
 BASELINES = ("direct", "veth", "virtio", "rte_ring", "memcpy")
@@ -86,6 +88,11 @@ WORKLOADS = {
     "restart_beyond_boot": "connected beyond boot (aim <= 1)",
     "restart_tcp": "guests' TCP carries data",
 }
+# pvio's doorbells and backend passes beside each block job (bench_blk).
+for _j in ("qd1", "qd4", "qd16", "qd32x2", "seqread", "seqwrite"):
+    WORKLOADS[_j + "_tobackend"] = WORKLOADS[_j] + ", doorbells to the backend"
+    WORKLOADS[_j + "_tofrontend"] = WORKLOADS[_j] + ", doorbells to the frontend"
+    WORKLOADS[_j + "_reqs"] = WORKLOADS[_j] + ", requests per backend pass"
 META = (("cpu", "CPU"), ("cores", "Cores"), ("memory", "Memory"),
         ("host_kernel", "Host kernel"), ("guest_kernel", "Guest kernel"),
         ("qemu", "QEMU"), ("accel_tcg", "Accelerator, mode tcg"),

@@ -13,4 +13,5 @@ set -uo pipefail
 . "$(dirname "$0")/bench-lib.sh"
 bench_collect bench_blk block
 bench_blk_table
+bench_blk_doorbells
 bench_report

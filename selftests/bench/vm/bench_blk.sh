@@ -6,8 +6,14 @@
 # loop driver over /dev/nullb0, and on /dev/pvda over a pvio loop link to
 # /dev/nullb0 (and pvio with 100 us interrupt coalescing at QD32, as
 # system pvio-coal): 4 KiB random reads at QD1 (IOPS and p50, p99, p99.9
-# completion latency), QD4, QD16 and QD32 x 2 jobs (IOPS), 1 MiB
-# sequential reads and writes at QD8 (GB/s).
+# total latency), QD4, QD16 and QD32 x 2 jobs (IOPS), 1 MiB
+# sequential reads and writes at QD8 (GB/s). QD1 latency is fio's total
+# latency (lat: submission to completion), not clat, which ends before
+# io_submit() returns on null_blk and says nothing of the submission
+# path. For pvio, beside each job: doorbells per I/O each way (the link's
+# debugfs "events": the frontend's notifies ring the backend, the
+# backend's the frontend) and requests per pass of the backend's ring
+# work (its debugfs "passes").
 # Each figure goes to the host as soon as it is measured (bench_report):
 # "BENCH blk <system> <metric> <value>".
 # Kernel command line (the host's VM_APPEND): benchsecs=N (fio's seconds
@@ -33,23 +39,48 @@ link=$(link_add)
 vbd_add "$link" /dev/nullb0 || die "cannot add the vbd"
 pvd=/dev/$(blk_disk_for "$link") || die "no disk"
 
+# counters: pvio's link counters, as "frontend-notifies backend-notifies
+# completed-I/Os backend-passes".
+counters() {
+	_f=$(awk '$1 == "frontend" { f += $5 } $1 == "backend" { b += $5 }
+		END { print f + 0, b + 0 }' /sys/kernel/debug/pvio/link$link/events)
+	_i=$(awk '{ print $1 + $5 }' /sys/block/${pvd#/dev/}/stat)
+	_p=$(cat /sys/kernel/debug/pvio_blkback/link$link-vbd0-backend/q* |
+		awk '$1 == "passes" { p += $2 } END { print p + 0 }')
+	echo "$_f $_i $_p"
+}
+
+# doorbells LABEL JOB BEFORE AFTER: doorbells per I/O each way and
+# requests per backend pass between two counters snapshots, to the host.
+doorbells() {
+	echo "$3 $4" | awk -v s="$1" -v j="$2" '$7 > $3 {
+		n = $7 - $3
+		printf "BENCH blk %s %s_tobackend_dbperio %.3f\n", s, j, ($5 - $1) / n
+		printf "BENCH blk %s %s_tofrontend_dbperio %.3f\n", s, j, ($6 - $2) / n
+		if ($8 > $4)
+			printf "BENCH blk %s %s_reqs_perpass %.2f\n", s, j, n / ($8 - $4)
+	}' | bench_report
+}
+
 # run DEV SYSTEM JOB fio-options: the figures of one fio job (JOB: qd1
 # gives IOPS and latencies, seqread and seqwrite GB/s, the others IOPS),
-# from fio's JSON, to the host.
+# from fio's JSON, to the host; for pvio also its doorbells.
 run() {
 	dev=$1 label=$2 job=$3
 	shift 3
+	[ "$dev" = "$pvd" ] && c0=$(counters)
 	fio --name=b --filename=$dev --direct=1 --ioengine=libaio \
-		--time_based --runtime=$SECS --ramp_time=$RAMP \
+		--time_based --runtime=$SECS --ramp_time=$RAMP --lat_percentiles=1 \
 		--group_reporting --output-format=json "$@" >/tmp/b.json 2>/dev/null ||
 		{ echo "BENCH blk $label ${job}_kiops error" | bench_report; return 1; }
+	[ "$dev" = "$pvd" ] && doorbells "$label" "$job" "$c0" "$(counters)"
 	$PY - "$label" "$job" /tmp/b.json <<'PY' | bench_report
 import json, sys
 label, job, path = sys.argv[1:]
 j = json.load(open(path))["jobs"][0]
 r, w = j["read"], j["write"]
 d = r if r["io_bytes"] else w
-pct = d["clat_ns"].get("percentile", {})
+pct = d["lat_ns"].get("percentile", {})
 if job.startswith("seq"):
     val = {job + "_gbs": d["bw_bytes"] / 1e9}
 else:
