@@ -48,7 +48,12 @@ bench_collect bench_blk,bench_net "block and network, quick" 2>&1 | sed 's/^/# /
 while read -r b mode system metric v; do
 	val[$mode,$system,$metric]=$v
 done <"$BENCH_OUT/raw.txt"
-{ bench_blk_table; bench_blk_doorbells; bench_net_table; } | sed 's/^/# /'
+{
+	bench_blk_table
+	bench_doorbells perio qd1 qd4 qd16 qd32x2 seqread seqwrite
+	bench_net_table
+	bench_doorbells perpkt tcp1 tcp4 tcp1_rev udp64 ping
+} | sed 's/^/# /'
 bench_report 2>&1 | sed 's/^/# /'
 echo "# the VM and the report took $(($(date +%s) - start))s"
 
@@ -80,7 +85,9 @@ for s in direct loop pvio; do
 done
 want+=("blk,tcg,qd32x2_tobackend,pvio,doorbells/I/O"
 	"blk,tcg,qd32x2_tofrontend,pvio,doorbells/I/O"
-	"blk,tcg,qd32x2_reqs,pvio,requests/pass")
+	"blk,tcg,qd32x2_reqs,pvio,requests/pass"
+	"net,tcg,tcp1_tobackend,pvio,doorbells/packet"
+	"net,tcg,tcp1_tofrontend,pvio,doorbells/packet")
 for s in veth pvio; do
 	want+=("net,tcg,tcp1,$s,Gbit/s" "net,tcg,tcp4,$s,Gbit/s" "net,tcg,ping_p50,$s,us")
 done

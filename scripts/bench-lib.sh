@@ -196,17 +196,19 @@ bench_blk_table() {
 	done
 }
 
-# bench_blk_doorbells: pvio's doorbells per I/O each way and requests
-# per backend pass, per block job (what batching saves).
-bench_blk_doorbells() {
-	local mode job
-	printf '\n%-7s %-9s %14s %14s %14s\n' mode "pvio job" "db->backend/IO" \
-		"db->frontend/IO" "requests/pass"
+# bench_doorbells PER JOB...: pvio's doorbells per I/O (PER perio) or
+# per packet (perpkt) each way, per job, and the requests per pass of
+# the block backend's ring work (what batching saves).
+bench_doorbells() {
+	local per=$1 mode job
+	shift
+	printf '\n%-7s %-9s %16s %16s %14s\n' mode "pvio job" "db->backend/${per#per}" \
+		"db->frontend/${per#per}" "requests/pass"
 	for mode in "${modes[@]}"; do
-		for job in qd1 qd4 qd16 qd32x2 seqread seqwrite; do
-			printf '%-7s %-9s %14s %14s %14s\n' "$mode" "$job" \
-				"${val[$mode,pvio,${job}_tobackend_dbperio]:--}" \
-				"${val[$mode,pvio,${job}_tofrontend_dbperio]:--}" \
+		for job in "$@"; do
+			printf '%-7s %-9s %16s %16s %14s\n' "$mode" "$job" \
+				"${val[$mode,pvio,${job}_tobackend_db$per]:--}" \
+				"${val[$mode,pvio,${job}_tofrontend_db$per]:--}" \
 				"${val[$mode,pvio,${job}_reqs_perpass]:--}"
 		done
 	done

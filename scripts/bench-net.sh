@@ -14,4 +14,5 @@ set -uo pipefail
 . "$(dirname "$0")/bench-lib.sh"
 bench_collect bench_net network
 bench_net_table
+bench_doorbells perpkt tcp1 tcp4 tcp1_rev udp64 ping
 bench_report

@@ -43,6 +43,7 @@ UNITS = {
     "x": ("x", "higher"),
     "dbperio": ("doorbells/I/O", "lower"),
     "perpass": ("requests/pass", "higher"),
+    "dbperpkt": ("doorbells/packet", "lower"),
 }
 # A group's ratios are to the first of these it has.
 BASELINES = ("direct", "veth", "virtio", "rte_ring", "memcpy")
@@ -93,6 +94,10 @@ for _j in ("qd1", "qd4", "qd16", "qd32x2", "seqread", "seqwrite"):
     WORKLOADS[_j + "_tobackend"] = WORKLOADS[_j] + ", doorbells to the backend"
     WORKLOADS[_j + "_tofrontend"] = WORKLOADS[_j] + ", doorbells to the frontend"
     WORKLOADS[_j + "_reqs"] = WORKLOADS[_j] + ", requests per backend pass"
+for _j in ("tcp1", "tcp4", "tcp1_rev", "udp64", "ping"):
+    _n = WORKLOADS.get(_j, _j)
+    WORKLOADS[_j + "_tobackend"] = _n + ", doorbells to the backend"
+    WORKLOADS[_j + "_tofrontend"] = _n + ", doorbells to the frontend"
 META = (("cpu", "CPU"), ("cores", "Cores"), ("memory", "Memory"),
         ("host_kernel", "Host kernel"), ("guest_kernel", "Guest kernel"),
         ("qemu", "QEMU"), ("accel_tcg", "Accelerator, mode tcg"),

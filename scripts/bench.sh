@@ -13,5 +13,5 @@ set -uo pipefail
 . "$(dirname "$0")/bench-lib.sh"
 bench_collect bench_blk block
 bench_blk_table
-bench_blk_doorbells
+bench_doorbells perio qd1 qd4 qd16 qd32x2 seqread seqwrite
 bench_report

@@ -8,7 +8,10 @@
 # first namespace to the second with 1 and 4 streams and the other way
 # with 1, UDP 64-byte datagrams as fast as the sender goes (packets per
 # second the receiver got) and ping round trips (p50 and p99 of 200, and
-# every round trip for the report's distribution).
+# every round trip for the report's distribution). For pvio, beside each
+# iperf3 run and the pings: the doorbells per packet each way (the link's
+# debugfs "events": the frontend's notifies ring the backend, the
+# backend's the frontend; packets: the frontend's sent and received).
 # Each figure goes to the host as soon as it is measured (bench_report):
 # "BENCH net <path> <metric> <value>", and the round trips as
 # "BENCH-SAMPLES net <path> ping_rtt_us <value>...".
@@ -81,13 +84,43 @@ rtt() {
 		bench_report
 }
 
+# counters: pvio's link counters, as "frontend-notifies backend-notifies
+# frontend-packets".
+counters() {
+	_f=$(awk '$1 == "frontend" { f += $5 } $1 == "backend" { b += $5 }
+		END { print f + 0, b + 0 }' /sys/kernel/debug/pvio/link$link/events)
+	_p=$($IP netns exec fe cat /sys/class/net/$fe/statistics/tx_packets \
+		/sys/class/net/$fe/statistics/rx_packets | awk '{ p += $1 } END { print p + 0 }')
+	echo "$_f $_p"
+}
+
+# doorbells LABEL WORKLOAD BEFORE AFTER: doorbells per packet each way
+# between two counters snapshots, to the host.
+doorbells() {
+	echo "$3 $4" | awk -v s="$1" -v w="$2" '$6 > $3 {
+		n = $6 - $3
+		printf "BENCH net %s %s_tobackend_dbperpkt %.3f\n", s, w, ($4 - $1) / n
+		printf "BENCH net %s %s_tofrontend_dbperpkt %.3f\n", s, w, ($5 - $2) / n
+	}' | bench_report
+}
+
+# measure LABEL WORKLOAD COMMAND...: COMMAND, and for pvio its doorbells.
+measure() {
+	# Names of their own: the command's functions set _-variables too.
+	m_label=$1 m_work=$2
+	shift 2
+	[ "$m_label" = pvio ] && m_before=$(counters)
+	"$@"
+	[ "$m_label" = pvio ] && doorbells "$m_label" "$m_work" "$m_before" "$(counters)"
+}
+
 # run LABEL SRV_NS SRV_ADDR CLI_NS: every figure of one path.
 run() {
-	iperf "$1" tcp1_gbits "$2" "$3" "$4"
-	iperf "$1" tcp4_gbits "$2" "$3" "$4" -P 4
-	iperf "$1" tcp1_rev_gbits "$2" "$3" "$4" -R
-	iperf "$1" udp64_kpps "$2" "$3" "$4" -u -l 64 -b 10G
-	rtt "$1" "$4" "$3"
+	measure "$1" tcp1 iperf "$1" tcp1_gbits "$2" "$3" "$4"
+	measure "$1" tcp4 iperf "$1" tcp4_gbits "$2" "$3" "$4" -P 4
+	measure "$1" tcp1_rev iperf "$1" tcp1_rev_gbits "$2" "$3" "$4" -R
+	measure "$1" udp64 iperf "$1" udp64_kpps "$2" "$3" "$4" -u -l 64 -b 10G
+	measure "$1" ping rtt "$1" "$4" "$3"
 }
 run veth vb 10.98.0.1 va
 run pvio be 10.99.0.1 fe
