@@ -323,6 +323,31 @@ cmdline_arg() {
 	tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"
 }
 
+# link_notifies LINK: the doorbells each local end of LINK rang so far,
+# as "FRONTEND BACKEND" (its debugfs events: an end's notifies ring its
+# peer).
+link_notifies() {
+	awk '$1 == "frontend" { f += $5 } $1 == "backend" { b += $5 }
+		END { print f + 0, b + 0 }' /sys/kernel/debug/pvio/link"$1"/events
+}
+
+# bench_report_doorbells BENCH SYSTEM JOB PER BEFORE AFTER: pvio's
+# doorbells per unit of work each way (PER: perio, perpkt) between two
+# snapshots "FRONTEND-NOTIFIES BACKEND-NOTIFIES UNITS [BACKEND-PASSES]"
+# (the units done: I/Os, packets), and the units per backend pass if
+# counted, to the host as "BENCH BENCH SYSTEM JOB_tobackend_dbPER VALUE"
+# and so on.
+bench_report_doorbells() {
+	echo "$5 $6" | awk -v b="$1" -v s="$2" -v j="$3" -v per="$4" '
+	{ h = NF / 2; for (i = 1; i <= h; i++) d[i] = $(i + h) - $i }
+	d[3] > 0 {
+		printf "BENCH %s %s %s_tobackend_db%s %.3f\n", b, s, j, per, d[1] / d[3]
+		printf "BENCH %s %s %s_tofrontend_db%s %.3f\n", b, s, j, per, d[2] / d[3]
+		if (h > 3 && d[4] > 0)
+			printf "BENCH %s %s %s_reqs_perpass %.2f\n", b, s, j, d[3] / d[4]
+	}' | bench_report
+}
+
 # bench_report: each line of stdin ("BENCH BENCH SYSTEM METRIC VALUE",
 # "BENCH-SAMPLES BENCH SYSTEM METRIC VALUE...", "BENCH-META KEY VALUE":
 # the conditions, e.g. the guest's kernel) straight to the host's

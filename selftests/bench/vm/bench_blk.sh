@@ -40,26 +40,12 @@ vbd_add "$link" /dev/nullb0 || die "cannot add the vbd"
 pvd=/dev/$(blk_disk_for "$link") || die "no disk"
 
 # counters: pvio's link counters, as "frontend-notifies backend-notifies
-# completed-I/Os backend-passes".
+# completed-I/Os backend-passes" (lib.sh's bench_report_doorbells).
 counters() {
-	_f=$(awk '$1 == "frontend" { f += $5 } $1 == "backend" { b += $5 }
-		END { print f + 0, b + 0 }' /sys/kernel/debug/pvio/link$link/events)
-	_i=$(awk '{ print $1 + $5 }' /sys/block/${pvd#/dev/}/stat)
-	_p=$(cat /sys/kernel/debug/pvio_blkback/link$link-vbd0-backend/q* |
-		awk '$1 == "passes" { p += $2 } END { print p + 0 }')
-	echo "$_f $_i $_p"
-}
-
-# doorbells LABEL JOB BEFORE AFTER: doorbells per I/O each way and
-# requests per backend pass between two counters snapshots, to the host.
-doorbells() {
-	echo "$3 $4" | awk -v s="$1" -v j="$2" '$7 > $3 {
-		n = $7 - $3
-		printf "BENCH blk %s %s_tobackend_dbperio %.3f\n", s, j, ($5 - $1) / n
-		printf "BENCH blk %s %s_tofrontend_dbperio %.3f\n", s, j, ($6 - $2) / n
-		if ($8 > $4)
-			printf "BENCH blk %s %s_reqs_perpass %.2f\n", s, j, n / ($8 - $4)
-	}' | bench_report
+	echo "$(link_notifies "$link")" \
+		"$(awk '{ print $1 + $5 }' /sys/block/${pvd#/dev/}/stat)" \
+		"$(cat /sys/kernel/debug/pvio_blkback/link$link-vbd0-backend/q* |
+			awk '$1 == "passes" { p += $2 } END { print p + 0 }')"
 }
 
 # run DEV SYSTEM JOB fio-options: the figures of one fio job (JOB: qd1
@@ -73,7 +59,8 @@ run() {
 		--time_based --runtime=$SECS --ramp_time=$RAMP --lat_percentiles=1 \
 		--group_reporting --output-format=json "$@" >/tmp/b.json 2>/dev/null ||
 		{ echo "BENCH blk $label ${job}_kiops error" | bench_report; return 1; }
-	[ "$dev" = "$pvd" ] && doorbells "$label" "$job" "$c0" "$(counters)"
+	[ "$dev" = "$pvd" ] &&
+		bench_report_doorbells blk "$label" "$job" perio "$c0" "$(counters)"
 	$PY - "$label" "$job" /tmp/b.json <<'PY' | bench_report
 import json, sys
 label, job, path = sys.argv[1:]

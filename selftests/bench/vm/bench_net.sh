@@ -85,23 +85,12 @@ rtt() {
 }
 
 # counters: pvio's link counters, as "frontend-notifies backend-notifies
-# frontend-packets".
+# frontend-packets" (lib.sh's bench_report_doorbells).
 counters() {
-	_f=$(awk '$1 == "frontend" { f += $5 } $1 == "backend" { b += $5 }
-		END { print f + 0, b + 0 }' /sys/kernel/debug/pvio/link$link/events)
-	_p=$($IP netns exec fe cat /sys/class/net/$fe/statistics/tx_packets \
-		/sys/class/net/$fe/statistics/rx_packets | awk '{ p += $1 } END { print p + 0 }')
-	echo "$_f $_p"
-}
-
-# doorbells LABEL WORKLOAD BEFORE AFTER: doorbells per packet each way
-# between two counters snapshots, to the host.
-doorbells() {
-	echo "$3 $4" | awk -v s="$1" -v w="$2" '$6 > $3 {
-		n = $6 - $3
-		printf "BENCH net %s %s_tobackend_dbperpkt %.3f\n", s, w, ($4 - $1) / n
-		printf "BENCH net %s %s_tofrontend_dbperpkt %.3f\n", s, w, ($5 - $2) / n
-	}' | bench_report
+	echo "$(link_notifies "$link")" \
+		"$($IP netns exec fe cat /sys/class/net/$fe/statistics/tx_packets \
+			/sys/class/net/$fe/statistics/rx_packets |
+			awk '{ p += $1 } END { print p + 0 }')"
 }
 
 # measure LABEL WORKLOAD COMMAND...: COMMAND, and for pvio its doorbells.
@@ -111,7 +100,8 @@ measure() {
 	shift 2
 	[ "$m_label" = pvio ] && m_before=$(counters)
 	"$@"
-	[ "$m_label" = pvio ] && doorbells "$m_label" "$m_work" "$m_before" "$(counters)"
+	[ "$m_label" = pvio ] &&
+		bench_report_doorbells net pvio "$m_work" perpkt "$m_before" "$(counters)"
 }
 
 # run LABEL SRV_NS SRV_ADDR CLI_NS: every figure of one path.
