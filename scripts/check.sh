@@ -73,10 +73,12 @@ lane() {
 # breaking the protocol (net_evil) or going under traffic (net_recover),
 # a guest that posts no buffers (net_stall: bounded queue, carrier down
 # and back on timers), XDP (net_xdp), interrupt moderation and DIM
-# switched under traffic (net_coalesce), the frontend going while the
-# backend connects (recover_midconnect), a driver domain and a guest in
-# two VMs (ivshmem_two_vms: fio verify, ping, a backend reload); and
-# the three-VM test (a guest killed three times, kmemleak in the driver
+# switched under traffic (net_coalesce), the kernel's own NIC selftests
+# (net_kselftest: drivers/net's ping.py, stats.py and queues.py, about a
+# minute there), the frontend going while the backend connects
+# (recover_midconnect), a driver domain and a guest in two VMs
+# (ivshmem_two_vms: fio verify, ping, a backend reload); and the
+# three-VM test (a guest killed three times, kmemleak in the driver
 # domain after each death), alone: it takes about 15 minutes there; and
 # the driver domain killed twice under two guests (recover_dd_kill:
 # kmemleak in the guests after each reconnect), alone too. Not
@@ -94,7 +96,7 @@ check-ivshmem stock ivshmem_*
 check-recover stock recover_*
 check-recover-debug debug recover_dd_kill
 check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,blk_timeout,ivshmem_probe,recover_shrink
-check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,ivshmem_two_vms,recover_midconnect
+check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,net_kselftest,ivshmem_two_vms,recover_midconnect
 check-pkg stock pkg_*
 check-bench stock scripts/bench-check.sh
 EOQ

@@ -19,9 +19,10 @@ build_pkgs=(make gcc libc6-dev bc bison flex libelf-dev libssl-dev pkgconf
 # VM harness: QEMU, a static busybox for the initramfs, and the programs the
 # guest runs from the host's /usr over 9p (pvioctl there needs libjson-c5);
 # gnuplot for the benchmark report's plots (make check's bench smoke run
-# makes them too).
+# makes them too); socat and iputils' ping for the kernel's drivers/net
+# selftests (net_kselftest.sh: busybox's ping takes no -W0.5).
 test_pkgs=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod fio iperf3
-	   ethtool iproute2 util-linux fdisk e2fsprogs dosfstools
+	   ethtool iproute2 socat iputils-ping util-linux fdisk e2fsprogs dosfstools
 	   linux-source-6.12
 	   libasan8 libubsan1 libjson-c5
 	   gnuplot-nox)

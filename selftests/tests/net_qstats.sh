@@ -94,7 +94,21 @@ queues_match_dev() {
 	done
 	return 1
 }
+# flows NS ADDR: a UDP datagram from NS to ADDR on each of 32 ports, each
+# from a socket of its own. A TCP connection's queue is its socket's
+# random hash, so traffic's two connections land on one queue of the two
+# at an end one time in four; 32 flows, hashed by their ports, reach
+# every queue.
+flows() {
+	$IP netns exec "$1" /usr/bin/python3 -c '
+import socket, sys
+for port in range(9000, 9032):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"x" * 64, (sys.argv[1], port))
+    s.close()' "$2"
+}
 traffic() {
+	flows fe 10.99.0.1 && flows be 10.99.0.2 &&
 	$IP netns exec fe ping -c 20 -i 0.02 10.99.0.1 >/dev/null &&
 		net_tcp_intact fe be 10.99.0.1 && net_tcp_intact be fe 10.99.0.2
 }

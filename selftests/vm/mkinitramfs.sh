@@ -49,29 +49,43 @@ done
 
 # The kernel's YNL client and the specs of its own netlink families
 # (netdev, ethtool, rt-link), for tests that ask them as a user would
-# (lib.sh's ynl): from Debian's linux-source-6.12, extracted once into
-# the cache beside what scripts/ynl-gen.sh takes. The guest's python3 and
-# its yaml module are the host's, over 9p.
+# (lib.sh's ynl), and the kernel's NIC driver selftests that use them
+# (drivers/net's ping.py, stats.py, queues.py and their python libraries,
+# for net_kselftest.sh): from Debian's linux-source-6.12, extracted once
+# into the cache beside what scripts/ynl-gen.sh takes, keyed by the
+# package's version and the list of files. They go into the initramfs
+# laid out as in the source tree (/pvio/ksrc, about 370 KiB), which is
+# where the selftests' lib/py looks for the YNL library and the specs;
+# /pvio/ynl points into it. The guest's python3 and its yaml module are
+# the host's, over 9p.
 src=/usr/src/linux-source-6.12.tar.xz
+ksft=tools/testing/selftests
+ksrc_files=(tools/net/ynl/cli.py tools/net/ynl/lib
+	    Documentation/netlink/specs/netdev.yaml
+	    Documentation/netlink/specs/ethtool.yaml
+	    Documentation/netlink/specs/rt_link.yaml
+	    $ksft/drivers/net/ping.py $ksft/drivers/net/stats.py
+	    $ksft/drivers/net/queues.py $ksft/drivers/net/lib/py
+	    $ksft/net/lib/py)
 if [ -e "$src" ]; then
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-	ynl=${PVIO_CACHE:-/var/cache/pvio}/ynl-cli/$ver
-	if [ ! -e "$ynl/done" ]; then
-		rm -rf "$ynl.tmp"
-		mkdir -p "$ynl.tmp"
-		tar -xf "$src" -C "$ynl.tmp" --strip-components=1 \
-			linux-source-6.12/tools/net/ynl/cli.py \
-			linux-source-6.12/tools/net/ynl/lib \
-			linux-source-6.12/Documentation/netlink/specs/netdev.yaml \
-			linux-source-6.12/Documentation/netlink/specs/ethtool.yaml \
-			linux-source-6.12/Documentation/netlink/specs/rt_link.yaml
-		touch "$ynl.tmp/done"
-		rm -rf "$ynl"
-		mv "$ynl.tmp" "$ynl"
+	key=$(echo "${ksrc_files[*]}" | md5sum | cut -c1-8)
+	ksrc=${PVIO_CACHE:-/var/cache/pvio}/ksrc/$ver-$key
+	if [ ! -e "$ksrc/done" ]; then
+		rm -rf "$ksrc.tmp"
+		mkdir -p "$ksrc.tmp"
+		tar -xf "$src" -C "$ksrc.tmp" --strip-components=1 \
+			"${ksrc_files[@]/#/linux-source-6.12/}"
+		touch "$ksrc.tmp/done"
+		rm -rf "$ksrc"
+		mv "$ksrc.tmp" "$ksrc"
 	fi
+	cp -r "$ksrc" "$stage/pvio/ksrc"
+	rm "$stage/pvio/ksrc/done"
 	mkdir -p "$stage/pvio/ynl"
-	cp -r "$ynl/tools/net/ynl/cli.py" "$ynl/tools/net/ynl/lib" \
-		"$ynl/Documentation/netlink/specs" "$stage/pvio/ynl/"
+	ln -s ../ksrc/tools/net/ynl/cli.py "$stage/pvio/ynl/cli.py"
+	ln -s ../ksrc/tools/net/ynl/lib "$stage/pvio/ynl/lib"
+	ln -s ../ksrc/Documentation/netlink/specs "$stage/pvio/ynl/specs"
 fi
 
 # 9p and what it needs, in load order; built in on the debug kernel.
