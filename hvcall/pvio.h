@@ -304,6 +304,8 @@ enum pvio_dev_type {
  *	(a string constant the driver sets before it fails)
  * @deleted: removed from the bus, by its creator or by link destroy,
  *	whichever came first (bus.c, under its devices lock)
+ * @driver_override: the name of the only driver that may bind it, or
+ *	NULL (sysfs driver_override, as PCI's; bus.c)
  *
  * Created by the toolstack side (netlink) for each end that lives in this
  * kernel; a driver of the same type and role binds to it.
@@ -319,6 +321,7 @@ struct pvio_device {
 	int probe_err;
 	const char *probe_msg;
 	bool deleted;
+	const char *driver_override;
 };
 
 #define to_pvio_device(d) container_of(d, struct pvio_device, dev)
@@ -355,6 +358,8 @@ struct pvio_dev_stats {
  * @driver: the driver core's part; set .name
  * @type: the device type it drives
  * @role: the end it drives
+ * @override_only: binds only devices of @role whose driver_override
+ *	names it, of any type (pvio_uend: a device chosen for userspace)
  * @probe: bind to a device; process context
  * @remove: unbind; process context
  * @peer_gone: the other end stopped beating or its generation changed:
@@ -370,6 +375,7 @@ struct pvio_driver {
 	struct device_driver driver;
 	enum pvio_dev_type type;
 	enum pvio_role role;
+	bool override_only;
 	int (*probe)(struct pvio_device *pdev);
 	void (*remove)(struct pvio_device *pdev);
 	void (*peer_gone)(struct pvio_device *pdev);
