@@ -154,6 +154,9 @@ struct pvio_end_recovery {
  * @local_roles: BIT(PVIO_BACKEND) and/or BIT(PVIO_FRONTEND): the ends that
  *	live in this kernel (both for the loop provider)
  * @region: the shared region, mapped (set by the provider)
+ * @region_phys: the physical address of @region if it is device memory
+ *	in one piece (ivshmem's BAR2), set by the provider; 0 for kernel
+ *	memory (vmalloc), whose pages are found from @region
  * @region_pages: its size in wire pages (set by the provider)
  * @hdr: the header at the start of @region
  * @generation: the link's generation, from a source no peer can write
@@ -204,6 +207,7 @@ struct pvio_link {
 	u16 frontend_id;
 	unsigned long local_roles;
 	void *region;
+	phys_addr_t region_phys;
 	u32 region_pages;
 	struct pvio_link_header *hdr;
 	u32 generation;
