@@ -80,6 +80,13 @@ check "... with its carrier on" \
 	wait_until 10 test "$(cat /sys/class/net/$fe/carrier)" = 1
 check "the frontend got our kicks on port $port" \
 	test "$(port_events "$port")" -ge 1
+ip addr add 10.99.0.2/24 dev "$fe"
+ping -c 3 -W 5 10.99.0.1 >/tmp/uend.ping 2>&1
+check "the userspace backend answers ping (ARP first)" \
+	grep -q "3 packets received" /tmp/uend.ping
+sed 's/^/# /' /tmp/uend.ping
+check "... as it says" grep -q "^# answered ping 3" /tmp/uend.out
+check "... and ARP" grep -q "^# answered ARP" /tmp/uend.out
 
 # --- killed: a backend that left ----------------------------------------------
 kill -9 $serve

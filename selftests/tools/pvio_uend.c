@@ -8,9 +8,11 @@
  *   pvio_uend serve DEV    the netif handshake as pvio_netback does it, up
  *                          to Connected, back to InitWait and Connected
  *                          again; then "connected PORT" on stdout, and it
- *                          waits for the device to go (unbind: then it
- *                          checks its calls fail and its mapping is gone)
- *                          or to be killed
+ *                          serves the vif as a tiny host 10.99.0.1 that
+ *                          answers ARP and ping ("# answered ..." lines),
+ *                          until the device goes (unbind: then it checks
+ *                          its calls fail and its mapping is gone) or it
+ *                          is killed
  *
  * Lines starting with '#' are for the log; the exit code is the verdict.
  */
@@ -323,7 +325,13 @@ struct served {
 	struct pvio_uend_info info;
 	const unsigned char *ctl;	/* header, store, grants: read-only */
 	unsigned char *data;		/* rings and pool */
+	unsigned int order;		/* the rings' */
+	int grefs[4];			/* tx req, tx rsp, rx req, rx rsp */
+	struct pvio_ring rings[4];
+	unsigned long arp, ping, dropped, tx;
 };
+
+enum { TX_REQ, TX_RSP, RX_REQ, RX_RSP };
 
 /* Wait until the frontend is in @want (30 s at most). */
 static int wait_peer(struct served *s, uint32_t want)
@@ -350,7 +358,28 @@ static void step(struct served *s, uint32_t state)
 		die("SET_STATE %u", state);
 }
 
-/* What the frontend's grant @gref names, in the data area; NULL if bad. */
+/*
+ * What the frontend's grant @gref names, in the data area; NULL if bad
+ * (or read-only, when we are to @write it). The entry is read once.
+ */
+static void *granted_rw(struct served *s, uint32_t gref, int write)
+{
+	const struct pvio_grant_entry *g;
+	uint32_t page, flags;
+
+	if (gref >= s->info.grant_entries)
+		return NULL;
+	g = (const void *)(s->ctl + s->info.grant_offset + 8ull * gref);
+	flags = le32toh(READ_ONCE(g->flags));
+	page = le32toh(READ_ONCE(g->page));
+	if (!(flags & PVIO_GRANT_F_VALID) ||
+	    (write && (flags & PVIO_GRANT_F_READONLY)))
+		return NULL;
+	if ((uint64_t)page * 4096 >= s->info.region_size - s->info.data_offset)
+		return NULL;
+	return s->data + (uint64_t)page * 4096;
+}
+
 static const void *granted(struct served *s, uint32_t gref)
 {
 	const struct pvio_grant_entry *g;
@@ -381,6 +410,7 @@ static void handshake(struct served *s)
 	struct pollfd p;
 	const struct pvio_ring_shared *rx;
 	unsigned int nr, order, feat;
+	int i, kicked = 0;
 	uint64_t v;
 	char offer[64];
 
@@ -402,9 +432,15 @@ static void handshake(struct served *s)
 	printf("# frontend: nonce %s, rings \"%s\", q0 \"%s\"\n", nonce, rings,
 	       q0);
 	if (sscanf(rings, "%u %u %u", &nr, &order, &feat) != 3 || nr != 1 ||
+	    order < PVIO_NETIF_RING_ORDER_MIN || order > 8 || feat ||
 	    sscanf(q0, "%d %d %d %d %u", &txreq, &txrsp, &rxreq, &rxrsp,
 		   &s->port) != 5 || !s->port || s->port >= s->info.nr_ports)
 		die("the frontend's keys make no sense");
+	s->order = order;
+	s->grefs[TX_REQ] = txreq;
+	s->grefs[TX_RSP] = txrsp;
+	s->grefs[RX_REQ] = rxreq;
+	s->grefs[RX_RSP] = rxrsp;
 	/* Claim its description: our nonce is its. */
 	if (store(s->fd, PVIO_UEND_IOC_STORE_WRITE, PVIO_UEND_AREA_BACKEND,
 		  "nonce", nonce, NULL))
@@ -424,37 +460,226 @@ static void handshake(struct served *s)
 		expect_err(ioctl(s->fd, PVIO_UEND_IOC_BIND, &b), EBUSY,
 			   "BIND of a port bound");
 	}
+	/* Kicks of the rings before: not what we wait for below. */
+	while (read(s->kick, &v, sizeof(v)) == 8)
+		;
 	step(s, PVIO_STATE_CONNECTED);
 	if (wait_peer(s, PVIO_STATE_CONNECTED))
 		exit(1);
 	printf("# Connected\n");
-	/* Connected, the frontend posts its receive buffers and rings. */
-	p = (struct pollfd){ .fd = s->kick, .events = POLLIN };
-	if (poll(&p, 1, 10000) != 1 || read(s->kick, &v, sizeof(v)) != 8)
-		fail("no kick from the frontend on port %u", s->port);
-	else
-		printf("# the frontend rang port %u\n", s->port);
+	/*
+	 * Connected, the frontend posts its receive buffers and rings:
+	 * a kick, then the buffers in the ring (each kick says "look").
+	 */
 	rx = granted(s, rxreq);
 	if (!rx)
 		fail("the rx request ring's grant %d does not resolve", rxreq);
-	else if (!le32toh(rx->prod))
+	p = (struct pollfd){ .fd = s->kick, .events = POLLIN };
+	for (i = 0; rx && i < 10; i++) {
+		if (poll(&p, 1, 1000) == 1 && read(s->kick, &v, 8) == 8)
+			kicked = 1;
+		if (kicked && le32toh(READ_ONCE(rx->prod)))
+			break;
+	}
+	if (!kicked)
+		fail("no kick from the frontend on port %u", s->port);
+	else if (rx && !le32toh(READ_ONCE(rx->prod)))
 		fail("the frontend posted no receive buffer");
-	else
-		printf("# the frontend posted %u receive buffers\n",
-		       le32toh(rx->prod));
+	else if (rx)
+		printf("# the frontend rang port %u, posted %u receive buffers\n",
+		       s->port, le32toh(READ_ONCE(rx->prod)));
 	n.port = s->port;
 	if (ioctl(s->fd, PVIO_UEND_IOC_NOTIFY, &n))
 		fail("NOTIFY port %u: %s", s->port, strerror(errno));
 }
 
+/* ---- a tiny host on the vif: ARP and ping ---- */
+
+static const uint8_t our_mac[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01 };
+static const uint8_t our_ip[4] = { 10, 99, 0, 1 };
+static const uint32_t entry_size[4] = {
+	sizeof(struct pvio_netif_tx_request),
+	sizeof(struct pvio_netif_tx_response),
+	sizeof(struct pvio_netif_rx_request),
+	sizeof(struct pvio_netif_rx_response),
+};
+
+/* Attach the four rings: consecutive grants of consecutive pages. */
+static int attach_rings(struct served *s)
+{
+	size_t bytes, pages, i;
+	unsigned char *first;
+	int r;
+
+	for (r = 0; r < 4; r++) {
+		bytes = PVIO_RING_BYTES(s->order, entry_size[r]);
+		pages = (bytes + 4095) / 4096;
+		first = granted_rw(s, s->grefs[r], 1);
+		for (i = 0; first && i < pages; i++)
+			if (granted_rw(s, s->grefs[r] + i, 1) !=
+			    first + i * 4096)
+				first = NULL;
+		if (!first || pvio_ring_attach(&s->rings[r], (void *)first,
+					       s->order, entry_size[r]))
+			return -1;
+	}
+	return 0;
+}
+
+static uint16_t csum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (; len > 1; p += 2, len -= 2)
+		sum += p[0] << 8 | p[1];
+	if (len)
+		sum += p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/* The answer to frame @f of @len bytes into @out, or 0. */
+static size_t answer(struct served *s, const uint8_t *f, size_t len,
+		     uint8_t *out)
+{
+	size_t ihl, iplen;
+	uint16_t c;
+
+	if (len >= 42 && f[12] == 0x08 && f[13] == 0x06 &&
+	    f[20] == 0 && f[21] == 1 && !memcmp(f + 38, our_ip, 4)) {
+		memcpy(out, f + 6, 6);
+		memcpy(out + 6, our_mac, 6);
+		memcpy(out + 12, f + 12, 8);
+		out[21] = 2;
+		memcpy(out + 22, our_mac, 6);
+		memcpy(out + 28, our_ip, 4);
+		memcpy(out + 32, f + 22, 10);
+		s->arp++;
+		printf("# answered ARP %lu\n", s->arp);
+		return 42;
+	}
+	if (len < 34 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4)
+		return 0;
+	ihl = (f[14] & 15) * 4;
+	iplen = f[16] << 8 | f[17];
+	if (ihl < 20 || iplen < ihl + 8 || 14 + iplen > len || f[23] != 1 ||
+	    memcmp(f + 30, our_ip, 4) || f[14 + ihl] != 8 || iplen > 4000)
+		return 0;
+	memcpy(out, f + 6, 6);
+	memcpy(out + 6, our_mac, 6);
+	memcpy(out + 12, f + 12, 14 + iplen - 12);
+	memcpy(out + 26, f + 30, 4);
+	memcpy(out + 30, f + 26, 4);
+	out[14 + ihl] = 0;
+	out[14 + ihl + 2] = 0;
+	out[14 + ihl + 3] = 0;
+	c = csum(out + 14 + ihl, iplen - ihl);
+	out[14 + ihl + 2] = c >> 8;
+	out[14 + ihl + 3] = c;
+	s->ping++;
+	printf("# answered ping %lu\n", s->ping);
+	return 14 + iplen;
+}
+
+/* Into the frontend's next receive buffer; dropped if it has none. */
+static int deliver(struct served *s, const uint8_t *f, size_t len)
+{
+	struct pvio_netif_rx_request req;
+	struct pvio_netif_rx_response *rsp;
+	uint8_t *buf;
+
+	if (pvio_ring_avail(&s->rings[RX_REQ]) <= 0 ||
+	    pvio_ring_cons_copy(&s->rings[RX_REQ], &req))
+		goto drop;
+	rsp = pvio_ring_prod_slot(&s->rings[RX_RSP]);
+	buf = granted_rw(s, le32toh(req.gref), 1);
+	if (!rsp || !buf)
+		return -1;
+	memcpy(buf, f, len);
+	rsp->id = req.id;
+	rsp->len = htole16(len);
+	pvio_ring_prod_push(&s->rings[RX_RSP]);
+	return 0;
+drop:
+	s->dropped++;
+	return 0;
+}
+
+/* Take the frontend's packets, answer them. Returns < 0 if it broke. */
+static int poll_rings(struct served *s)
+{
+	static uint8_t frame[PVIO_NETIF_FRAME_MAX], out[4096];
+	struct pvio_netif_tx_request req;
+	struct pvio_netif_tx_response *rsp;
+	struct pvio_uend_notify n = { .port = s->port };
+	size_t len, got, alen;
+	unsigned int i;
+	int kick = 0, more;
+	const uint8_t *seg;
+
+	do {
+		while (pvio_ring_avail(&s->rings[TX_REQ]) > 0) {
+			if (pvio_ring_cons_copy(&s->rings[TX_REQ], &req))
+				return -1;
+			len = le32toh(req.len);
+			got = 0;
+			if (!req.nr_segs || req.nr_segs > PVIO_NETIF_TX_SEGS_MAX ||
+			    req.flags || len < PVIO_NETIF_FRAME_MIN ||
+			    len > PVIO_NETIF_FRAME_MAX)
+				return -1;
+			for (i = 0; i < req.nr_segs; i++) {
+				uint32_t off = le16toh(req.seg[i].offset);
+				uint32_t sl = le16toh(req.seg[i].len);
+
+				seg = granted(s, le32toh(req.seg[i].gref));
+				if (!seg || off + sl > 4096 || got + sl > len)
+					return -1;
+				memcpy(frame + got, seg + off, sl);
+				got += sl;
+			}
+			if (got != len)
+				return -1;
+			s->tx++;
+			rsp = pvio_ring_prod_slot(&s->rings[TX_RSP]);
+			if (!rsp)
+				return -1;
+			rsp->id = req.id;
+			rsp->status = htole16(PVIO_NETIF_RSP_OK);
+			pvio_ring_prod_push(&s->rings[TX_RSP]);
+			alen = answer(s, frame, len, out);
+			if (alen && deliver(s, out, alen))
+				return -1;
+		}
+		kick |= pvio_ring_cons_release(&s->rings[TX_REQ]);
+		kick |= pvio_ring_cons_release(&s->rings[RX_REQ]);
+		kick |= pvio_ring_publish(&s->rings[TX_RSP]);
+		kick |= pvio_ring_publish(&s->rings[RX_RSP]);
+		pvio_ring_cons_enable_notify(&s->rings[TX_REQ]);
+		more = pvio_ring_avail(&s->rings[TX_REQ]);
+		if (more < 0)
+			return -1;
+	} while (more > 0);
+	if (kick && ioctl(s->fd, PVIO_UEND_IOC_NOTIFY, &n))
+		return -1;
+	return 0;
+}
+
+static sigjmp_buf serve_jmp;
+
+static void on_serve_fault(int sig)
+{
+	siglongjmp(serve_jmp, sig);
+}
+
 static int serve(const char *path)
 {
+	struct sigaction sa = { .sa_handler = on_serve_fault };
 	struct pvio_uend_state st;
 	struct served s = { 0 };
 	const struct pvio_link_header *hdr;
 	struct pvio_uend_watch w = { 0 };
 	char mac[PVIO_UEND_VALUE_MAX];
-	struct pollfd p;
 	uint64_t v;
 	int i;
 
@@ -520,17 +745,38 @@ static int serve(const char *path)
 	get_state(s.fd, &st);
 	if (!st.peer_alive)
 		fail("the frontend's heartbeat is not seen");
+	if (attach_rings(&s))
+		fail("the frontend's rings do not resolve");
 	printf("connected %u\n", s.port);
 	fflush(stdout);
 	if (failed)
 		return 1;
 
-	/* Until killed, or until the device goes. */
+	/*
+	 * Until killed, or until the device goes: then the region goes
+	 * too, and a touch of it between two looks is SIGBUS.
+	 */
+	if (sigsetjmp(serve_jmp, 1)) {
+		printf("# SIGBUS: the region went\n");
+		goto gone;
+	}
+	sigaction(SIGBUS, &sa, NULL);
 	for (;;) {
-		p = (struct pollfd){ .fd = s.watch, .events = POLLIN };
-		poll(&p, 1, 200);
+		struct pollfd pf[2] = {
+			{ .fd = s.watch, .events = POLLIN },
+			{ .fd = s.kick, .events = POLLIN },
+		};
+
+		poll(pf, 2, 200);
 		if (read(s.watch, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			die("read the watch eventfd");
+		if (read(s.kick, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			die("read the kick eventfd");
+		if (s.rings[TX_REQ].sh && poll_rings(&s)) {
+			/* As a kernel backend: stop serving a broken peer. */
+			printf("# the frontend broke the protocol\n");
+			memset(s.rings, 0, sizeof(s.rings));
+		}
 		memset(&st, 0, sizeof(st));
 		if (!ioctl(s.fd, PVIO_UEND_IOC_GET_STATE, &st))
 			continue;
@@ -538,6 +784,11 @@ static int serve(const char *path)
 			die("GET_STATE");
 		break;
 	}
+gone:
+	signal(SIGBUS, SIG_DFL);
+	memset(&st, 0, sizeof(st));
+	if (ioctl(s.fd, PVIO_UEND_IOC_GET_STATE, &st) != -1 || errno != ENODEV)
+		fail("GET_STATE after the device went: not ENODEV");
 	printf("# the device went: ENODEV\n");
 	if (set_state(s.fd, PVIO_STATE_CLOSING) != -1 || errno != ENODEV)
 		fail("SET_STATE after the device went: not ENODEV");
