@@ -234,4 +234,22 @@ struct pvio_compat_bdev_handle {
 } while (0)
 #endif
 
+/*
+ * The VMA's flags are set through vm_flags_set() since 6.3, and
+ * eventfd_signal() lost its count in 6.8.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define pvio_compat_vm_flags_set(vma, f)	vm_flags_set(vma, f)
+#define pvio_compat_vm_flags_clear(vma, f)	vm_flags_clear(vma, f)
+#else
+#define pvio_compat_vm_flags_set(vma, f)	((vma)->vm_flags |= (f))
+#define pvio_compat_vm_flags_clear(vma, f)	((vma)->vm_flags &= ~(f))
+#endif
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define pvio_compat_eventfd_signal(ctx)		eventfd_signal(ctx)
+#else
+#define pvio_compat_eventfd_signal(ctx)		eventfd_signal(ctx, 1)
+#endif
+
 #endif /* _PVIO_COMPAT_H */

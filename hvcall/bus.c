@@ -162,6 +162,35 @@ static ssize_t nr_rings_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(nr_rings);
 
+/*
+ * As PCI's: the name of the only driver that may bind the device, so that
+ * an administrator can hand a backend device to pvio_uend (a userspace
+ * backend) instead of the kernel's backend driver. Empty: any match.
+ */
+static ssize_t driver_override_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct pvio_device *pdev = to_pvio_device(dev);
+	ssize_t len;
+
+	device_lock(dev);
+	len = sysfs_emit(buf, "%s\n", pdev->driver_override ?: "");
+	device_unlock(dev);
+	return len;
+}
+
+static ssize_t driver_override_store(struct device *dev,
+				     struct device_attribute *attr,
+				     const char *buf, size_t count)
+{
+	int ret;
+
+	ret = driver_set_override(dev, &to_pvio_device(dev)->driver_override,
+				  buf, count);
+	return ret ?: count;
+}
+static DEVICE_ATTR_RW(driver_override);
+
 static struct attribute *pvio_dev_attrs[] = {
 	&dev_attr_type.attr,
 	&dev_attr_role.attr,
@@ -177,20 +206,31 @@ static struct attribute *pvio_dev_attrs[] = {
 	&dev_attr_features.attr,
 	&dev_attr_ring_order.attr,
 	&dev_attr_nr_rings.attr,
+	&dev_attr_driver_override.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(pvio_dev);
 
 /* ---- the bus ---- */
 
-/* A driver binds the devices of its type and role. */
+/*
+ * A driver binds the devices of its type and role; a device with a
+ * driver_override only the driver it names, and a driver that is
+ * override_only only such devices (of its role, any type). The override
+ * is read as PCI's and platform's match functions read theirs.
+ */
 static int pvio_bus_match(struct device *dev,
 			  pvio_compat_const_drv struct device_driver *drv)
 {
 	struct pvio_device *pdev = to_pvio_device(dev);
 	const struct pvio_driver *pdrv = to_pvio_driver(drv);
 
-	return pdev->type == pdrv->type && pdev->role == pdrv->role;
+	if (pdev->role != pdrv->role)
+		return 0;
+	if (pdev->driver_override)
+		return !strcmp(pdev->driver_override, drv->name) &&
+		       (pdrv->override_only || pdev->type == pdrv->type);
+	return !pdrv->override_only && pdev->type == pdrv->type;
 }
 
 static int pvio_bus_uevent(PVIO_UEVENT_DEV struct device *dev,
@@ -301,6 +341,7 @@ static void pvio_device_release(struct device *dev)
 	struct pvio_device *pdev = to_pvio_device(dev);
 
 	pvio_link_put(pdev->link);
+	kfree(pdev->driver_override);
 	kfree(pdev);
 }
 

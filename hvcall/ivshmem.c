@@ -79,6 +79,7 @@ static int pvio_ivshmem_create(struct pvio_link *link,
 	if ((size_t)link->region_pages * PVIO_PAGE_SIZE != dev->mem_size)
 		return -EINVAL;
 	link->region = dev->mem;
+	link->region_phys = pci_resource_start(dev->pdev, 2);
 	link->local_roles = BIT(dev->role);
 	return 0;
 }

@@ -154,6 +154,9 @@ struct pvio_end_recovery {
  * @local_roles: BIT(PVIO_BACKEND) and/or BIT(PVIO_FRONTEND): the ends that
  *	live in this kernel (both for the loop provider)
  * @region: the shared region, mapped (set by the provider)
+ * @region_phys: the physical address of @region if it is device memory
+ *	in one piece (ivshmem's BAR2), set by the provider; 0 for kernel
+ *	memory (vmalloc), whose pages are found from @region
  * @region_pages: its size in wire pages (set by the provider)
  * @hdr: the header at the start of @region
  * @generation: the link's generation, from a source no peer can write
@@ -204,6 +207,7 @@ struct pvio_link {
 	u16 frontend_id;
 	unsigned long local_roles;
 	void *region;
+	phys_addr_t region_phys;
 	u32 region_pages;
 	struct pvio_link_header *hdr;
 	u32 generation;
@@ -304,6 +308,8 @@ enum pvio_dev_type {
  *	(a string constant the driver sets before it fails)
  * @deleted: removed from the bus, by its creator or by link destroy,
  *	whichever came first (bus.c, under its devices lock)
+ * @driver_override: the name of the only driver that may bind it, or
+ *	NULL (sysfs driver_override, as PCI's; bus.c)
  *
  * Created by the toolstack side (netlink) for each end that lives in this
  * kernel; a driver of the same type and role binds to it.
@@ -319,6 +325,7 @@ struct pvio_device {
 	int probe_err;
 	const char *probe_msg;
 	bool deleted;
+	const char *driver_override;
 };
 
 #define to_pvio_device(d) container_of(d, struct pvio_device, dev)
@@ -355,6 +362,8 @@ struct pvio_dev_stats {
  * @driver: the driver core's part; set .name
  * @type: the device type it drives
  * @role: the end it drives
+ * @override_only: binds only devices of @role whose driver_override
+ *	names it, of any type (pvio_uend: a device chosen for userspace)
  * @probe: bind to a device; process context
  * @remove: unbind; process context
  * @peer_gone: the other end stopped beating or its generation changed:
@@ -370,6 +379,7 @@ struct pvio_driver {
 	struct device_driver driver;
 	enum pvio_dev_type type;
 	enum pvio_role role;
+	bool override_only;
 	int (*probe)(struct pvio_device *pdev);
 	void (*remove)(struct pvio_device *pdev);
 	void (*peer_gone)(struct pvio_device *pdev);

@@ -59,7 +59,7 @@ pvio_rmmod() {
 # pvio_modules: every pvio module in this VM, dependencies first.
 pvio_modules() {
 	for m in pvio_hv pvio_loop pvio_ivshmem pvio_blkback pvio_netback \
-		 pvio_blkfront pvio_netfront; do
+		 pvio_blkfront pvio_netfront pvio_uend; do
 		[ -e $PVIO_MODULES/$m.ko ] && echo $m
 	done
 }
