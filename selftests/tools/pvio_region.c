@@ -322,7 +322,7 @@ static int cmd_ring_flood(char **argv, const char *kick)
 	unsigned long rounds = strtoul(argv[4], NULL, 0), r;
 	unsigned long long entries = 0;
 	unsigned char entry[PVIO_RING_ENTRY_MAX];
-	uint32_t size, prod, cons;
+	uint32_t size, prod = 0, cons;
 	int kfd = -1;
 
 	if (order > PVIO_RING_ORDER_MAX || esize < PVIO_RING_ENTRY_MIN ||
@@ -355,7 +355,7 @@ static int cmd_ring_flood(char **argv, const char *kick)
 			break;
 		}
 	}
-	printf("%lu rounds, %llu entries\n", r, entries);
+	printf("%lu rounds, %llu entries, prod %u\n", r, entries, prod);
 	return 0;
 }
 
