@@ -79,7 +79,13 @@ attach() {
 	rspg=$(echo "$_q" | cut -d' ' -f2)
 	order=$(pvio_region $region get-key frontend vbd0/rings |
 		cut -d' ' -f2) || return 1
-	[ -n "$order" ] && [ -e "$bq" ] && [ -e "$fq" ]
+	[ -n "$order" ] && [ -e "$bq" ] && [ -e "$fq" ] && wait_until 30 idle
+}
+
+# idle: the frontend has no request out (its partition scan done): a
+# request of ours cannot race one of its own for a slot.
+idle() {
+	awk '$1 == "shadows" { exit !($3 + 0 == $5 + 0) }' $fq
 }
 
 # deafen: the frontend asks for no kick, ever: the backend's answers

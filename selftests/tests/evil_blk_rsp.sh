@@ -62,6 +62,12 @@ attach() {
 	[ -n "$order" ] && [ -e $fq ]
 }
 
+# idle: queue Q's frontend has no request out: an answer of ours cannot
+# race one of the backend's for a slot.
+idle() {
+	awk '$1 == "shadows" { exit !($3 + 0 == $5 + 0) }' $fdir/q$1
+}
+
 broke() {
 	dmesg | grep -c "backend broke the protocol, reconnecting"
 }
@@ -85,6 +91,7 @@ pushed() {
 n=0
 breaks() {
 	_b=$(broke)
+	wait_until 30 idle "$1" || { echo "# queue $1 busy"; return 1; }
 	pushed "$1" "$2" || return 1
 	wait_until 10 broke_since "$_b" || { echo "# no break"; return 1; }
 	[ "$(broke)" -eq $((_b + 1)) ] || { echo "# $(broke) lines"; return 1; }
@@ -97,6 +104,7 @@ breaks() {
 # index_breaks Q INDEX-EXPRESSION: the response prod set (from the
 # frontend's cons, _c), then a kick; as breaks.
 index_breaks() {
+	wait_until 30 idle "$1" || { echo "# queue $1 busy"; return 1; }
 	attach "$1" || return 1
 	_b=$(broke)
 	_c=$(pvio_region $region ring-get "$rspg" cons) || return 1
