@@ -8,7 +8,10 @@
 # for a request already answered, a "disk changed" notice on a queue
 # other than 0, the response producer index a ring ahead or moved
 # backwards: each time the frontend drops the backend with one log line,
-# connects afresh and its disk works (fio verify). With a read held in
+# connects afresh and its disk works (fio verify). A capacity notice
+# after the backend rewrote its "disk" key with a size whose bytes do not
+# fit a loff_t (2^54 sectors, 2^55 - 8) is ignored, a later sane one
+# taken, and a direct read works. With a read held in
 # the backend (a bytes limit of 128 B/s): its response with the wrong op
 # is a protocol break too, and the read, replayed, still succeeds; its
 # response with an unknown status fails that read (EIO) and nothing
@@ -143,9 +146,50 @@ if [ -e $fdir/q1 ]; then
 else
 	echo "# one queue only: no notice on queue 1"
 fi
+# The capacity: a notice after the backend's "disk" key was rewritten as
+# a hostile backend may. The notices are no break: the honest backend's
+# index stays behind the ones we pushed, and it would publish its next
+# answers where the frontend has read already, kicking nobody (the
+# frontend's event index is past them). The index breaks below reset
+# the rings before the disk is used again.
+# sized SECTORS: the key says SECTORS, then a notice on queue 0.
+disk=$(pvio_region $region get-key backend vbd0/disk) || die "no disk key"
+dev=${vdisk#/dev/}
+sized() {
+	wait_until 30 idle 0 || return 1
+	pvio_region $region set-key backend vbd0/disk \
+		"$1 $(echo "$disk" | cut -d' ' -f2-)" &&
+	pushed 0 "$(rsp -1 0 0)"
+}
+size_is() {
+	[ "$(cat /sys/block/$dev/size)" = "$1" ]
+}
+# huge SECTORS: a notice for SECTORS, whose bytes do not fit a loff_t
+# (the block device's i_size would go negative), is ignored: a notice
+# for a smaller size after it is taken, and the size never was SECTORS.
+huge() {
+	_b=$(broke)
+	sized "$1" || return 1
+	sleep 2		# the frontend's work reads the key meanwhile
+	sized $((cap - 2048)) && wait_until 10 size_is $((cap - 2048)) ||
+		{ echo "# size $(cat /sys/block/$dev/size)"; return 1; }
+	! dmesg | grep -q "resized to $1 " && [ "$(broke)" -eq "$_b" ]
+}
+cap=$(cat /sys/block/$dev/size)
+check "a notice for 2^54 sectors (8 EiB, past a loff_t): ignored" \
+	huge $((1 << 54))
+check "a notice for 2^55 - 8 sectors: ignored" huge $(((1 << 55) - 8))
+restored() {
+	sized "$cap" && wait_until 10 size_is "$cap" ||
+		{ echo "# size $(cat /sys/block/$dev/size), not $cap"; return 1; }
+}
+check "a notice for the real size again: taken" restored
+
 check "response prod a ring and one ahead: a break" \
 	index_breaks 0 '_c + slots + 1'
 check "response prod moved backwards: a break" index_breaks 0 '_c - 1'
+check "... a direct read at the real size works" dd if=$vdisk of=/dev/null \
+	bs=4k count=1 skip=1000 iflag=direct
 
 # A read held in the backend: the bytes limit lets one 4 KiB read go and
 # holds the next for 32 s. held: the queue and the id of that read.
