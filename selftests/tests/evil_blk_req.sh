@@ -42,31 +42,51 @@ hdisk=/dev/$(blk_disk_for "$honest") || die "no honest disk"
 if debug_kernel; then size=8M; else size=32M; fi
 cap=$(/usr/sbin/blockdev --getsz /dev/nullb0) || die "no capacity"
 
-# le VALUE BYTES: VALUE little-endian in hex (shell arithmetic: 64 bits,
-# -1 is all ones).
+# le VALUE BYTES: append VALUE's bytes, little-endian, to $_bytes
+# (shell arithmetic: 64 bits, -1 is all ones). No subshell: the debug
+# kernel forks slowly.
 le() {
-	_v=$1 _n=$2 _o=
+	_v=$1 _n=$2
 	while [ "$_n" -gt 0 ]; do
-		_o=$_o$(printf %02x $((_v & 255)))
+		_bytes="$_bytes $((_v & 255))"
 		_v=$((_v >> 8))
 		_n=$((_n - 1))
 	done
-	printf %s "$_o"
+}
+
+# hex VALUE BYTES...: the pairs little-endian, in hex.
+hex() {
+	_bytes=
+	while [ $# -ge 2 ]; do
+		le "$1" "$2"
+		shift 2
+	done
+	# shellcheck disable=SC2086
+	printf %02x $_bytes
 }
 
 # req OP FLAGS NR_SEGS NR_SECTORS NR_INDIRECT SECTOR [GREF:OFF:LEN...]:
 # a request slot in hex, id all ones (what the victim's frontend would
 # take for a capacity notice, should it look).
 req() {
-	_h=$(le -1 8)$(le "$6" 8)$(le "$1" 1)$(le "$2" 1)$(le "$3" 2)
-	_h=$_h$(le "$4" 4)$(le "$5" 2)000000000000
+	_bytes=
+	le -1 8
+	le "$6" 8
+	le "$1" 1
+	le "$2" 1
+	le "$3" 2
+	le "$4" 4
+	le "$5" 2
+	le 0 6
 	shift 6
 	for _s in "$@"; do
-		_h=$_h$(le "${_s%%:*}" 4)
+		le "${_s%%:*}" 4
 		_s=${_s#*:}
-		_h=$_h$(le "${_s%%:*}" 2)$(le "${_s#*:}" 2)
+		le "${_s%%:*}" 2
+		le "${_s#*:}" 2
 	done
-	printf %s "$_h"
+	# shellcheck disable=SC2086
+	printf %02x $_bytes
 }
 
 # attach LINK: the rings of LINK's queue 0 (grants, order, debugfs).
@@ -131,7 +151,7 @@ refuse() {
 	wait_until 10 answered_past "$_r0" || { echo "# no answer"; return 1; }
 	_a=$(pvio_region $region ring-peek "$rspg" "$order" 16 "$_r0")
 	echo "# request $_i answered: $_a"
-	_want=$(le -1 8)$(le "$1" 1)00$(le "$_st" 2)00000000
+	_want=$(hex -1 8 "$1" 1 0 1 "$_st" 2 0 4)
 	[ "$_a" = "$_want" ] || { echo "# expected $_want"; return 1; }
 	if [ "$_why" != - ]; then
 		_n=$(refusals "$_why")
