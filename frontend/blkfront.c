@@ -83,6 +83,13 @@ static bool blkfront_block_size_ok(u32 size, u32 min, u32 max)
 	return is_power_of_2(size) && size >= min && size <= max;
 }
 
+/*
+ * The most sectors a disk may have: its size in bytes is the block
+ * device's i_size, a loff_t. Past it i_size goes negative, and a read of
+ * the disk then hangs in D state.
+ */
+#define BLKFRONT_SECTORS_MAX	((u64)MAX_LFS_FILESIZE >> PVIO_BLKIF_SECTOR_SHIFT)
+
 int blkfront_read_disk_info(struct blkfront_info *info,
 			    struct blkfront_disk_info *di)
 {
@@ -104,7 +111,7 @@ int blkfront_read_disk_info(struct blkfront_info *info,
 				    di->logical_block_size, SZ_64K) ||
 	    !di->max_segs || !di->max_queues ||
 	    di->max_ring_order > PVIO_BLKIF_RING_ORDER_MAX ||
-	    di->sectors > (U64_MAX >> PVIO_BLKIF_SECTOR_SHIFT))
+	    di->sectors > BLKFRONT_SECTORS_MAX)
 		return -EPROTO;
 	di->max_queues = min_t(u32, di->max_queues, PVIO_BLKIF_QUEUES_MAX);
 	di->max_segs = min_t(u32, di->max_segs, PVIO_BLKIF_SEGS_MAX);

@@ -57,17 +57,19 @@ lane() {
 # free: "NAME KERNEL TESTS". Each has its own log directory.
 #
 # ("Tests and benchmarks" in Documentation/architecture.rst.) The
-# single-VM areas; the cross-VM tests (pvio-hvd, the toolstack and
-# several VMs) in their own suite so that their wall time shows, and the
-# driver domain killed, restarted and stopped under running guests
-# (recover_*) in another.
+# single-VM areas, the hostile peers' (evil_*) among them; the cross-VM
+# tests (pvio-hvd, the toolstack and several VMs) in their own suite so
+# that their wall time shows, and the driver domain killed, restarted
+# and stopped under running guests (recover_*) in another.
 #
 # The debug tier, in three parts: KASAN, lockdep, kmemleak
 # make the guest slower, so it runs the core and link tests and a block
 # tier: netlink configuration, fio verify (blk_demo, which moves less
 # data there), vbds from an fd, a vanished backing, the block ops, 4
 # queues, recovery under I/O and to a backend that offers less
-# (recover_shrink); pvio_ivshmem against a host peer
+# (recover_shrink), a hostile frontend's requests, a greedy one and a
+# flood of capacity notices (evil_blk_req, evil_blk_budget,
+# evil_blk_changed: about 3 minutes); pvio_ivshmem against a host peer
 # (ivshmem_probe: unbind and bind, rmmod while bound, the peer hanging
 # up); a net tier: ping, counters and iperf3 (net_basic), either end
 # breaking the protocol (net_evil) or going under traffic (net_recover),
@@ -77,9 +79,11 @@ lane() {
 # (net_kselftest: drivers/net's ping.py, stats.py and queues.py, about a
 # minute there), the frontend going while the backend connects
 # (recover_midconnect), a driver domain and a guest in two VMs
-# (ivshmem_two_vms: fio verify, ping, a backend reload); and the
-# three-VM test (a guest killed three times, kmemleak in the driver
-# domain after each death), alone: it takes about 15 minutes there; and
+# (ivshmem_two_vms: fio verify, ping, a backend reload), a hostile
+# backend's responses and a guest posting no buffers (evil_blk_rsp,
+# evil_net_truesize: about 2 minutes); and the three-VM test (a guest
+# killed three times, kmemleak in the driver domain after each death),
+# alone: it takes about 15 minutes there; and
 # the driver domain killed twice under two guests (recover_dd_kill:
 # kmemleak in the guests after each reconnect), alone too. Not
 # net_ratelimit: the debug guest barely reaches half of 20 Mbit/s.
@@ -90,13 +94,13 @@ lane() {
 # is a script of the tree to run instead of run.sh. Longest first, so
 # that the two lanes end close together.
 cat >"$state/queue" <<EOQ
-check-vm stock core_*,link_*,blk_*,net_*
+check-vm stock core_*,link_*,blk_*,net_*,evil_*
 check-vm-debug-3 debug ivshmem_three_vms
 check-ivshmem stock ivshmem_*
 check-recover stock recover_*
 check-recover-debug debug recover_dd_kill
-check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,blk_timeout,ivshmem_probe,recover_shrink
-check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,net_kselftest,ivshmem_two_vms,recover_midconnect
+check-vm-debug-1 debug core_*,link_*,blk_config,blk_demo,blk_fd,blk_gone,blk_ops,blk_queues,blk_recover,blk_timeout,ivshmem_probe,recover_shrink,evil_blk_req,evil_blk_budget,evil_blk_changed
+check-vm-debug-2 debug net_basic,net_evil,net_recover,net_stall,net_xdp,net_coalesce,net_kselftest,ivshmem_two_vms,recover_midconnect,evil_blk_rsp,evil_net_truesize
 check-pkg stock pkg_*
 check-bench stock scripts/bench-check.sh
 EOQ

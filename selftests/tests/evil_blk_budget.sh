@@ -79,15 +79,19 @@ fio --name=gone --filename=$gdisk --direct=1 --ioengine=libaio \
 	--rw=write --bs=1M --iodepth=32 --size=$size --time_based \
 	--runtime=60 >/dev/null 2>&1 &
 fpid=$!
-w=0
-while [ "$(field $gpages waits)" -le $((waits + 1)) ] && [ $w -lt 300 ]; do
-	sleep 0.1
-	w=$((w + 1))
-done
-echo "# before the delete: $(cat $gpages)"
-check "requests wait for pages before the delete" \
-	test "$(field $gpages waits)" -gt $((waits + 1)) -a \
-	"$(field $gpages held)" -gt 0
+# waiting: requests waited since, and pages are held, in one reading of
+# the file (between two readings every request may have been answered:
+# held 0 for a moment).
+waiting() {
+	_l=$(cat $gpages)
+	# shellcheck disable=SC2086
+	set -- $_l
+	[ "$8" -gt $((waits + 1)) ] && [ "$2" -gt 0 ]
+}
+wait_until 30 waiting
+seen=$?
+echo "# before the delete: $_l"
+check "requests wait for pages before the delete" test $seen -eq 0
 check "vbd deleted while its requests wait" \
 	timeout 120 pvioctl vbd del "$greedy" 0
 wait $fpid

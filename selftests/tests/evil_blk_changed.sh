@@ -9,7 +9,10 @@
 # verify) and a second, honest vbd's fio verify, running meanwhile on
 # another link, passes. Then five more floods, each once the queue is
 # back, while the victim's own I/O runs: each is a break, the guest stays
-# responsive and the victim's disk works again afterwards.
+# responsive and the victim's disk works again afterwards. (Under I/O the
+# honest backend may publish its own index over a flood's before the
+# frontend reads it, about one flood in 15: such a flood is never seen,
+# and it is written again.)
 # timeout: 600
 . /pvio/lib.sh
 
@@ -66,11 +69,28 @@ connected() {
 }
 
 # reflood: flood once more: the queue breaks again (one more line) and
-# connects again.
+# connects again. The victim's own I/O runs meanwhile, so its honest
+# backend produces on the same ring: when it publishes its own index
+# after the flood wrote one, before the frontend read the flood's, the
+# flood is gone unseen (the slots past the backend's index are never
+# read, then overwritten by its next answers). Such a flood is no
+# flood; flood again, at most 5 times, and count them.
+lost=0
 reflood() {
 	_b=$(broke)
-	flood 1 $q0 >/dev/null || return 1
-	wait_until 10 broke_since "$_b" && connected
+	_try=0
+	while [ $_try -lt 5 ]; do
+		_out=$(flood 1 $q0) || return 1
+		if wait_until 3 broke_since "$_b"; then
+			connected
+			return
+		fi
+		lost=$((lost + 1))
+		_try=$((_try + 1))
+		echo "# flood unseen ($_out); now: $(grep -A2 '^responses' $q0 |
+			tr -s '\n ' ' ')"
+	done
+	return 1
 }
 
 check "victim's disk works before" fio_verify $vdisk before --rw=write \
@@ -105,7 +125,7 @@ check "5 floods while the victim is busy, each one recovered" \
 	test $rounds -eq 5
 wait $bpid
 n=$(broke)
-echo "# $n reconnect lines"
+echo "# $n reconnect lines, $lost floods undone by the honest backend"
 check "... every flood a break, at most two lines per flood" \
 	test "$n" -ge 5 -a "$n" -le 10
 check "... the queue connects again" connected

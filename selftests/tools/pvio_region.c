@@ -322,7 +322,7 @@ static int cmd_ring_flood(char **argv, const char *kick)
 	unsigned long rounds = strtoul(argv[4], NULL, 0), r;
 	unsigned long long entries = 0;
 	unsigned char entry[PVIO_RING_ENTRY_MAX];
-	uint32_t size, prod, cons;
+	uint32_t size, prod = 0, cons;
 	int kfd = -1;
 
 	if (order > PVIO_RING_ORDER_MAX || esize < PVIO_RING_ENTRY_MIN ||
@@ -355,7 +355,144 @@ static int cmd_ring_flood(char **argv, const char *kick)
 			break;
 		}
 	}
-	printf("%lu rounds, %llu entries\n", r, entries);
+	printf("%lu rounds, %llu entries, prod %u\n", r, entries, prod);
+	return 0;
+}
+
+/* A shared ring index by name: its offset in the ring's first page. */
+static off_t ring_field(const char *name)
+{
+	if (!strcmp(name, "prod"))
+		return offsetof(struct pvio_ring_shared, prod);
+	if (!strcmp(name, "cons"))
+		return offsetof(struct pvio_ring_shared, cons);
+	if (!strcmp(name, "prod_event"))
+		return offsetof(struct pvio_ring_shared, prod_event);
+	if (!strcmp(name, "cons_event"))
+		return offsetof(struct pvio_ring_shared, cons_event);
+	fprintf(stderr, "pvio_region: no ring index %s\n", name);
+	exit(2);
+}
+
+static int cmd_ring_get(const char *gref, const char *name)
+{
+	printf("%u\n", rd32(grant_off(strtoul(gref, NULL, 0),
+				       ring_field(name))));
+	return 0;
+}
+
+static int cmd_ring_set(const char *gref, const char *name, const char *val)
+{
+	wr32(grant_off(strtoul(gref, NULL, 0), ring_field(name)),
+	     strtoul(val, NULL, 0));
+	return 0;
+}
+
+/* Region offset of slot @idx of the ring granted at @gref. */
+static off_t slot_off(unsigned long gref, unsigned long order,
+		      unsigned long esize, uint32_t idx)
+{
+	return grant_off(gref, sizeof(struct pvio_ring_shared) +
+			 (idx & ((1u << order) - 1)) * esize);
+}
+
+static int ring_args(char **argv, unsigned long *gref, unsigned long *order,
+		     unsigned long *esize)
+{
+	*gref = strtoul(argv[0], NULL, 0);
+	*order = strtoul(argv[1], NULL, 0);
+	*esize = strtoul(argv[2], NULL, 0);
+	if (*order > PVIO_RING_ORDER_MAX || *esize < PVIO_RING_ENTRY_MIN ||
+	    *esize > PVIO_RING_ENTRY_MAX) {
+		fprintf(stderr, "pvio_region: bad ring arguments\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Produce one entry on the ring granted at @gref, as its producer would:
+ * the slot at prod, then prod one further; "kick" to @kick if given.
+ * Prints the entry's index.
+ */
+static int cmd_ring_push(char **argv, const char *kick)
+{
+	unsigned char entry[PVIO_RING_ENTRY_MAX];
+	unsigned long gref, order, esize;
+	off_t prod_off;
+	uint32_t prod;
+	int kfd;
+
+	if (ring_args(argv, &gref, &order, &esize) ||
+	    parse_entry(argv[3], entry, esize)) {
+		fprintf(stderr, "pvio_region: bad ring-push arguments\n");
+		return 2;
+	}
+	prod_off = grant_off(gref, offsetof(struct pvio_ring_shared, prod));
+	prod = rd32(prod_off);
+	wr(slot_off(gref, order, esize, prod), entry, esize);
+	__sync_synchronize();
+	wr32(prod_off, prod + 1);
+	if (kick) {
+		kfd = open(kick, O_WRONLY);
+		if (kfd < 0)
+			die(kick);
+		if (write(kfd, "kick", 4) != 4)
+			die(kick);
+		close(kfd);
+	}
+	printf("%u\n", prod);
+	return 0;
+}
+
+/* Print slot IDX of the ring granted at GREF in hex. */
+static int cmd_ring_peek(char **argv)
+{
+	unsigned char entry[PVIO_RING_ENTRY_MAX];
+	unsigned long gref, order, esize, i;
+
+	if (ring_args(argv, &gref, &order, &esize))
+		return 2;
+	rd(slot_off(gref, order, esize, strtoul(argv[3], NULL, 0)), entry,
+	   esize);
+	for (i = 0; i < esize; i++)
+		printf("%02x", entry[i]);
+	putchar('\n');
+	return 0;
+}
+
+/* Region offset of grant table entry @gref (any number: no check). */
+static off_t grant_entry_off(const char *gref)
+{
+	return (off_t)rd32(offsetof(struct pvio_link_header, grant_offset)) *
+	       PVIO_PAGE_SIZE + (off_t)strtoul(gref, NULL, 0) *
+	       sizeof(struct pvio_grant_entry);
+}
+
+static int cmd_grant_get(const char *gref)
+{
+	off_t e = grant_entry_off(gref);
+
+	printf("%u %u\n", rd32(e + offsetof(struct pvio_grant_entry, flags)),
+	       rd32(e + offsetof(struct pvio_grant_entry, page)));
+	return 0;
+}
+
+/* Write grant entry GREF as the frontend would, or revoke it (flags 0). */
+static int cmd_grant_set(const char *gref, const char *flags, const char *page)
+{
+	off_t e = grant_entry_off(gref);
+
+	if (strtoul(gref, NULL, 0) >=
+	    rd32(offsetof(struct pvio_link_header, grant_entries))) {
+		fprintf(stderr, "pvio_region: no grant %s\n", gref);
+		return 2;
+	}
+	wr32(e + offsetof(struct pvio_grant_entry, page),
+	     strtoul(page, NULL, 0));
+	__sync_synchronize();
+	wr32(e + offsetof(struct pvio_grant_entry, flags),
+	     strtoul(flags, NULL, 0));
 	return 0;
 }
 
@@ -454,6 +591,19 @@ static void usage(FILE *f)
 		"                           its consumer with the entry HEX (bytes\n"
 		"                           in hex, zero-padded), then write kick\n"
 		"                           to the debugfs file KICK\n"
+		"  ring-get GREF INDEX      print an index of the ring at GREF:\n"
+		"                           prod, cons, prod_event or cons_event\n"
+		"  ring-set GREF INDEX VALUE\n"
+		"                           write it\n"
+		"  ring-push GREF ORDER ENTRY_SIZE HEX [KICK]\n"
+		"                           produce one entry HEX at prod, move prod\n"
+		"                           on by one, write kick to KICK; print the\n"
+		"                           entry's index\n"
+		"  ring-peek GREF ORDER ENTRY_SIZE IDX\n"
+		"                           print slot IDX in hex\n"
+		"  grant-get GREF           print grant entry GREF: flags, page\n"
+		"  grant-set GREF FLAGS PAGE\n"
+		"                           write it (FLAGS 0 revokes it)\n"
 		"  tear AREA                hold AREA's store torn (count odd)\n"
 		"  mend AREA                make its count even again\n"
 		"  garble AREA KEY          write KEY with an unterminated value\n"
@@ -500,6 +650,18 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[2], "flap") && (argc == 6 || argc == 7))
 		return cmd_flap(argv[3], argv[4], argv[5],
 				argc == 7 ? argv[6] : NULL);
+	if (!strcmp(argv[2], "ring-get") && argc == 5)
+		return cmd_ring_get(argv[3], argv[4]);
+	if (!strcmp(argv[2], "ring-set") && argc == 6)
+		return cmd_ring_set(argv[3], argv[4], argv[5]);
+	if (!strcmp(argv[2], "ring-push") && (argc == 7 || argc == 8))
+		return cmd_ring_push(argv + 3, argc == 8 ? argv[7] : NULL);
+	if (!strcmp(argv[2], "ring-peek") && argc == 7)
+		return cmd_ring_peek(argv + 3);
+	if (!strcmp(argv[2], "grant-get") && argc == 4)
+		return cmd_grant_get(argv[3]);
+	if (!strcmp(argv[2], "grant-set") && argc == 6)
+		return cmd_grant_set(argv[3], argv[4], argv[5]);
 	if (!strcmp(argv[2], "ring-flood") && (argc == 8 || argc == 9))
 		return cmd_ring_flood(argv + 3, argc == 9 ? argv[8] : NULL);
 	usage(stderr);
