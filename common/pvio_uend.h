@@ -5,9 +5,9 @@
  * the character device pvio_uend.ko makes for each backend device bound to
  * it (Documentation/uend.rst). Do not change a field: it breaks existing
  * programs. New fields go at the end of a struct, announced by
- * PVIO_UEND_ABI or a flag; the kernel takes older (shorter) structs as if
- * the missing fields were zero, and newer (longer) ones if what it does not
- * know of them is zero (-E2BIG otherwise), as DRM and openat2() do.
+ * PVIO_UEND_ABI or a flag. The kernel refuses a struct shorter than it
+ * knows (-EINVAL; none is yet), and takes a newer (longer) one if what it
+ * does not know of it is zero (-E2BIG otherwise), as openat2() does.
  *
  * Every reserved field and flag is zero (-EINVAL otherwise). Keys are
  * relative to the device: "rings" is "vif0/rings" in the config store of a

@@ -284,7 +284,8 @@ static int uend_mmap(struct file *file, struct vm_area_struct *vma)
 	size_t region, start;
 	int ret = 0;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/* VM_MAYSHARE: a shared mapping of a file opened read-only. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	mutex_lock(&u->lock);
 	if (u->gone) {
@@ -733,11 +734,18 @@ static void uend_remove(struct pvio_device *pdev)
 	misc_deregister(&u->misc);
 	mutex_lock(&u->lock);
 	if (u->open) {
-		uend_leave(u);
+		/*
+		 * The program's writable mappings go before the end is
+		 * walked to Closed: once the frontend sees the backend
+		 * left it reuses the pages, which a poll loop on another
+		 * CPU must no longer reach. Then its watcher is told.
+		 */
 		down_write(&u->revoke_lock);
 		u->revoked = true;
 		up_write(&u->revoke_lock);
 		unmap_mapping_range(u->mapping, 0, 0, 1);
+		uend_signal_watch(u);
+		uend_leave(u);
 	}
 	u->gone = true;
 	mutex_unlock(&u->lock);
