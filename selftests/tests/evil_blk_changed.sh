@@ -17,19 +17,7 @@
 . /pvio/lib.sh
 
 command -v fio >/dev/null || skip "no fio in the host's /usr"
-load_configfs
-modprobe null_blk nr_devices=2 memory_backed=1 gb=1 &&
-	wait_for /dev/nullb1 || die "cannot load null_blk"
-insmod $PVIO_MODULES/pvio_hv.ko expose_region=1 &&
-	pvio_insmod pvio_loop pvio_blkback pvio_blkfront ||
-	die "cannot load the modules"
-
-victim=$(link_add) || die "cannot add the victim's link"
-vbd_add "$victim" /dev/nullb0 || die "cannot add the victim's vbd"
-vdisk=/dev/$(blk_disk_for "$victim") || die "no victim disk"
-honest=$(link_add) || die "cannot add the honest link"
-vbd_add "$honest" /dev/nullb1 || die "cannot add the honest vbd"
-hdisk=/dev/$(blk_disk_for "$honest") || die "no honest disk"
+evil_blk_setup 2
 
 region=/sys/kernel/debug/pvio/link$victim/region
 q0=/sys/kernel/debug/pvio_blkfront/link$victim-vbd0-frontend/q0

@@ -22,23 +22,11 @@
 . /pvio/lib.sh
 
 command -v fio >/dev/null || skip "no fio in the host's /usr"
-load_configfs
 # 4 KiB logical blocks: a range of 512-byte sectors can be misaligned.
-modprobe null_blk nr_devices=3 memory_backed=1 gb=1 bs=4096 discard=0 &&
-	wait_for /dev/nullb2 || die "cannot load null_blk"
-insmod $PVIO_MODULES/pvio_hv.ko expose_region=1 &&
-	pvio_insmod pvio_loop pvio_blkback pvio_blkfront ||
-	die "cannot load the modules"
-
-victim=$(link_add) || die "cannot add the victim's link"
-vbd_add "$victim" /dev/nullb0 || die "cannot add the victim's vbd"
-vdisk=/dev/$(blk_disk_for "$victim") || die "no victim disk"
+evil_blk_setup 3 bs=4096 discard=0
 ro=$(link_add) || die "cannot add the read-only link"
 vbd_add "$ro" /dev/nullb2 readonly || die "cannot add the read-only vbd"
 blk_disk_for "$ro" >/dev/null || die "no read-only disk"
-honest=$(link_add) || die "cannot add the honest link"
-vbd_add "$honest" /dev/nullb1 || die "cannot add the honest vbd"
-hdisk=/dev/$(blk_disk_for "$honest") || die "no honest disk"
 if debug_kernel; then size=8M; else size=32M; fi
 cap=$(/usr/sbin/blockdev --getsz /dev/nullb0) || die "no capacity"
 

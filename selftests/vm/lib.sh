@@ -323,6 +323,29 @@ cmdline_arg() {
 	tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"
 }
 
+# evil_blk_setup NR [NULL_BLK-ARGS...]: NR memory-backed null_blk disks
+# of 1 GiB (ARGS added), pvio_hv with its region exposed to the tests
+# (expose_region=1: they write into it as a hostile peer), the loop
+# provider and the block modules; then the victim's link ($victim, disk
+# $vdisk) on /dev/nullb0 and an honest one ($honest, disk $hdisk) on
+# /dev/nullb1, whose fio verify runs beside the attacks (evil_blk_*).
+evil_blk_setup() {
+	_n=$1
+	shift
+	load_configfs
+	modprobe null_blk nr_devices="$_n" memory_backed=1 gb=1 "$@" &&
+		wait_for /dev/nullb$((_n - 1)) || die "cannot load null_blk"
+	insmod "$PVIO_MODULES"/pvio_hv.ko expose_region=1 &&
+		pvio_insmod pvio_loop pvio_blkback pvio_blkfront ||
+		die "cannot load the modules"
+	victim=$(link_add) || die "cannot add the victim's link"
+	vbd_add "$victim" /dev/nullb0 || die "cannot add the victim's vbd"
+	vdisk=/dev/$(blk_disk_for "$victim") || die "no victim disk"
+	honest=$(link_add) || die "cannot add the honest link"
+	vbd_add "$honest" /dev/nullb1 || die "cannot add the honest vbd"
+	hdisk=/dev/$(blk_disk_for "$honest") || die "no honest disk"
+}
+
 # link_notifies LINK: the doorbells each local end of LINK rang so far,
 # as "FRONTEND BACKEND" (its debugfs events: an end's notifies ring its
 # peer).
