@@ -77,23 +77,28 @@ pushed() {
 	pvio_region $region ring-push "$rspg" "$order" 16 "$2" $fq >/dev/null
 }
 
-# breaks Q HEX: the response is a protocol break, logged once; the queue
-# connects again and the disk works.
+# recovered B: one protocol break logged since B break lines (not
+# more), the queue connected again and the disk works.
 n=0
-breaks() {
-	_b=$(broke)
-	wait_until 30 idle "$1" || { echo "# queue $1 busy"; return 1; }
-	pushed "$1" "$2" || return 1
-	wait_until 10 broke_since "$_b" || { echo "# no break"; return 1; }
-	[ "$(broke)" -eq $((_b + 1)) ] || { echo "# $(broke) lines"; return 1; }
+recovered() {
+	wait_until 10 broke_since "$1" || { echo "# no break"; return 1; }
+	[ "$(broke)" -eq $(($1 + 1)) ] || { echo "# $(broke) lines"; return 1; }
 	connected || return 1
 	n=$((n + 1))
 	fio_verify $vdisk after$n --rw=randwrite --bs=16k --iodepth=8 \
 		--size=4M
 }
 
+# breaks Q HEX: the response is a protocol break; as recovered.
+breaks() {
+	_b=$(broke)
+	wait_until 30 idle "$1" || { echo "# queue $1 busy"; return 1; }
+	pushed "$1" "$2" || return 1
+	recovered "$_b"
+}
+
 # index_breaks Q INDEX-EXPRESSION: the response prod set (from the
-# frontend's cons, _c), then a kick; as breaks.
+# frontend's cons, _c), then a kick; as recovered.
 index_breaks() {
 	wait_until 30 idle "$1" || { echo "# queue $1 busy"; return 1; }
 	attach "$1" || return 1
@@ -101,12 +106,7 @@ index_breaks() {
 	_c=$(pvio_region $region ring-get "$rspg" cons) || return 1
 	pvio_region $region ring-set "$rspg" prod $(($2)) || return 1
 	echo kick >$fq
-	wait_until 10 broke_since "$_b" || { echo "# no break"; return 1; }
-	[ "$(broke)" -eq $((_b + 1)) ] || { echo "# $(broke) lines"; return 1; }
-	connected || return 1
-	n=$((n + 1))
-	fio_verify $vdisk after$n --rw=randwrite --bs=16k --iodepth=8 \
-		--size=4M
+	recovered "$_b"
 }
 
 check "victim's disk works before" fio_verify $vdisk before --rw=write \
